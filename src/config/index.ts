@@ -1,0 +1,308 @@
+/**
+ * Triage's configuration: one zod-validated object built from wrangler `[vars]` and secrets.
+ *
+ * Every setting has a documented default (README.md#configuration), so an empty environment is valid:
+ * `npm run dev` starts with no credentials and answers 503 for tiers whose provider has none.
+ * An invalid setting is refused with a message that names every bad variable.
+ *
+ * @example
+ * const config = loadConfig(env)          // memoised per isolate, per env object
+ * config.tiers.medium                     // ['deepseek-reasoner']
+ * config.models['deepseek-reasoner']      // { provider: 'deepseek', upstream: 'deepseek-reasoner', tier: 'medium' }
+ */
+import * as z from 'zod/mini'
+import { TIERS, PROVIDERS, type Tier, type ProviderName } from './tiers'
+
+export { TIERS, PROVIDERS, type Tier, type ProviderName } from './tiers'
+
+/** A model a client may ask for by id, and where it runs. */
+export interface ModelSpec {
+  /** The id clients use (`model` in the request) and prices are keyed by. */
+  id: string
+  provider: ProviderName
+  /** The model name sent to the provider. */
+  upstream: string
+  /** The tier this model serves when routed to. */
+  tier: Tier
+}
+
+/** Connection settings for one provider. A provider with no credentials is `configured: false`. */
+export interface ProviderSettings {
+  configured: boolean
+  /** The env var(s) that would configure it, for the 503 message. */
+  missing: string[]
+  apiKey?: string
+  baseUrl: string
+  /** Workers AI only. */
+  accountId?: string
+}
+
+export interface Config {
+  models: Record<string, ModelSpec>
+  /** Ordered candidate model ids per tier: the first is tried first, the rest are fallbacks. */
+  tiers: Record<Tier, string[]>
+  /** Score thresholds: score ≥ medium → medium tier; score ≥ premium → premium tier. */
+  thresholds: { medium: number; premium: number }
+  /** Whether a request may name a configured model id directly (instead of `auto` or a tier alias). */
+  allowModelPinning: boolean
+  providers: Record<ProviderName, ProviderSettings>
+  /** Optional Cloudflare AI Gateway base URL per provider (replaces the provider's base URL). */
+  timeouts: { firstByteMs: number; totalMs: number }
+  retries: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number }
+  breaker: { failureThreshold: number; cooldownMs: number }
+  /** Non-streaming requests whose score falls in [low, high) try the trivial tier first; null = off. */
+  cascade: { low: number; high: number } | null
+  limits: {
+    maxBodyBytes: number
+    maxMessages: number
+    /** Output tokens reserved when a request sets no max_tokens. */
+    defaultMaxOutputTokens: number
+    maxContentDepth: number
+  }
+  /** Origins allowed by CORS; empty = CORS off. */
+  corsOrigins: string[]
+  adminToken?: string
+  /** Raw JSON of price overrides (TRIAGE_PRICES); money/ validates it. */
+  priceOverrides?: string
+}
+
+/** What the Worker's environment may hold. Bindings are typed in src/env.ts. */
+export type ConfigEnv = Partial<Record<string, unknown>>
+
+export const DEFAULT_MODELS: ModelSpec[] = [
+  { id: '@cf/meta/llama-3.2-3b-instruct', provider: 'workers-ai', upstream: '@cf/meta/llama-3.2-3b-instruct', tier: 'trivial' },
+  { id: '@cf/meta/llama-3.2-1b-instruct', provider: 'workers-ai', upstream: '@cf/meta/llama-3.2-1b-instruct', tier: 'trivial' },
+  { id: '@cf/meta/llama-3.1-8b-instruct-fast', provider: 'workers-ai', upstream: '@cf/meta/llama-3.1-8b-instruct-fast', tier: 'trivial' },
+  { id: '@cf/qwen/qwen2.5-coder-32b-instruct', provider: 'workers-ai', upstream: '@cf/qwen/qwen2.5-coder-32b-instruct', tier: 'trivial' },
+  { id: 'deepseek-reasoner', provider: 'deepseek', upstream: 'deepseek-reasoner', tier: 'medium' },
+  { id: 'deepseek-chat', provider: 'deepseek', upstream: 'deepseek-chat', tier: 'medium' },
+  { id: 'gpt-4.1', provider: 'openai', upstream: 'gpt-4.1', tier: 'premium' },
+  { id: 'gpt-4.1-mini', provider: 'openai', upstream: 'gpt-4.1-mini', tier: 'medium' },
+  { id: 'claude-sonnet-4-5', provider: 'anthropic', upstream: 'claude-sonnet-4-5', tier: 'premium' },
+]
+
+export const DEFAULT_TIERS: Record<Tier, string[]> = {
+  trivial: ['@cf/meta/llama-3.2-3b-instruct'],
+  medium: ['deepseek-reasoner'],
+  premium: ['gpt-4.1', 'claude-sonnet-4-5'],
+}
+
+const DEFAULT_BASE_URLS: Record<ProviderName, string> = {
+  'workers-ai': 'https://api.cloudflare.com/client/v4',
+  deepseek: 'https://api.deepseek.com',
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com',
+}
+
+// ---- the environment schema (strings in, typed values out) ----
+
+const num = (min: number, max: number) =>
+  z.pipe(
+    z.string().check(z.regex(/^-?\d+(\.\d+)?$/, 'must be a number')),
+    z.pipe(z.transform((s: string) => Number(s)), z.number().check(z.gte(min), z.lte(max))),
+  )
+const int = (min: number, max: number) =>
+  z.pipe(
+    z.string().check(z.regex(/^\d+$/, 'must be a whole number')),
+    z.pipe(z.transform((s: string) => Number(s)), z.int().check(z.gte(min), z.lte(max))),
+  )
+const bool = z.pipe(z.enum(['true', 'false', '1', '0']), z.transform((s) => s === 'true' || s === '1'))
+const list = z.pipe(
+  z.string(),
+  z.transform((s: string) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+)
+const url = z.string().check(z.regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL'))
+const secret = z.string().check(z.minLength(1))
+
+const ModelSpecInput = z.object({
+  provider: z.enum(PROVIDERS),
+  upstream: z.optional(z.string().check(z.minLength(1))),
+  tier: z.enum(TIERS),
+})
+const modelsJson = z.pipe(
+  z.string(),
+  z.transform((s: string, ctx) => {
+    try {
+      return JSON.parse(s) as unknown
+    } catch {
+      ctx.issues.push({ code: 'custom', message: 'must be JSON', input: s })
+      return z.NEVER
+    }
+  }),
+)
+
+const EnvSchema = z.object({
+  TRIAGE_TRIVIAL_MODELS: z.optional(list),
+  TRIAGE_MEDIUM_MODELS: z.optional(list),
+  TRIAGE_PREMIUM_MODELS: z.optional(list),
+  TRIAGE_MODELS: z.optional(z.pipe(modelsJson, z.record(z.string().check(z.minLength(1)), ModelSpecInput))),
+  TRIAGE_THRESHOLD_MEDIUM: z.optional(num(0, 1)),
+  TRIAGE_THRESHOLD_PREMIUM: z.optional(num(0, 1)),
+  TRIAGE_ALLOW_MODEL_PINNING: z.optional(bool),
+  TRIAGE_FIRST_BYTE_TIMEOUT_MS: z.optional(int(100, 600_000)),
+  TRIAGE_TOTAL_TIMEOUT_MS: z.optional(int(100, 3_600_000)),
+  TRIAGE_MAX_ATTEMPTS: z.optional(int(1, 10)),
+  TRIAGE_RETRY_BASE_MS: z.optional(int(0, 60_000)),
+  TRIAGE_RETRY_MAX_MS: z.optional(int(0, 600_000)),
+  TRIAGE_BREAKER_FAILURES: z.optional(int(1, 1000)),
+  TRIAGE_BREAKER_COOLDOWN_MS: z.optional(int(0, 3_600_000)),
+  TRIAGE_CASCADE: z.optional(z.string().check(z.regex(/^(off|0?\.\d+-0?\.\d+|0-1|0-0?\.\d+|0?\.\d+-1)$/, "must be 'off' or 'LOW-HIGH' with scores in 0..1, e.g. '0.35-0.6'"))),
+  TRIAGE_MAX_BODY_BYTES: z.optional(int(1024, 100 * 1024 * 1024)),
+  TRIAGE_MAX_MESSAGES: z.optional(int(1, 100_000)),
+  TRIAGE_DEFAULT_MAX_TOKENS: z.optional(int(1, 1_000_000)),
+  TRIAGE_MAX_CONTENT_DEPTH: z.optional(int(1, 1000)),
+  TRIAGE_CORS_ORIGINS: z.optional(list),
+  TRIAGE_PRICES: z.optional(z.string()),
+  ADMIN_TOKEN: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
+  OPENAI_API_KEY: z.optional(secret),
+  OPENAI_BASE_URL: z.optional(url),
+  DEEPSEEK_API_KEY: z.optional(secret),
+  DEEPSEEK_BASE_URL: z.optional(url),
+  ANTHROPIC_API_KEY: z.optional(secret),
+  ANTHROPIC_BASE_URL: z.optional(url),
+  CLOUDFLARE_ACCOUNT_ID: z.optional(secret),
+  CLOUDFLARE_API_TOKEN: z.optional(secret),
+  WORKERS_AI_BASE_URL: z.optional(url),
+  /** Cloudflare AI Gateway: `https://gateway.ai.cloudflare.com/v1/<account>/<gateway>`; each provider then goes through `<gateway>/<provider path>`. */
+  AI_GATEWAY_URL: z.optional(url),
+  AI_GATEWAY_PROVIDERS: z.optional(list),
+})
+
+/** Thrown by loadConfig when the environment is invalid. Its message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid Triage configuration: ${problems.join('; ')}`)
+  }
+}
+
+const cache = new WeakMap<object, Config>()
+
+/** Builds (once per env object) and validates the config. Throws ConfigError naming every bad field. */
+export function loadConfig(env: ConfigEnv): Config {
+  const hit = cache.get(env)
+  if (hit) return hit
+  const config = buildConfig(env)
+  cache.set(env, config)
+  return config
+}
+
+/** Like loadConfig, without the cache. */
+export function buildConfig(env: ConfigEnv): Config {
+  // Only string vars are config; bindings (KV, DO, AI) and empty strings are ignored.
+  const vars: Record<string, string> = {}
+  for (const key of Object.keys(EnvSchema.def.shape)) {
+    const v = env[key]
+    if (typeof v === 'string' && v.trim() !== '') vars[key] = v.trim()
+  }
+  const parsed = EnvSchema.safeParse(vars)
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`))
+  }
+  const e = parsed.data
+  const problems: string[] = []
+
+  const models: Record<string, ModelSpec> = {}
+  for (const m of DEFAULT_MODELS) models[m.id] = m
+  for (const [id, m] of Object.entries(e.TRIAGE_MODELS ?? {})) {
+    models[id] = { id, provider: m.provider, upstream: m.upstream ?? id, tier: m.tier }
+  }
+
+  const tiers: Record<Tier, string[]> = {
+    trivial: e.TRIAGE_TRIVIAL_MODELS ?? DEFAULT_TIERS.trivial,
+    medium: e.TRIAGE_MEDIUM_MODELS ?? DEFAULT_TIERS.medium,
+    premium: e.TRIAGE_PREMIUM_MODELS ?? DEFAULT_TIERS.premium,
+  }
+  for (const tier of TIERS) {
+    const key = `TRIAGE_${tier.toUpperCase()}_MODELS`
+    if (tiers[tier].length === 0) problems.push(`${key}: must name at least one model`)
+    for (const id of tiers[tier]) {
+      if (!models[id]) problems.push(`${key}: unknown model '${id}' (add it to TRIAGE_MODELS)`)
+    }
+  }
+
+  const thresholds = { medium: e.TRIAGE_THRESHOLD_MEDIUM ?? 0.35, premium: e.TRIAGE_THRESHOLD_PREMIUM ?? 0.7 }
+  if (thresholds.medium > thresholds.premium) {
+    problems.push('TRIAGE_THRESHOLD_MEDIUM: must not be above TRIAGE_THRESHOLD_PREMIUM')
+  }
+
+  let cascade: Config['cascade'] = null
+  if (e.TRIAGE_CASCADE && e.TRIAGE_CASCADE !== 'off') {
+    const [low, high] = e.TRIAGE_CASCADE.split('-').map(Number)
+    if (!(low < high)) problems.push('TRIAGE_CASCADE: LOW must be below HIGH')
+    cascade = { low, high }
+  }
+
+  const retries = {
+    maxAttempts: e.TRIAGE_MAX_ATTEMPTS ?? 3,
+    baseDelayMs: e.TRIAGE_RETRY_BASE_MS ?? 200,
+    maxDelayMs: e.TRIAGE_RETRY_MAX_MS ?? 5_000,
+  }
+  if (retries.baseDelayMs > retries.maxDelayMs) problems.push('TRIAGE_RETRY_BASE_MS: must not be above TRIAGE_RETRY_MAX_MS')
+
+  const timeouts = { firstByteMs: e.TRIAGE_FIRST_BYTE_TIMEOUT_MS ?? 30_000, totalMs: e.TRIAGE_TOTAL_TIMEOUT_MS ?? 300_000 }
+  if (timeouts.firstByteMs > timeouts.totalMs) problems.push('TRIAGE_FIRST_BYTE_TIMEOUT_MS: must not be above TRIAGE_TOTAL_TIMEOUT_MS')
+
+  if (problems.length) throw new ConfigError(problems)
+
+  const gatewayFor = (p: ProviderName) =>
+    e.AI_GATEWAY_URL && (e.AI_GATEWAY_PROVIDERS ?? PROVIDERS).includes(p) ? e.AI_GATEWAY_URL.replace(/\/+$/, '') : undefined
+  const gw = (p: ProviderName, path: string) => {
+    const g = gatewayFor(p)
+    return g ? `${g}/${path}` : undefined
+  }
+
+  const providers: Record<ProviderName, ProviderSettings> = {
+    openai: {
+      configured: !!e.OPENAI_API_KEY,
+      missing: e.OPENAI_API_KEY ? [] : ['OPENAI_API_KEY'],
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: trimSlash(e.OPENAI_BASE_URL ?? gw('openai', 'openai') ?? DEFAULT_BASE_URLS.openai),
+    },
+    deepseek: {
+      configured: !!e.DEEPSEEK_API_KEY,
+      missing: e.DEEPSEEK_API_KEY ? [] : ['DEEPSEEK_API_KEY'],
+      apiKey: e.DEEPSEEK_API_KEY,
+      baseUrl: trimSlash(e.DEEPSEEK_BASE_URL ?? gw('deepseek', 'deepseek') ?? DEFAULT_BASE_URLS.deepseek),
+    },
+    anthropic: {
+      configured: !!e.ANTHROPIC_API_KEY,
+      missing: e.ANTHROPIC_API_KEY ? [] : ['ANTHROPIC_API_KEY'],
+      apiKey: e.ANTHROPIC_API_KEY,
+      baseUrl: trimSlash(e.ANTHROPIC_BASE_URL ?? gw('anthropic', 'anthropic') ?? DEFAULT_BASE_URLS.anthropic),
+    },
+    // Workers AI is configured by the AI binding (checked at call time) or by account id + API token (REST).
+    'workers-ai': {
+      configured: !!(e.CLOUDFLARE_ACCOUNT_ID && e.CLOUDFLARE_API_TOKEN),
+      missing: [
+        ...(e.CLOUDFLARE_ACCOUNT_ID ? [] : ['CLOUDFLARE_ACCOUNT_ID']),
+        ...(e.CLOUDFLARE_API_TOKEN ? [] : ['CLOUDFLARE_API_TOKEN']),
+      ],
+      apiKey: e.CLOUDFLARE_API_TOKEN,
+      accountId: e.CLOUDFLARE_ACCOUNT_ID,
+      baseUrl: trimSlash(e.WORKERS_AI_BASE_URL ?? gw('workers-ai', 'workers-ai') ?? DEFAULT_BASE_URLS['workers-ai']),
+    },
+  }
+
+  return {
+    models,
+    tiers,
+    thresholds,
+    allowModelPinning: e.TRIAGE_ALLOW_MODEL_PINNING ?? true,
+    providers,
+    timeouts,
+    retries,
+    breaker: { failureThreshold: e.TRIAGE_BREAKER_FAILURES ?? 5, cooldownMs: e.TRIAGE_BREAKER_COOLDOWN_MS ?? 30_000 },
+    cascade,
+    limits: {
+      maxBodyBytes: e.TRIAGE_MAX_BODY_BYTES ?? 4 * 1024 * 1024,
+      maxMessages: e.TRIAGE_MAX_MESSAGES ?? 2_000,
+      defaultMaxOutputTokens: e.TRIAGE_DEFAULT_MAX_TOKENS ?? 4_096,
+      maxContentDepth: e.TRIAGE_MAX_CONTENT_DEPTH ?? 32,
+    },
+    corsOrigins: e.TRIAGE_CORS_ORIGINS ?? [],
+    adminToken: e.ADMIN_TOKEN,
+    priceOverrides: e.TRIAGE_PRICES,
+  }
+}
+
+const trimSlash = (s: string) => s.replace(/\/+$/, '')

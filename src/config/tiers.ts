@@ -1,0 +1,12 @@
+/** The three tiers, cheapest first. `hard` is accepted as an alias of `premium` wherever a tier is parsed. */
+export const TIERS = ['trivial', 'medium', 'premium'] as const
+export type Tier = (typeof TIERS)[number]
+
+/** Index in TIERS: trivial 0, medium 1, premium 2. */
+export const tierRank = (t: Tier): number => TIERS.indexOf(t)
+/** The lower of two tiers. */
+export const minTier = (a: Tier, b: Tier): Tier => (tierRank(a) <= tierRank(b) ? a : b)
+
+/** The providers Triage has adapters for. */
+export const PROVIDERS = ['workers-ai', 'deepseek', 'openai', 'anthropic'] as const
+export type ProviderName = (typeof PROVIDERS)[number]

@@ -1,0 +1,68 @@
+/**
+ * The one interface every provider adapter implements. Adapters translate an OpenAI-shaped request to their
+ * provider's wire format and normalise what comes back to OpenAI shapes, so everything after them
+ * (execution, streaming back, settling spend) knows only OpenAI shapes.
+ */
+import type { ChatRequest } from '../openai/request'
+import type { ChatCompletion, ChatCompletionChunk, Usage } from '../openai/types'
+import type { ModelSpec, ProviderSettings, ProviderName } from '../config'
+
+export interface CallOptions {
+  /** Aborted on client disconnect, timeout, or when execution gives up. */
+  signal: AbortSignal
+  /** Ask the provider for a stream. */
+  stream: boolean
+}
+
+export type ProviderReply =
+  | { kind: 'json'; completion: ChatCompletion; usage: Usage }
+  | {
+      kind: 'stream'
+      /** OpenAI chunks, as they arrive. Never buffered. The adapter always asks upstream for usage. */
+      chunks: ReadableStream<ChatCompletionChunk>
+      /** Resolves when the stream ends or is cut: real usage if the provider sent it, else an estimate (`estimated: true`). Never rejects. */
+      usage: Promise<Usage>
+    }
+
+export interface Provider {
+  readonly name: ProviderName
+  /** Throws ProviderError for anything that is not a usable reply. */
+  chat(req: ChatRequest, model: ModelSpec, opts: CallOptions): Promise<ProviderReply>
+}
+
+/** Whether a failure is worth retrying on the same model, and how the client should see it if all fails. */
+export type ProviderErrorKind =
+  | 'http' // the provider answered with a non-2xx status
+  | 'network' // connection refused / reset / DNS
+  | 'timeout' // no first byte, or not finished, in time
+  | 'invalid' // a 2xx whose body is not what the provider documents
+  | 'unconfigured' // no credentials for this provider
+
+export class ProviderError extends Error {
+  constructor(
+    readonly provider: ProviderName,
+    readonly kind: ProviderErrorKind,
+    message: string,
+    readonly opts: { status?: number; retryAfterMs?: number; upstreamBody?: string } = {},
+  ) {
+    super(message)
+  }
+  get status(): number | undefined {
+    return this.opts.status
+  }
+  /** 429, 5xx, network errors and timeouts are retryable; 4xx other than 408/409/429 are not. */
+  get retryable(): boolean {
+    if (this.kind === 'network' || this.kind === 'timeout') return true
+    if (this.kind !== 'http') return false
+    const s = this.opts.status ?? 0
+    return s === 408 || s === 409 || s === 429 || s >= 500
+  }
+}
+
+/** What an adapter factory receives. `fetch` is injectable for tests; defaults to the global. */
+export interface ProviderContext {
+  settings: ProviderSettings
+  fetch?: typeof fetch
+  /** Workers AI binding, when the Worker has one. */
+  ai?: Ai
+}

@@ -1,0 +1,42 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
+import { defineConfig } from 'vitest/config'
+
+/**
+ * Two projects:
+ * - `workers`: unit and integration tests inside workerd, with real KV and Durable Object bindings.
+ * - `e2e`: Node-side tests that start the Worker and drive it with the official `openai` SDK.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            remoteBindings: false,
+            miniflare: {
+              bindings: {
+                ADMIN_TOKEN: 'test-admin-token-0123456789',
+              },
+            },
+          }),
+        ],
+        test: {
+          name: 'workers',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: ['test/e2e/**', 'test/node/**', 'node_modules/**'],
+        },
+      },
+      {
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts', 'test/node/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+})
