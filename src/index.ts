@@ -1,2 +1,7 @@
-export default { fetch: () => new Response('ok') }
-export class TenantLedger { constructor() {} fetch() { return new Response('x') } }
+/**
+ * The Worker: Triage's Hono app, and the TenantLedger Durable Object (one per tenant: the authority on money).
+ */
+import { createApp } from './app'
+
+export { TenantLedger } from './ledger'
+export default createApp()

@@ -12,6 +12,7 @@
  */
 import * as z from 'zod/mini'
 import { TIERS, PROVIDERS, type Tier, type ProviderName } from './tiers'
+import { DEFAULT_THRESHOLDS } from '../scoring'
 
 export { TIERS, PROVIDERS, type Tier, type ProviderName } from './tiers'
 
@@ -220,7 +221,7 @@ export function buildConfig(env: ConfigEnv): Config {
     }
   }
 
-  const thresholds = { medium: e.TRIAGE_THRESHOLD_MEDIUM ?? 0.35, premium: e.TRIAGE_THRESHOLD_PREMIUM ?? 0.7 }
+  const thresholds = { medium: e.TRIAGE_THRESHOLD_MEDIUM ?? DEFAULT_THRESHOLDS.medium, premium: e.TRIAGE_THRESHOLD_PREMIUM ?? DEFAULT_THRESHOLDS.premium }
   if (thresholds.medium > thresholds.premium) {
     problems.push('TRIAGE_THRESHOLD_MEDIUM: must not be above TRIAGE_THRESHOLD_PREMIUM')
   }

@@ -50,6 +50,10 @@ export class ProviderError extends Error {
   get status(): number | undefined {
     return this.opts.status
   }
+  /** How long the provider asked us to wait (`retry-after` / `retry-after-ms`), when it said. */
+  get retryAfterMs(): number | undefined {
+    return this.opts.retryAfterMs
+  }
   /** 429, 5xx, network errors and timeouts are retryable; 4xx other than 408/409/429 are not. */
   get retryable(): boolean {
     if (this.kind === 'network' || this.kind === 'timeout') return true
@@ -65,4 +69,6 @@ export interface ProviderContext {
   fetch?: typeof fetch
   /** Workers AI binding, when the Worker has one. */
   ai?: Ai
+  /** Output cap sent when the request sets none and the provider needs one (Anthropic, Workers AI). Config `limits.defaultMaxOutputTokens`. */
+  defaultMaxTokens?: number
 }

@@ -1,0 +1,75 @@
+/**
+ * POST /v1/chat/completions — the request path, top to bottom:
+ *
+ *   auth → parse → score → choose model → reserve budget → call provider → stream back → settle spend
+ *
+ * Each step is one call into its own module; this file only strings them together.
+ */
+import type { Context } from 'hono'
+import type { AppEnv } from '../app'
+import { authenticate } from '../tenants'
+import { readChatRequest } from '../http/body'
+import { score, compactReason } from '../scoring'
+import { plan, providerAvailability } from '../routing'
+import { openBudget, remainingUsd } from '../ledger'
+import { worstCase } from '../money'
+import { execute } from '../execution'
+import { createProviders } from '../providers'
+import { streamBack } from '../streaming'
+import { capFor, failureOf, settleSpend, spendHeaders, thresholdsFor, type SpendContext } from './spend'
+
+export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
+  const started = Date.now()
+  const { config, requestId } = c.var
+  const tenant = await authenticate(c.req.raw, c.env)                                   // auth
+  const req = await readChatRequest(c.req.raw, config.limits)                           // parse
+  const decision = score(req, thresholdsFor(tenant, config))                            // score
+  const budget = await openBudget(c.env, c.executionCtx, tenant, config)
+  const cap = capFor(tenant, budget.headroom())
+  const route = plan({                                                                   // choose model
+    requested: req.model, decision, config, cap: cap.cap, capReason: cap.reason,
+    available: providerAvailability(config, c.env), stream: req.stream === true,
+  })
+  const models = [...(route.cascade?.first ?? []), ...route.candidates]
+  const worst = Math.max(...models.map((m) => worstCase(req, m.id, config)))
+  const reservation = await budget.reserve(requestId, worst, { model: route.candidates[0].id, tier: route.tier }) // reserve
+
+  c.header('x-triage-tier', route.tier)
+  c.header('x-triage-score', decision.score.toFixed(3))
+  c.header('x-triage-reason', compactReason(decision))
+  if (route.downgraded) c.header('x-triage-downgraded', route.downgraded)
+
+  const spend: SpendContext = { budget, reservation, tenant, decision, route, started, requestId, stream: req.stream === true }
+  let run
+  try {
+    run = await execute(route, req, { providers: createProviders(config, c.env), config, signal: c.req.raw.signal }) // call
+  } catch (err) {
+    const failure = failureOf(err)
+    await settleSpend(spend, failure.calls, { status: failure.error.status, attempts: failure.attempts })
+    throw failure.error
+  }
+
+  c.header('x-triage-model', run.model.id)
+  c.header('x-triage-provider', run.provider)
+  c.header('x-triage-attempts', String(run.attempts))
+  if (run.cascade) c.header('x-triage-cascade', run.cascade)
+  const outcome = { attempts: run.attempts, model: run.model, cascade: run.cascade }
+
+  if (run.reply.kind === 'json') {
+    const settled = await settleSpend(spend, run.calls, { ...outcome, status: 200 })     // settle
+    for (const [k, v] of Object.entries(spendHeaders(settled))) c.header(k, v)
+    return c.json(run.reply.completion)
+  }
+
+  c.header('x-triage-budget-remaining-usd', remainingUsd(budget.headroom().remaining_nano))
+  const calls = run.calls
+  return streamBack(c, {                                                                 // stream back
+    chunks: run.reply.chunks,
+    includeUsage: req.stream_options?.include_usage === true,
+    onEnd: async (end) => {
+      const status = end.status === 'ok' ? 200 : end.status === 'client_abort' ? 499 : end.error.status
+      const settled = await settleSpend(spend, calls, { ...outcome, status })           // settle
+      return Object.entries(spendHeaders(settled)).map(([k, v]) => `${k}=${v}`)
+    },
+  })
+}

@@ -1,0 +1,106 @@
+/**
+ * The handler's side of money: turning an execution's billed calls into one settlement, the spend headers,
+ * and the per-request log line. The ledger (src/ledger) prices and records; this only gathers.
+ */
+import type { Config, Tier } from '../config'
+import { minTier, TIERS } from '../config/tiers'
+import type { Budget, Reservation, Settled, Headroom } from '../ledger'
+import { tierCap } from '../ledger'
+import type { Tenant } from '../tenants'
+import type { Decision, Thresholds } from '../scoring'
+import type { Plan } from '../routing'
+import type { BilledCall } from '../execution'
+import { ExecutionError } from '../execution'
+import { toApiError as providerApiError, ProviderError } from '../providers'
+import { ApiError, toApiError } from '../http/errors'
+import type { ModelSpec } from '../config'
+import type { Usage } from '../openai/types'
+
+/** The tenant's score thresholds: its policy's override, else the configured ones. */
+export function thresholdsFor(tenant: Tenant | undefined, config: Config): Thresholds {
+  const t = tenant?.policy.thresholds
+  return { medium: t?.medium ?? config.thresholds.medium, premium: t?.premium ?? config.thresholds.premium }
+}
+
+/** The highest tier the tenant may use now: its budget headroom and its policy's allowed tiers. */
+export function capFor(tenant: Tenant, headroom: Headroom): { cap: Tier; reason?: string } {
+  const budget = tierCap(tenant, headroom)
+  const allowed = tenant.policy.allowed_tiers
+  if (!allowed?.length) return budget
+  const highest = TIERS.filter((t) => allowed.includes(t)).at(-1)!
+  const cap = minTier(budget.cap, highest)
+  return cap === budget.cap ? budget : { cap, reason: 'policy: allowed tiers' }
+}
+
+/** Everything settle needs to know about one request. */
+export interface SpendContext {
+  budget: Budget
+  reservation: Reservation
+  tenant: Tenant
+  decision: Decision
+  route: Plan
+  started: number
+  requestId: string
+  stream: boolean
+}
+
+export interface Outcome {
+  status: number
+  attempts: number
+  model?: ModelSpec
+  cascade?: string
+}
+
+/** Waits for every billed call's usage, settles them as one charge set, and writes the request's log line. */
+export async function settleSpend(s: SpendContext, calls: BilledCall[], outcome: Outcome): Promise<Settled> {
+  const usages: Usage[] = await Promise.all(calls.map((c) => c.usage))
+  const charges = calls.map((c, i) => ({ model: c.model.id, tier: c.model.tier, provider: c.model.provider, usage: usages[i] }))
+  const latency_ms = Date.now() - s.started
+  const settled = s.budget.settle(s.reservation, charges, {
+    status: outcome.status,
+    tier: s.route.tier,
+    model: outcome.model?.id,
+    provider: outcome.model?.provider,
+    score: s.decision.score,
+    latency_ms,
+    attempts: outcome.attempts,
+    cascade: outcome.cascade ?? null,
+    downgraded: s.route.downgraded,
+    stream: s.stream,
+  })
+  const tokens = usages.reduce((a, u) => ({ input: a.input + u.input, output: a.output + u.output }), { input: 0, output: 0 })
+  // One structured line per request, for Workers Logs / Logpush. Never prompt text, keys or secrets.
+  console.log(JSON.stringify({
+    msg: 'request',
+    request_id: s.requestId,
+    tenant: s.tenant.id,
+    tier: s.route.tier,
+    requested_tier: s.route.requestedTier,
+    score: Number(s.decision.score.toFixed(4)),
+    model: outcome.model?.id ?? null,
+    provider: outcome.model?.provider ?? null,
+    attempts: outcome.attempts,
+    cascade: outcome.cascade ?? null,
+    downgraded: s.route.downgraded,
+    stream: s.stream,
+    input_tokens: tokens.input,
+    output_tokens: tokens.output,
+    estimated_usage: usages.some((u) => u.estimated) || undefined,
+    cost_usd: settled.cost_usd,
+    latency_ms,
+    status: outcome.status,
+  }))
+  return settled
+}
+
+/** `x-triage-cost-usd` and `x-triage-budget-remaining-usd`. */
+export function spendHeaders(s: Pick<Settled, 'cost_usd' | 'remaining_usd'>): Record<string, string> {
+  return { 'x-triage-cost-usd': s.cost_usd, 'x-triage-budget-remaining-usd': s.remaining_usd }
+}
+
+/** What a failed execution means for the client (an OpenAI error) and for money (the calls that may be billed). */
+export function failureOf(err: unknown): { error: ApiError; calls: BilledCall[]; attempts: number } {
+  if (err instanceof ExecutionError) return { error: providerApiError(err), calls: err.calls, attempts: err.attempts }
+  if (err instanceof ProviderError) return { error: providerApiError(err), calls: [], attempts: 1 }
+  return { error: toApiError(err), calls: [], attempts: 0 }
+}

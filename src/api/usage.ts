@@ -1,0 +1,60 @@
+/**
+ * GET /v1/usage — the calling tenant's own spend, by day, month, tier and model, from KV (the cheap global read path
+ * the TenantLedger DO writes). Only ever the authenticated tenant's keys are read.
+ *
+ * @example
+ * curl -s localhost:8787/v1/usage?days=7 -H "authorization: Bearer $TRIAGE_KEY"
+ * // {"object":"usage","tenant":{"id":"ten_…","name":"acme"},"month":{"period":"2026-04","cost_usd":"0.004213",…},"days":[…]}
+ */
+import { Hono } from 'hono'
+import * as z from 'zod/mini'
+import type { Env } from '../env'
+import { toApiError } from '../http/errors'
+import { formatUsd, PRICE_TABLE_VERSION } from '../money'
+import { authenticate } from '../tenants'
+import { readUsage, type SpendTotals, type Bucket } from '../ledger/kv'
+import { validate } from './admin'
+
+const Query = z.object({
+  days: z.optional(z.pipe(z.string().check(z.regex(/^\d{1,3}$/, 'must be a whole number')), z.pipe(z.transform(Number), z.int().check(z.gte(1), z.lte(92))))),
+  months: z.optional(z.pipe(z.string().check(z.regex(/^\d{1,2}$/, 'must be a whole number')), z.pipe(z.transform(Number), z.int().check(z.gte(1), z.lte(12))))),
+})
+
+function buckets(b: Record<string, Bucket>) {
+  return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, { cost_usd: formatUsd(v.nano), cost_nano: v.nano, requests: v.requests }]))
+}
+
+/** One period's totals as the API shows them: USD strings at full precision, plus the exact nano-USD. */
+export function totalsView(t: SpendTotals) {
+  return {
+    period: t.period,
+    cost_usd: formatUsd(t.nano),
+    cost_nano: t.nano,
+    requests: t.requests,
+    by_tier: buckets(t.by_tier),
+    by_model: buckets(t.by_model),
+    updated_at: t.nano || t.requests ? t.updated_at : null,
+  }
+}
+
+export const usageRoutes = new Hono<{ Bindings: Env }>()
+
+usageRoutes.onError((err) => toApiError(err).toResponse())
+
+usageRoutes.get('/', async (c) => {
+  const tenant = await authenticate(c.req.raw, c.env)
+  const q = validate(Query, c.req.query())
+  const { days, months } = await readUsage(c.env.TRIAGE_KV, tenant.id, { days: q.days ?? 31, months: q.months ?? 3 })
+  return c.json({
+    object: 'usage',
+    tenant: { id: tenant.id, name: tenant.name },
+    currency: 'USD',
+    budget: { daily_usd: tenant.budget.daily_usd ?? null, monthly_usd: tenant.budget.monthly_usd ?? null },
+    today: totalsView(days[0]),
+    month: totalsView(months[0]),
+    days: days.map(totalsView),
+    months: months.map(totalsView),
+    price_version: PRICE_TABLE_VERSION,
+    note: 'Totals are written by the ledger within about a second of each settled request.',
+  })
+})

@@ -1,0 +1,92 @@
+/**
+ * Reading the request body once: content type, size limit, one JSON.parse, one validation.
+ * Every failure is an ApiError in OpenAI's format (415, 413, 400 with `param`).
+ *
+ * @example const req = await readChatRequest(c.req.raw, config.limits)
+ */
+import { ApiError } from './errors'
+import { parseChatRequest, type ChatRequest } from '../openai/request'
+
+export interface BodyLimits {
+  maxBodyBytes: number
+  maxMessages: number
+  maxContentDepth: number
+}
+
+/** Reads and parses a JSON body, enforcing content type and size. Returns the parsed value (unvalidated). */
+export async function readJson(raw: Request, maxBodyBytes: number): Promise<unknown> {
+  const type = raw.headers.get('content-type') ?? ''
+  if (!/^application\/(.+\+)?json\s*(;|$)/i.test(type)) {
+    throw new ApiError(415, `Unsupported content type '${type.slice(0, 80) || '(none)'}': send the body as application/json.`, {
+      code: 'unsupported_media_type',
+    })
+  }
+  const declared = Number(raw.headers.get('content-length') ?? NaN)
+  if (declared > maxBodyBytes) throw tooLarge(maxBodyBytes)
+  const text = await readTextCapped(raw, maxBodyBytes)
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    const detail = err instanceof RangeError ? 'it is nested too deeply' : 'it is not valid JSON'
+    throw new ApiError(400, `Could not parse the request body: ${detail}.`, { code: 'invalid_json' })
+  }
+}
+
+/** Validates a chat request and applies the structural limits (message count, content nesting). */
+export function toChatRequest(body: unknown, limits: BodyLimits): ChatRequest {
+  if (body && typeof body === 'object' && Array.isArray((body as { messages?: unknown }).messages)) {
+    const n = (body as { messages: unknown[] }).messages.length
+    if (n > limits.maxMessages) {
+      throw new ApiError(400, `Too many messages: ${n}; the limit is ${limits.maxMessages}.`, { param: 'messages', code: 'too_many_messages' })
+    }
+  }
+  if (depthExceeds(body, limits.maxContentDepth)) {
+    throw new ApiError(400, `The request body is nested more than ${limits.maxContentDepth} levels deep.`, { code: 'too_deeply_nested' })
+  }
+  const r = parseChatRequest(body)
+  if (!r.ok) throw new ApiError(400, r.message, { param: r.param, code: 'invalid_request' })
+  return r.request
+}
+
+export async function readChatRequest(raw: Request, limits: BodyLimits): Promise<ChatRequest> {
+  return toChatRequest(await readJson(raw, limits.maxBodyBytes), limits)
+}
+
+const tooLarge = (max: number) =>
+  new ApiError(413, `The request body is larger than the limit of ${max} bytes.`, { code: 'request_too_large' })
+
+/** Reads the body as text, stopping as soon as it passes `max` bytes (a lying or absent content-length cannot get past it). */
+async function readTextCapped(raw: Request, max: number): Promise<string> {
+  if (!raw.body) return ''
+  const reader = raw.body.getReader()
+  const parts: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > max) {
+      reader.cancel().catch(() => {})
+      throw tooLarge(max)
+    }
+    parts.push(value)
+  }
+  const decoder = new TextDecoder()
+  if (parts.length === 1) return decoder.decode(parts[0])
+  let out = ''
+  for (const p of parts) out += decoder.decode(p, { stream: true })
+  return out + decoder.decode()
+}
+
+/** Iterative depth check (no recursion, so hostile nesting cannot overflow the stack). */
+function depthExceeds(root: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 1]]
+  while (stack.length) {
+    const [node, depth] = stack.pop()!
+    if (!node || typeof node !== 'object') continue
+    if (depth > max) return true
+    if (Array.isArray(node)) for (const v of node) stack.push([v, depth + 1])
+    else for (const k in node) stack.push([(node as Record<string, unknown>)[k], depth + 1])
+  }
+  return false
+}

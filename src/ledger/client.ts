@@ -1,0 +1,342 @@
+/**
+ * The isolate side of the ledger: a per-isolate, per-tenant lease, reserved against synchronously.
+ *
+ * - `reserve` takes the worst case from the local lease with no I/O. Only a request that finds the lease short
+ *   waits for the DO; requests that run short at the same time share one in-flight call (`refill`).
+ * - `settle` / `release` update the lease at once and queue the op; ops go to the DO in batches (one RPC per
+ *   FLUSH_DELAY_MS at most), in order, serialised per isolate, retried on failure. Holds are queued the same way,
+ *   so a reservation orphaned by a crash is charged at its reserved amount by the DO's alarm.
+ *
+ * @example
+ * const client = ledgerClient(env, tenant)
+ * const r = await client.reserve('req-1', 40_000, { model: 'gpt-4.1', tier: 'premium' })
+ * client.settle(r, 31_000, record)   // queued; flushed with ctx.waitUntil(client.flushSoon())
+ */
+import type { Tenant } from '../tenants'
+import { parseUsd } from '../money/format'
+import { randomBase62 } from '../tenants/keys'
+import type { TenantLedger } from './object'
+import type { LedgerBudget, LedgerOp, SyncRequest, SyncResult } from './protocol'
+import type { SpendRecord } from './kv'
+import { dayOf, monthOf } from './periods'
+
+/** Settle/release batches wait at most this long for company. */
+export const FLUSH_DELAY_MS = 25
+/** A lease is not used for new reservations in its last second (clock skew with the DO). */
+const LEASE_SAFETY_MS = 1_000
+/** A reservation that is neither settled nor released after this long is charged in full (DO alarm). */
+export const DEFAULT_RESERVATION_TTL_MS = 10 * 60_000
+/** A short request asks the DO at most this many times before giving up (503). */
+const MAX_REFILLS = 25
+/** A view of the ledger older than this is refreshed on the next openBudget. */
+const VIEW_MAX_AGE_MS = 30_000
+
+export interface LedgerBindings {
+  TENANT_LEDGER: DurableObjectNamespace
+}
+
+export interface LocalReservation {
+  /** Unique ledger id (client request id + random suffix). */
+  readonly id: string
+  readonly requestId: string
+  readonly nano: number
+  readonly lease: string | null
+  readonly at: number
+  readonly expiresAt: number
+  readonly model?: string
+  readonly tier?: string
+  state: 'held' | 'settled' | 'released' | 'expired'
+}
+
+interface Lease {
+  id: string
+  /** Unspent part of the lease, in-flight reservations included (mirrors the DO's `leases.nano`). */
+  balance: number
+  /** Sum of in-flight reservations against it. */
+  reserved: number
+  expiresAt: number
+}
+
+/** Thrown by reserve when the budget cannot cover the reservation. */
+export class BudgetRefused extends Error {
+  constructor(
+    readonly window: 'daily' | 'monthly' | 'disabled',
+    readonly need: number,
+    readonly available: number,
+    readonly view: SyncResult,
+  ) {
+    super(`budget refused (${window})`)
+  }
+}
+
+export function budgetOf(tenant: Tenant): LedgerBudget {
+  const daily = tenant.budget.daily_usd !== undefined ? parseUsd(tenant.budget.daily_usd) ?? 0 : null
+  const monthly = tenant.budget.monthly_usd !== undefined ? parseUsd(tenant.budget.monthly_usd) ?? 0 : null
+  return { daily_nano: daily, monthly_nano: monthly, disabled: tenant.disabled, updated_at: tenant.updated_at ?? '' }
+}
+
+export function ledgerStub(env: LedgerBindings, tenantId: string): DurableObjectStub<TenantLedger> {
+  const ns = env.TENANT_LEDGER as unknown as DurableObjectNamespace<TenantLedger>
+  return ns.get(ns.idFromName(tenantId))
+}
+
+export class LedgerClient {
+  readonly isolate: string
+  tenant: Tenant
+  view: SyncResult | null = null
+  private viewAt = 0
+  private lease: Lease | null = null
+  private held = new Map<string, LocalReservation>()
+  private pending: LedgerOp[] = []
+  /** Settled cost sent to the DO but not yet reflected in `view`. */
+  private sending = 0
+  private chain: Promise<unknown> = Promise.resolve()
+  private refilling: Promise<SyncResult> | null = null
+  private waitingNeed = 0
+  private flushing: Promise<void> | null = null
+  /** Counters for tests and benchmarks: DO round trips, and reservations served from the lease without one. */
+  readonly stats = { syncs: 0, refills: 0, local: 0 }
+
+  constructor(
+    private readonly env: LedgerBindings,
+    tenant: Tenant,
+    opts: { isolate?: string; reservationTtlMs?: number } = {},
+  ) {
+    this.tenant = tenant
+    this.isolate = opts.isolate ?? randomBase62(12)
+    this.reservationTtlMs = opts.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS
+  }
+  private readonly reservationTtlMs: number
+
+  // ---- the DO conversation ----
+
+  /** One RPC, serialised per isolate, carrying every queued op (in order) and an optional acquire. */
+  private sync(acquire?: SyncRequest['acquire']): Promise<SyncResult> {
+    const run = async (): Promise<SyncResult> => {
+      const ops = this.pending.splice(0)
+      const cost = settledCost(ops)
+      this.sending += cost
+      this.stats.syncs++
+      try {
+        const res = await ledgerStub(this.env, this.tenant.id).sync({
+          tenant: this.tenant.id, budget: budgetOf(this.tenant), isolate: this.isolate, ops, acquire,
+        })
+        this.sending -= cost
+        this.absorb(res)
+        return res
+      } catch (err) {
+        this.sending -= cost
+        this.pending.unshift(...ops)
+        throw err
+      }
+    }
+    const p = this.chain.then(run, run)
+    this.chain = p.catch(() => undefined)
+    return p
+  }
+
+  private absorb(res: SyncResult): void {
+    this.view = res
+    this.viewAt = Date.now()
+    if (res.lease) {
+      if (this.lease && this.lease.id === res.lease.id) {
+        this.lease.balance += res.lease.granted_nano
+        this.lease.expiresAt = res.lease.expires_at
+      } else {
+        this.lease = { id: res.lease.id, balance: res.lease.granted_nano, reserved: 0, expiresAt: res.lease.expires_at }
+      }
+    }
+  }
+
+  /** Makes sure there is a view of the ledger (first use in this isolate, or a stale one). Sizes a first lease by the tenant's spend rate. */
+  async ready(): Promise<void> {
+    if (this.view && Date.now() - this.viewAt < VIEW_MAX_AGE_MS) return
+    await this.sync(this.lease ? undefined : { lease: null, need: 0, want: 0 })
+  }
+
+  // ---- reserve ----
+
+  /** Expires local reservations past their TTL: the DO charges them in full, so the lease counts them as spent. */
+  private sweep(now: number): void {
+    for (const r of this.held.values()) {
+      if (r.expiresAt > now) continue
+      r.state = 'expired'
+      this.held.delete(r.id)
+      if (this.lease && this.lease.id === r.lease) {
+        this.lease.reserved -= r.nano
+        this.lease.balance = Math.max(0, this.lease.balance - r.nano)
+      }
+    }
+  }
+
+  private localAvailable(now: number): number {
+    const l = this.lease
+    if (!l || now >= l.expiresAt - LEASE_SAFETY_MS) return 0
+    return l.balance - l.reserved
+  }
+
+  private tryLocal(requestId: string, nano: number, meta: { model?: string; tier?: string }): LocalReservation | undefined {
+    const now = Date.now()
+    const unlimited = this.view?.unlimited === true && !this.view.disabled
+    if (!unlimited && this.localAvailable(now) < nano) return undefined
+    const lease = unlimited ? null : this.lease!
+    const r: LocalReservation = {
+      id: `${requestId.replace(/[^\w.-]/g, '').slice(0, 64)}_${randomBase62(6)}`,
+      requestId, nano, lease: lease?.id ?? null, at: now, expiresAt: now + this.reservationTtlMs,
+      model: meta.model, tier: meta.tier, state: 'held',
+    }
+    if (lease) lease.reserved += nano
+    this.held.set(r.id, r)
+    this.pending.push({ op: 'hold', id: r.id, request_id: requestId, nano, lease: r.lease, at: now, ttl_ms: this.reservationTtlMs, model: meta.model, tier: meta.tier })
+    return r
+  }
+
+  /**
+   * Reserves `nano` for a request. Synchronous against the lease when it covers it; otherwise this request (and any
+   * other short one) waits for one shared DO call. Throws BudgetRefused when the budget cannot cover it.
+   */
+  async reserve(requestId: string, nano: number, meta: { model?: string; tier?: string } = {}): Promise<LocalReservation> {
+    nano = Math.max(0, Math.ceil(nano))
+    this.sweep(Date.now())
+    if (this.view?.disabled) throw new BudgetRefused('disabled', nano, 0, this.view)
+    const fast = this.tryLocal(requestId, nano, meta)
+    if (fast) {
+      this.stats.local++
+      return fast
+    }
+    for (let round = 0; round < MAX_REFILLS; round++) {
+      const res = await this.refill(nano)
+      const r = this.tryLocal(requestId, nano, meta)
+      if (r) return r
+      if (res.refused) throw new BudgetRefused(res.refused.window, nano, res.refused.available_nano, res)
+      const reachable = (res.available_nano ?? Infinity) + this.localAvailable(Date.now())
+      if (reachable < nano) throw new BudgetRefused(this.bindingWindow(res), nano, Math.max(0, reachable), res)
+    }
+    throw new Error('ledger: could not obtain headroom after repeated attempts')
+  }
+
+  private bindingWindow(v: SyncResult): 'daily' | 'monthly' {
+    if (v.daily.limit_nano === null) return 'monthly'
+    if (v.monthly.limit_nano === null) return 'daily'
+    return v.daily.limit_nano - v.daily.spent_nano <= v.monthly.limit_nano - v.monthly.spent_nano ? 'daily' : 'monthly'
+  }
+
+  /** Asks the DO for more headroom; concurrent callers share the call in flight. */
+  private async refill(need: number): Promise<SyncResult> {
+    this.waitingNeed += need
+    try {
+      if (!this.refilling) {
+        const want = () => this.waitingNeed
+        this.stats.refills++
+        this.refilling = (async () => {
+          // Yield once so requests that run short in the same tick join this call.
+          await Promise.resolve()
+          try {
+            // Ask only for the shortfall: the lease's spare part counts if the DO renews it (same id).
+            const spare = this.lease ? Math.max(0, this.lease.balance - this.lease.reserved) : 0
+            return await this.sync({ lease: this.lease?.id ?? null, need: Math.max(0, need - spare), want: want(), unit: need })
+          } finally {
+            this.refilling = null
+          }
+        })()
+      }
+      return await this.refilling
+    } finally {
+      this.waitingNeed -= need
+    }
+  }
+
+  // ---- settle / release ----
+
+  /** Posts the real cost of a reservation (idempotent: a second settle or release is ignored). */
+  settle(r: LocalReservation, nano: number, record: SpendRecord): boolean {
+    if (r.state !== 'held') return false
+    r.state = 'settled'
+    this.held.delete(r.id)
+    if (this.lease && this.lease.id === r.lease) {
+      this.lease.reserved -= r.nano
+      this.lease.balance = Math.max(0, this.lease.balance - nano)
+    }
+    this.pending.push({ op: 'settle', id: r.id, nano, lease: r.lease, record })
+    return true
+  }
+
+  /** Voids a reservation: nothing was spent (the provider was never reached, or answered with no usage). */
+  release(r: LocalReservation): boolean {
+    if (r.state !== 'held') return false
+    r.state = 'released'
+    this.held.delete(r.id)
+    if (this.lease && this.lease.id === r.lease) this.lease.reserved -= r.nano
+    this.pending.push({ op: 'release', id: r.id, lease: r.lease })
+    return true
+  }
+
+  /** Sends queued ops after FLUSH_DELAY_MS (one batch for everything queued meanwhile). Pass to ctx.waitUntil. */
+  flushSoon(): Promise<void> {
+    if (!this.flushing) {
+      this.flushing = (async () => {
+        await new Promise((r) => setTimeout(r, FLUSH_DELAY_MS))
+        this.flushing = null
+        await this.flush()
+      })()
+    }
+    return this.flushing
+  }
+
+  /** Sends queued ops now, retrying twice with backoff. Ops that still fail stay queued for the next flush. */
+  async flush(): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (this.pending.length === 0) {
+        await this.chain
+        if (this.pending.length === 0) return
+      }
+      try {
+        await this.sync()
+        if (this.pending.length === 0) return
+      } catch (err) {
+        if (attempt === 2) {
+          console.error(JSON.stringify({ level: 'warn', msg: 'ledger sync failed; ops stay queued', tenant: this.tenant.id, queued: this.pending.length, error: String(err) }))
+          return
+        }
+        await new Promise((r) => setTimeout(r, 100 * 4 ** attempt))
+      }
+    }
+  }
+
+  // ---- what the request path reads ----
+
+  /** Settled spend known to this isolate in the current UTC day and month (DO view + this isolate's unsent settles). */
+  spent(now = Date.now()): { daily: number; monthly: number } {
+    const local = settledCost(this.pending) + this.sending
+    const v = this.view
+    return {
+      daily: (v && v.daily.period === dayOf(now) ? v.daily.spent_nano : 0) + local,
+      monthly: (v && v.monthly.period === monthOf(now) ? v.monthly.spent_nano : 0) + local,
+    }
+  }
+
+  /** For tests and debugging. */
+  state() {
+    return { lease: this.lease && { ...this.lease }, held: this.held.size, pending: this.pending.length, view: this.view }
+  }
+}
+
+function settledCost(ops: LedgerOp[]): number {
+  let n = 0
+  for (const op of ops) if (op.op === 'settle') n += op.nano
+  return n
+}
+
+// ---- one client per tenant per isolate ----
+
+const clients = new WeakMap<object, Map<string, LedgerClient>>()
+
+/** The isolate's client for a tenant (created on first use; keeps its lease across requests). */
+export function ledgerClient(env: LedgerBindings, tenant: Tenant): LedgerClient {
+  let byTenant = clients.get(env.TENANT_LEDGER)
+  if (!byTenant) clients.set(env.TENANT_LEDGER, (byTenant = new Map()))
+  let c = byTenant.get(tenant.id)
+  if (!c) byTenant.set(tenant.id, (c = new LedgerClient(env, tenant)))
+  else c.tenant = tenant
+  return c
+}

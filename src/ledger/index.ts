@@ -1,0 +1,266 @@
+/**
+ * The budget ledger, as the request path sees it: open a tenant's budget, reserve the worst case, settle the
+ * real cost. The TenantLedger Durable Object behind it is the only code that writes money.
+ *
+ * @example
+ * const budget = await openBudget(c.env, c.executionCtx, tenant)
+ * const { cap, reason } = tierCap(tenant, budget.headroom())            // budget-aware routing
+ * const r = await budget.reserve(requestId, worstCase(req, model.id, config), { model: model.id, tier })  // or 429
+ * // … call the provider …
+ * const s = budget.settle(r, [{ model: model.id, tier, provider, usage }], { status: 200, latency_ms })
+ * c.header('x-triage-cost-usd', s.cost_usd); c.header('x-triage-budget-remaining-usd', s.remaining_usd)
+ */
+import type { Env } from '../env'
+import type { Tenant } from '../tenants'
+import type { Tier } from '../config/tiers'
+import type { Usage } from '../openai/types'
+import { loadConfig, type ConfigEnv } from '../config'
+import { ApiError } from '../http/errors'
+import { cost as priceCall, formatUsd, PRICE_TABLE_VERSION, type MoneyConfig } from '../money'
+import { ledgerClient, LedgerClient, BudgetRefused, budgetOf, ledgerStub, type LocalReservation } from './client'
+import type { SpendCall, SpendRecord, TokenCounts } from './kv'
+import type { Window } from './periods'
+import { dayResetsAt, monthResetsAt } from './periods'
+
+export { TenantLedger } from './object'
+export type { LedgerSnapshot } from './object'
+export { LedgerClient, ledgerClient, ledgerStub, budgetOf, BudgetRefused } from './client'
+export * from './kv'
+export type { SyncRequest, SyncResult, LedgerOp, LedgerBudget } from './protocol'
+export { formatUsd } from '../money'
+
+/** A reservation: the worst case held for one request until it is settled or released. */
+export type Reservation = LocalReservation
+
+export interface WindowHeadroom {
+  period: string
+  limit_nano: number
+  spent_nano: number
+  remaining_nano: number
+  resets_at: string
+}
+
+/** What the tenant has left, as this isolate knows it (the DO's view at the last sync + this isolate's settles since). */
+export interface Headroom {
+  /** The smaller of the windows' remaining amounts; null when the tenant has no budget (unlimited). May be negative. */
+  remaining_nano: number | null
+  daily?: WindowHeadroom
+  monthly?: WindowHeadroom
+  /** The window that binds (least remaining). */
+  window?: Window
+  resets_at: string | null
+}
+
+/** One charged model call: the ledger prices it from the provider's real usage. */
+export interface Charge {
+  model: string
+  tier: Tier | string
+  provider: string
+  usage: Usage
+}
+
+/** What the per-request record says beyond the charges. */
+export interface SettleInfo {
+  /** HTTP status returned to the client; 499 when the client went away. */
+  status: number
+  tier?: string | null
+  model?: string | null
+  provider?: string | null
+  score?: number | null
+  latency_ms?: number | null
+  attempts?: number
+  cascade?: string | null
+  downgraded?: string | null
+  stream?: boolean
+}
+
+export interface Settled {
+  cost_nano: number
+  /** Full-precision decimal USD, for `x-triage-cost-usd`. */
+  cost_usd: string
+  remaining_nano: number | null
+  /** For `x-triage-budget-remaining-usd`: decimal USD, or 'unlimited'. */
+  remaining_usd: string
+}
+
+export interface Budget {
+  headroom(): Headroom
+  /** Holds the worst case. Throws ApiError 429 `insufficient_quota` (or 403 when disabled). */
+  reserve(requestId: string, worstCaseNano: number, meta?: { model?: string; tier?: string }): Promise<Reservation>
+  /** Posts the real cost (Σ of charges, priced here) and queues it to the DO in ctx.waitUntil. Idempotent. */
+  settle(reservation: Reservation, charges: Charge[], info: SettleInfo): Settled
+  /** Voids a reservation: nothing was spent. Idempotent; a no-op after settle. */
+  release(reservation: Reservation): void
+}
+
+/** `x-triage-budget-remaining-usd` value for a headroom. */
+export function remainingUsd(remaining: number | null): string {
+  return remaining === null ? 'unlimited' : formatUsd(remaining)
+}
+
+/**
+ * Opens a tenant's budget for one request. The first request of a tenant in an isolate makes one DO call (to
+ * learn the spend so far and take a first lease); after that this costs no I/O.
+ */
+export async function openBudget(env: Env, ctx: ExecutionContext, tenant: Tenant, config: MoneyConfig = loadConfig(env as ConfigEnv)): Promise<Budget> {
+  const client = ledgerClient(env, tenant)
+  await client.ready()
+  return budgetFor(client, ctx, tenant, config)
+}
+
+/** The Budget facade over a client (exported for tests that simulate several isolates). */
+export function budgetFor(client: LedgerClient, ctx: Pick<ExecutionContext, 'waitUntil'>, tenant: Tenant, config: MoneyConfig = {}): Budget {
+  return {
+    headroom: () => headroomOf(client, tenant),
+    async reserve(requestId, nano, meta) {
+      try {
+        const r = await client.reserve(requestId, nano, meta)
+        ctx.waitUntil(client.flushSoon())
+        return r
+      } catch (err) {
+        if (err instanceof BudgetRefused) throw quotaError(tenant, err, client)
+        throw err
+      }
+    },
+    settle(r, charges, info) {
+      const calls: SpendCall[] = charges.map((ch) => ({
+        model: ch.model, tier: ch.tier, provider: ch.provider, tokens: tokensOf(ch.usage),
+        ...(ch.usage.estimated ? { estimated: true } : {}),
+        cost_nano: priceOrReserved(ch, r, config),
+      }))
+      const nano = calls.reduce((s, c) => s + c.cost_nano, 0)
+      if (client.settle(r, nano, recordOf(tenant, r, calls, nano, info))) ctx.waitUntil(client.flushSoon())
+      const remaining = headroomOf(client, tenant).remaining_nano
+      return { cost_nano: nano, cost_usd: formatUsd(nano), remaining_nano: remaining, remaining_usd: remainingUsd(remaining) }
+    },
+    release(r) {
+      if (client.release(r)) ctx.waitUntil(client.flushSoon())
+    },
+  }
+}
+
+/** A call on a model with no price is charged its share of the reservation: never free. */
+function priceOrReserved(ch: Charge, r: Reservation, config: MoneyConfig): number {
+  try {
+    return priceCall(ch.usage, ch.model, config)
+  } catch {
+    return r.nano
+  }
+}
+
+function tokensOf(u: Usage): TokenCounts {
+  return { input: u.input, cached_input: u.cachedInput, cache_write: u.cacheWrite, output: u.output, reasoning: u.reasoning }
+}
+
+function recordOf(tenant: Tenant, r: Reservation, calls: SpendCall[], nano: number, info: SettleInfo): SpendRecord {
+  const tokens: TokenCounts = { input: 0, cached_input: 0, cache_write: 0, output: 0, reasoning: 0 }
+  for (const c of calls) for (const k of Object.keys(tokens) as Array<keyof TokenCounts>) tokens[k] += c.tokens[k]
+  const last = calls[calls.length - 1]
+  return {
+    v: 1,
+    request_id: r.requestId,
+    ledger_id: r.id,
+    tenant: tenant.id,
+    at: new Date(r.at).toISOString(),
+    settled_at: '',
+    status: info.status,
+    tier: info.tier ?? last?.tier ?? r.tier ?? null,
+    model: info.model ?? last?.model ?? r.model ?? null,
+    provider: info.provider ?? last?.provider ?? null,
+    score: info.score ?? null,
+    tokens,
+    estimated: calls.some((c) => c.estimated),
+    cost_nano: nano,
+    cost_usd: formatUsd(nano),
+    reserved_nano: r.nano,
+    latency_ms: info.latency_ms ?? null,
+    attempts: info.attempts ?? calls.length,
+    cascade: info.cascade ?? null,
+    downgraded: info.downgraded ?? null,
+    stream: info.stream ?? false,
+    calls,
+    price_version: PRICE_TABLE_VERSION,
+  }
+}
+
+function headroomOf(client: LedgerClient, tenant: Tenant, now = Date.now()): Headroom {
+  const b = budgetOf(tenant)
+  // The DO's limits win (it holds the newest budget); the tenant record fills in before the first sync.
+  const v = client.view
+  const limits = { daily: v ? v.daily.limit_nano : b.daily_nano, monthly: v ? v.monthly.limit_nano : b.monthly_nano }
+  const spent = client.spent(now)
+  const out: Headroom = { remaining_nano: null, resets_at: null }
+  for (const w of ['daily', 'monthly'] as const) {
+    const limit = limits[w]
+    if (limit === null) continue
+    const h: WindowHeadroom = {
+      period: w === 'daily' ? new Date(now).toISOString().slice(0, 10) : new Date(now).toISOString().slice(0, 7),
+      limit_nano: limit,
+      spent_nano: spent[w],
+      remaining_nano: limit - spent[w],
+      resets_at: w === 'daily' ? dayResetsAt(now) : monthResetsAt(now),
+    }
+    out[w] = h
+    if (out.remaining_nano === null || h.remaining_nano < out.remaining_nano) {
+      out.remaining_nano = h.remaining_nano
+      out.window = w
+      out.resets_at = h.resets_at
+    }
+  }
+  return out
+}
+
+/** The 429 (or 403) a refused reservation becomes: names the budget, what is left, and when it resets. */
+export function quotaError(tenant: Tenant, e: BudgetRefused, client?: LedgerClient): ApiError {
+  if (e.window === 'disabled') {
+    return new ApiError(403, `Tenant '${tenant.name}' is disabled. Ask your operator to re-enable it.`, { type: 'permission_error', code: 'tenant_disabled' })
+  }
+  const w = e.view[e.window]
+  const limit = w.limit_nano ?? 0
+  const spent = client ? client.spent()[e.window] : w.spent_nano
+  const inFlight = Math.max(0, limit - spent - e.available)
+  const message =
+    `Tenant '${tenant.name}' has exhausted its ${e.window} budget of $${formatUsd(limit)}: ` +
+    `$${formatUsd(spent)} spent` + (inFlight > 0 ? ` and $${formatUsd(inFlight)} reserved by requests in flight` : '') +
+    `, and this request needs up to $${formatUsd(e.need)}. The ${e.window} budget resets at ${w.resets_at}.`
+  return new ApiError(429, message, {
+    type: 'insufficient_quota',
+    code: 'insufficient_quota',
+    headers: {
+      'x-should-retry': 'false',
+      'x-triage-budget-remaining-usd': formatUsd(Math.max(0, limit - spent)),
+      'x-triage-budget-resets-at': w.resets_at,
+    },
+  })
+}
+
+/**
+ * Budget-aware routing: the highest tier the tenant's remaining budget allows, and why it is lower than premium.
+ * Defaults (policy `downgrade_at_remaining_fraction`): premium needs ≥ 20% of every window left, medium ≥ 5%.
+ *
+ * @example tierCap(tenant, { remaining_nano: 1e8, daily: { limit_nano: 1e9, … }, … }) // { cap: 'medium', reason: 'budget: 10.0% of daily budget left' }
+ */
+export function tierCap(tenant: Tenant, headroom: Headroom): { cap: Tier; reason?: string } {
+  let fraction = Infinity
+  let window: Window | undefined
+  for (const w of ['daily', 'monthly'] as const) {
+    const h = headroom[w]
+    if (!h) continue
+    const f = h.limit_nano > 0 ? Math.max(0, h.remaining_nano) / h.limit_nano : 0
+    if (f < fraction) {
+      fraction = f
+      window = w
+    }
+  }
+  if (window === undefined) return { cap: 'premium' }
+  const d = tenant.policy.downgrade_at_remaining_fraction
+  const reason = `budget: ${(fraction * 100).toFixed(1)}% of ${window} budget left`
+  if (fraction < d.medium) return { cap: 'trivial', reason }
+  if (fraction < d.premium) return { cap: 'medium', reason }
+  return { cap: 'premium' }
+}
+
+/** Pushes a tenant's budget to its ledger now (the admin API calls this on every change). */
+export async function configureLedger(env: Pick<Env, 'TENANT_LEDGER'>, tenant: Tenant): Promise<void> {
+  await ledgerStub(env, tenant.id).configure(tenant.id, budgetOf(tenant))
+}

@@ -1,0 +1,132 @@
+/**
+ * The KV read path for spend: key names, value shapes, and readers. The TenantLedger DO is the only writer.
+ *
+ * - `spend:<tenant>:<YYYY-MM>` and `spend:<tenant>:<YYYY-MM-DD>` → SpendTotals (absolute totals, rewritten whole)
+ * - `req:<tenant>:<ISO start time>:<request id>` → SpendRecord, with a TTL of REQUEST_RECORD_TTL_S
+ *
+ * Keys sort by time, so `list({ prefix: 'req:<tenant>:2026-04-30' })` returns one day's requests in order.
+ *
+ * @example const month = await readSpend(env.TRIAGE_KV, tenant.id, '2026-04')
+ */
+import { lastDays, lastMonths } from './periods'
+
+/** Per-request records live 90 days. */
+export const REQUEST_RECORD_TTL_S = 90 * 24 * 3600
+
+export const spendKey = (tenant: string, period: string) => `spend:${tenant}:${period}`
+export const requestKey = (tenant: string, atIso: string, requestId: string) => `req:${tenant}:${atIso}:${requestId}`
+
+export interface Bucket {
+  nano: number
+  /** Charged calls (a cascade that ran two models counts once under each). */
+  requests: number
+}
+
+/** Totals of one tenant for one UTC day or month. `nano` is the exact sum of its per-request `cost_nano`. */
+export interface SpendTotals {
+  v: 1
+  tenant: string
+  period: string
+  nano: number
+  /** `nano` as a decimal USD string, full precision. */
+  usd: string
+  requests: number
+  by_tier: Record<string, Bucket>
+  by_model: Record<string, Bucket>
+  updated_at: string
+}
+
+export interface TokenCounts {
+  input: number
+  cached_input: number
+  cache_write: number
+  output: number
+  reasoning: number
+}
+
+/** One model call within a request, as charged. */
+export interface SpendCall {
+  model: string
+  tier: string
+  provider: string
+  tokens: TokenCounts
+  /** True when the provider sent no usage and the counts were estimated (e.g. a cut stream). */
+  estimated?: boolean
+  cost_nano: number
+}
+
+/** One request's spend record (`req:` key). Read by the dashboard; stable, versioned by `v`. */
+export interface SpendRecord {
+  v: 1
+  /** The request id the client saw (`x-request-id`). */
+  request_id: string
+  /** The ledger's unique id for this request (request id + random suffix): the idempotency key and the last part of the KV key. */
+  ledger_id: string
+  tenant: string
+  /** When the request started (ISO, UTC). */
+  at: string
+  /** When the charge was recorded by the ledger (ISO, UTC). Spend totals are per UTC day/month of this time. */
+  settled_at: string
+  /** HTTP status returned to the client (499 = client went away), or 'unsettled' when charged by expiry. */
+  status: number | 'unsettled'
+  tier: string | null
+  model: string | null
+  provider: string | null
+  score: number | null
+  tokens: TokenCounts
+  estimated: boolean
+  cost_nano: number
+  cost_usd: string
+  reserved_nano: number
+  latency_ms: number | null
+  attempts: number
+  cascade: string | null
+  downgraded: string | null
+  stream: boolean
+  calls: SpendCall[]
+  price_version: string
+}
+
+export function emptyTotals(tenant: string, period: string): SpendTotals {
+  return { v: 1, tenant, period, nano: 0, usd: '0.00', requests: 0, by_tier: {}, by_model: {}, updated_at: new Date(0).toISOString() }
+}
+
+/** Reads one period's totals (zero totals when nothing was spent). */
+export async function readSpend(kv: KVNamespace, tenant: string, period: string): Promise<SpendTotals> {
+  return (await kv.get<SpendTotals>(spendKey(tenant, period), 'json')) ?? emptyTotals(tenant, period)
+}
+
+/** Reads many periods in bulk (KV bulk get, ≤100 keys per call), in the order given. */
+export async function readSpendMany(kv: KVNamespace, tenant: string, periods: string[]): Promise<SpendTotals[]> {
+  const out: SpendTotals[] = []
+  for (let i = 0; i < periods.length; i += 100) {
+    const chunk = periods.slice(i, i + 100)
+    const got = await kv.get<SpendTotals>(chunk.map((p) => spendKey(tenant, p)), 'json')
+    for (const p of chunk) out.push(got.get(spendKey(tenant, p)) ?? emptyTotals(tenant, p))
+  }
+  return out
+}
+
+/** The last `days` days and `months` months of a tenant's totals, newest first. */
+export async function readUsage(kv: KVNamespace, tenant: string, opts: { days?: number; months?: number; now?: number } = {}) {
+  const now = opts.now ?? Date.now()
+  const days = lastDays(now, opts.days ?? 31)
+  const months = lastMonths(now, opts.months ?? 2)
+  const all = await readSpendMany(kv, tenant, [...days, ...months])
+  return { days: all.slice(0, days.length), months: all.slice(days.length) }
+}
+
+/** Per-request records of a tenant, oldest first, optionally for one time prefix (e.g. '2026-04-30'). */
+export async function listRequestRecords(kv: KVNamespace, tenant: string, opts: { prefix?: string; limit?: number; cursor?: string } = {}) {
+  const page = await kv.list({ prefix: `req:${tenant}:${opts.prefix ?? ''}`, limit: opts.limit ?? 1000, cursor: opts.cursor })
+  const names = page.keys.map((k) => k.name)
+  const records: SpendRecord[] = []
+  for (let i = 0; i < names.length; i += 100) {
+    const got = await kv.get<SpendRecord>(names.slice(i, i + 100), 'json')
+    for (const n of names.slice(i, i + 100)) {
+      const r = got.get(n)
+      if (r) records.push(r)
+    }
+  }
+  return { records, cursor: page.list_complete ? undefined : page.cursor }
+}

@@ -1,0 +1,61 @@
+/**
+ * What isolates and the TenantLedger DO say to each other (one RPC, `sync`, carries everything).
+ *
+ * A reservation is TigerBeetle's pending transfer: `hold` (pending, with a timeout), `settle` (post the real
+ * amount), `release` (void). All three are idempotent by ledger id, and applied in the order sent.
+ */
+import type { SpendRecord } from './kv'
+import type { Window } from './periods'
+
+export interface LedgerBudget {
+  daily_nano: number | null
+  monthly_nano: number | null
+  disabled: boolean
+  /** The tenant record's `updated_at`: the DO keeps the newest budget it has seen. */
+  updated_at: string
+}
+
+export type LedgerOp =
+  | { op: 'hold'; id: string; request_id?: string; nano: number; lease: string | null; at: number; ttl_ms: number; model?: string; tier?: string }
+  | { op: 'settle'; id: string; nano: number; lease: string | null; record: SpendRecord }
+  | { op: 'release'; id: string; lease: string | null }
+
+export interface SyncRequest {
+  tenant: string
+  budget: LedgerBudget
+  /** Random id of the calling isolate (for lease bookkeeping and debugging). */
+  isolate: string
+  ops: LedgerOp[]
+  /** Ask for (more) headroom: `need` = the shortfall of the request that ran short (beyond what its lease still has), `want` = what the waiting requests add up to, `unit` = the size of one reservation (leases are granted in whole units beyond `need`). */
+  acquire?: { lease: string | null; need: number; want: number; unit?: number }
+}
+
+export interface WindowView {
+  period: string
+  /** null = no limit on this window. */
+  limit_nano: number | null
+  /** Settled spend in the period. */
+  spent_nano: number
+  resets_at: string
+}
+
+export interface Refusal {
+  window: Window | 'disabled'
+  need_nano: number
+  available_nano: number
+}
+
+export interface SyncResult {
+  now: number
+  /** Set when headroom was granted: the lease id (new or renewed), the amount added, and its new expiry. */
+  lease?: { id: string; granted_nano: number; expires_at: number }
+  refused?: Refusal
+  daily: WindowView
+  monthly: WindowView
+  /** Headroom not yet spent or held by any lease or reservation (min over windows); null when unlimited. */
+  available_nano: number | null
+  /** Held by leases and orphan reservations. */
+  held_nano: number
+  unlimited: boolean
+  disabled: boolean
+}

@@ -1,0 +1,224 @@
+/**
+ * Money: the price table, and the two functions the rest of Triage prices with.
+ *
+ * - `cost(usage, modelId)` — what a request really cost, from the provider's usage fields.
+ * - `worstCase(req, modelId, config)` — the most it can cost: estimated input + the output cap, for the reservation.
+ *
+ * All amounts are integer nano-USD (1e-9 USD). A model with no price fails closed: `worstCase` refuses it
+ * (503 `model_unpriced`) unless TRIAGE_PRICES sets a conservative `"*"` row, which then prices it.
+ *
+ * @example
+ * cost({ input: 1000, cachedInput: 0, cacheWrite: 0, output: 500, reasoning: 0 }, 'gpt-4.1') // 6_000_000 ($0.006)
+ * formatUsd(6_000_000) // '0.006'
+ */
+import * as z from 'zod/mini'
+import type { Config } from '../config'
+import type { ChatRequest } from '../openai/request'
+import { requestedMaxTokens } from '../openai/request'
+import type { Usage } from '../openai/types'
+import { ApiError } from '../http/errors'
+import { PRICES, PRICE_TABLE_VERSION, NANO_PER_NEURON, type PriceRowInput } from './prices'
+import { estimateInputTokens } from './estimate'
+
+export { formatUsd, parseUsd, NANO_PER_USD } from './format'
+export { estimateInputTokens, textTokens } from './estimate'
+export { PRICES, PRICE_TABLE_VERSION, NANO_PER_NEURON } from './prices'
+
+/** A price row in integer nano-USD per million tokens, ready for arithmetic. */
+export interface Price {
+  model: string
+  input: number
+  cachedInput: number
+  cacheWrite: number
+  output: number
+  reasoning: number
+  /** Workers AI: nano-USD per neuron, when usage reports neurons. */
+  perNeuron?: number
+  source: string
+  checked: string
+  /** True when this is the configured `"*"` fallback, not the model's own row. */
+  fallback?: boolean
+}
+
+/** The prices in force: the built-in table plus validated TRIAGE_PRICES overrides. */
+export interface Prices {
+  version: string
+  get(model: string): Price | undefined
+}
+
+/** Anything with the config fields money needs (a full Config works). */
+export type MoneyConfig = Pick<Config, 'priceOverrides'> & { limits?: Pick<Config['limits'], 'defaultMaxOutputTokens'> }
+
+// ---- parsing rows ----
+
+/** USD per 1M tokens → nano-USD per 1M tokens, exactly. '0.051' → 51_000_000. */
+function perMillion(usd: string): number {
+  const m = /^(\d{1,6})(?:\.(\d{1,9}))?$/.exec(usd)
+  if (!m) throw new Error(`not a USD amount: ${usd}`)
+  return Number(m[1]) * 1e9 + Number((m[2] ?? '').padEnd(9, '0'))
+}
+
+function toPrice(model: string, row: PriceRowInput, fallback = false): Price {
+  if (row.neurons) {
+    const n = row.neurons
+    return {
+      model, fallback,
+      input: n.input * NANO_PER_NEURON,
+      cachedInput: (n.cached_input ?? n.input) * NANO_PER_NEURON,
+      cacheWrite: n.input * NANO_PER_NEURON,
+      output: n.output * NANO_PER_NEURON,
+      reasoning: n.output * NANO_PER_NEURON,
+      perNeuron: NANO_PER_NEURON,
+      source: row.source, checked: row.checked,
+    }
+  }
+  if (row.input === undefined || row.output === undefined) throw new Error(`${model}: needs input and output prices`)
+  const input = perMillion(row.input)
+  const output = perMillion(row.output)
+  return {
+    model, fallback, input, output,
+    cachedInput: row.cached_input !== undefined ? perMillion(row.cached_input) : input,
+    cacheWrite: row.cache_write !== undefined ? perMillion(row.cache_write) : input,
+    reasoning: row.reasoning !== undefined ? perMillion(row.reasoning) : output,
+    source: row.source, checked: row.checked,
+  }
+}
+
+// ---- TRIAGE_PRICES ----
+
+const usdAmount = z.union([
+  z.string().check(z.regex(/^\d{1,6}(\.\d{1,9})?$/, 'must be a USD amount per 1M tokens, e.g. "0.28"')),
+  z.pipe(z.number().check(z.gte(0), z.lte(999_999)), z.transform((n: number) => trimFixed(n.toFixed(9)))),
+])
+const OverrideRow = z.strictObject({
+  input: z.optional(usdAmount),
+  output: z.optional(usdAmount),
+  cached_input: z.optional(usdAmount),
+  cache_write: z.optional(usdAmount),
+  reasoning: z.optional(usdAmount),
+  neurons: z.optional(z.strictObject({
+    input: z.int().check(z.gte(0)), output: z.int().check(z.gte(0)), cached_input: z.optional(z.int().check(z.gte(0))),
+  })),
+  source: z.optional(z.string()),
+  checked: z.optional(z.string()),
+})
+const Overrides = z.record(z.string().check(z.minLength(1)), OverrideRow)
+
+function trimFixed(s: string): string {
+  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s
+}
+
+/** Thrown when TRIAGE_PRICES is not valid; the message names every bad entry. */
+export class PriceConfigError extends Error {}
+
+/**
+ * Validates TRIAGE_PRICES (JSON: `{ "<model id>" | "*": { input, output, cached_input?, cache_write?, reasoning? } | { neurons: {input, output} } }`,
+ * USD per 1M tokens as numbers or decimal strings) and merges it over the built-in table.
+ * The `"*"` row, if set, prices every model that has no row of its own: set it high (conservative).
+ */
+export function buildPrices(overrides?: string): Prices {
+  const table = new Map<string, Price>()
+  for (const [id, row] of Object.entries(PRICES)) table.set(id, toPrice(id, row))
+  let fallback: Price | undefined
+  let version = PRICE_TABLE_VERSION
+  if (overrides && overrides.trim()) {
+    let json: unknown
+    try {
+      json = JSON.parse(overrides)
+    } catch {
+      throw new PriceConfigError('TRIAGE_PRICES: must be JSON')
+    }
+    const parsed = Overrides.safeParse(json)
+    if (!parsed.success) {
+      throw new PriceConfigError(`TRIAGE_PRICES: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`)
+    }
+    for (const [id, r] of Object.entries(parsed.data)) {
+      if (!r.neurons && (r.input === undefined || r.output === undefined)) {
+        throw new PriceConfigError(`TRIAGE_PRICES: ${id}: needs "input" and "output" (USD per 1M tokens) or "neurons"`)
+      }
+      const row: PriceRowInput = { ...r, currency: 'USD', source: r.source ?? 'TRIAGE_PRICES', checked: r.checked ?? 'override' }
+      const price = toPrice(id, row, id === '*')
+      if (id === '*') fallback = price
+      else table.set(id, price)
+    }
+    version = `${PRICE_TABLE_VERSION}+overrides`
+  }
+  return {
+    version,
+    get: (model) => table.get(model) ?? (fallback ? { ...fallback, model } : undefined),
+  }
+}
+
+const memo = new Map<string, Prices>()
+
+/** The prices for a config, memoised per TRIAGE_PRICES value. Throws PriceConfigError on invalid overrides. */
+export function pricesFor(config?: MoneyConfig): Prices {
+  const key = config?.priceOverrides ?? ''
+  let p = memo.get(key)
+  if (!p) {
+    p = buildPrices(key)
+    memo.set(key, p)
+  }
+  return p
+}
+
+/** Whether a model can be priced (own row or `"*"` fallback). Route only to priced models. */
+export function isPriced(modelId: string, config?: MoneyConfig): boolean {
+  return pricesFor(config).get(modelId) !== undefined
+}
+
+/** The price row of a model, or a 503 `model_unpriced` ApiError: an unpriced model is never free. */
+export function priceOf(modelId: string, config?: MoneyConfig): Price {
+  const price = pricesFor(config).get(modelId)
+  if (!price) {
+    throw new ApiError(503, `Model '${modelId}' has no price in Triage's price table, so Triage refuses to run it. Add it to TRIAGE_PRICES.`, {
+      type: 'service_unavailable', code: 'model_unpriced', param: 'model',
+    })
+  }
+  return price
+}
+
+const M = 1_000_000n
+
+/** ⌈Σ tokens × nano-per-1M / 1e6⌉ in bigint: exact, rounded up to the next nano-USD once per request. */
+function perMillionCost(parts: Array<[number, number]>): number {
+  let total = 0n
+  for (const [tokens, rate] of parts) {
+    if (tokens > 0) total += BigInt(Math.floor(tokens)) * BigInt(rate)
+  }
+  return Number((total + M - 1n) / M)
+}
+
+/**
+ * What a request really cost, in nano-USD, from normalised usage.
+ * Uncached input = input − cachedInput − cacheWrite; reasoning tokens (a part of output) use the reasoning price.
+ * When Workers AI reports neurons, those are billed (that is what Cloudflare charges).
+ */
+export function cost(usage: Usage, modelId: string, config?: MoneyConfig): number {
+  const p = priceOf(modelId, config)
+  if (p.perNeuron && usage.neurons !== undefined && usage.neurons > 0) {
+    return Math.ceil(usage.neurons * p.perNeuron)
+  }
+  const cached = Math.max(0, usage.cachedInput)
+  const written = Math.max(0, usage.cacheWrite)
+  const uncached = Math.max(0, usage.input - cached - written)
+  const reasoning = Math.max(0, Math.min(usage.reasoning, usage.output))
+  const output = Math.max(0, usage.output - reasoning)
+  return perMillionCost([
+    [uncached, p.input], [cached, p.cachedInput], [written, p.cacheWrite], [output, p.output], [reasoning, p.reasoning],
+  ])
+}
+
+/**
+ * The most a request can cost on a model: estimated input tokens at the highest input rate, plus the output cap
+ * (`max_completion_tokens` / `max_tokens`, else `limits.defaultMaxOutputTokens`) at the highest output rate.
+ */
+export function worstCase(req: ChatRequest, modelId: string, config: MoneyConfig | number = {}): number {
+  const cfg: MoneyConfig = typeof config === 'number' ? { limits: { defaultMaxOutputTokens: config } } : config
+  const p = priceOf(modelId, cfg)
+  const maxOut = requestedMaxTokens(req) ?? cfg.limits?.defaultMaxOutputTokens ?? 4096
+  return perMillionCost([
+    [estimateInputTokens(req), Math.max(p.input, p.cacheWrite)],
+    [maxOut, Math.max(p.output, p.reasoning)],
+  ])
+}

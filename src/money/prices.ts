@@ -1,0 +1,80 @@
+/**
+ * The versioned price table: what one million tokens cost, per model, with the source and the date each row
+ * was checked. Prices are exact decimal strings (USD per million tokens) or, for Workers AI, neurons per
+ * million tokens converted at the published $0.011 per 1,000 neurons. Nothing here is a float.
+ *
+ * Bump PRICE_TABLE_VERSION whenever a row changes; it is reported by /v1/usage and in every spend record.
+ *
+ * @example PRICES['gpt-4.1'].output // '8.00' (USD per 1M output tokens)
+ */
+
+export const PRICE_TABLE_VERSION = '2026-04-20'
+
+/** Workers AI bills neurons: $0.011 per 1,000 neurons = 11,000 nano-USD per neuron. */
+export const NANO_PER_NEURON = 11_000
+export const WORKERS_AI_PRICING_URL = 'https://developers.cloudflare.com/workers-ai/platform/pricing/'
+
+/** One row as written in the table (USD strings per 1M tokens, or neurons per 1M tokens). */
+export interface PriceRowInput {
+  /** USD per 1M uncached input tokens. */
+  input?: string
+  /** USD per 1M output tokens (reasoning included unless `reasoning` is set). */
+  output?: string
+  /** USD per 1M input tokens served from cache; defaults to `input`. */
+  cached_input?: string
+  /** USD per 1M input tokens written to cache; defaults to `input`. */
+  cache_write?: string
+  /** USD per 1M reasoning tokens; defaults to `output`. */
+  reasoning?: string
+  /** Workers AI: neurons per 1M tokens (converted with NANO_PER_NEURON). */
+  neurons?: { input: number; output: number; cached_input?: number }
+  currency: 'USD'
+  source: string
+  /** ISO date the row was checked against its source. */
+  checked: string
+  note?: string
+}
+
+const CHECKED = '2026-04-20'
+
+export const PRICES: Record<string, PriceRowInput> = {
+  // Workers AI: per-model neuron rates from the LLM pricing table.
+  '@cf/meta/llama-3.2-3b-instruct': {
+    neurons: { input: 4625, output: 30475 }, currency: 'USD', source: WORKERS_AI_PRICING_URL, checked: CHECKED,
+  },
+  '@cf/meta/llama-3.2-1b-instruct': {
+    neurons: { input: 2457, output: 18252 }, currency: 'USD', source: WORKERS_AI_PRICING_URL, checked: CHECKED,
+  },
+  '@cf/meta/llama-3.1-8b-instruct-fast': {
+    // The pricing table lists no row for `-fast`; its nearest listed siblings are `-fp8-fast` (4119 / 34868)
+    // and the full-precision `llama-3.1-8b-instruct` (25608 / 75147). We charge the higher one: never under-charge.
+    neurons: { input: 25608, output: 75147 }, currency: 'USD', source: WORKERS_AI_PRICING_URL, checked: CHECKED,
+    note: 'no published row for -fast; charged at @cf/meta/llama-3.1-8b-instruct rates (conservative)',
+  },
+  '@cf/qwen/qwen2.5-coder-32b-instruct': {
+    neurons: { input: 60000, output: 90909 }, currency: 'USD', source: WORKERS_AI_PRICING_URL, checked: CHECKED,
+  },
+  // DeepSeek: both aliases share one price list (cache hit / cache miss / output).
+  'deepseek-reasoner': {
+    input: '0.28', cached_input: '0.028', output: '0.42', currency: 'USD',
+    source: 'https://api-docs.deepseek.com/quick_start/pricing', checked: CHECKED,
+  },
+  'deepseek-chat': {
+    input: '0.28', cached_input: '0.028', output: '0.42', currency: 'USD',
+    source: 'https://api-docs.deepseek.com/quick_start/pricing', checked: CHECKED,
+  },
+  // OpenAI: standard tier.
+  'gpt-4.1': {
+    input: '2.00', cached_input: '0.50', output: '8.00', currency: 'USD',
+    source: 'https://platform.openai.com/docs/pricing', checked: CHECKED,
+  },
+  'gpt-4.1-mini': {
+    input: '0.40', cached_input: '0.10', output: '1.60', currency: 'USD',
+    source: 'https://platform.openai.com/docs/pricing', checked: CHECKED,
+  },
+  // Anthropic: base input, 5-minute cache writes, cache hits, output.
+  'claude-sonnet-4-5': {
+    input: '3.00', cache_write: '3.75', cached_input: '0.30', output: '15.00', currency: 'USD',
+    source: 'https://docs.anthropic.com/en/docs/about-claude/pricing', checked: CHECKED,
+  },
+}

@@ -1,0 +1,103 @@
+/**
+ * The OpenAI-compatible adapter: OpenAI, DeepSeek and any server that speaks `POST {base}/chat/completions`
+ * (vLLM, Ollama, llama.cpp, LiteLLM, Cloudflare AI Gateway's provider endpoints).
+ *
+ * The request goes through as the client sent it (unknown fields included) with the upstream model name; a
+ * stream always asks for `stream_options.include_usage` so spend is exact. Answers are already OpenAI-shaped:
+ * JSON passes through, chunks are piped as they arrive, usage is read from `usage` (incl. cached and reasoning tokens).
+ *
+ * @example
+ * const openai = createOpenAICompatible('openai', { settings: config.providers.openai })
+ * const reply = await openai.chat(req, config.models['gpt-4.1'], { signal, stream: true })
+ */
+import type { ProviderName } from '../../config'
+import type { ChatRequest } from '../../openai/request'
+import type { ChatCompletion, Usage } from '../../openai/types'
+import { postJson, readJson } from '../errors'
+import { estimateInput, eventJson, streamReply } from '../stream'
+import { ProviderError, type Provider, type ProviderContext, type ProviderReply } from '../types'
+
+/** Usage as OpenAI-compatible servers report it → normalised Usage. DeepSeek's cache fields are understood too. */
+export function usageFromOpenAI(u: any): Usage {
+  const input = num(u?.prompt_tokens)
+  const output = num(u?.completion_tokens)
+  return {
+    input,
+    cachedInput: num(u?.prompt_tokens_details?.cached_tokens ?? u?.prompt_cache_hit_tokens),
+    cacheWrite: 0,
+    output,
+    reasoning: num(u?.completion_tokens_details?.reasoning_tokens),
+  }
+}
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0)
+
+export interface OpenAICompatibleOptions {
+  /** Rewrites the outgoing body (after model/stream are set), e.g. DeepSeek's history rules. */
+  prepare?: (body: Record<string, unknown>, req: ChatRequest) => Record<string, unknown>
+  /** Extra headers (e.g. OpenAI-Organization). */
+  headers?: Record<string, string>
+}
+
+/** Builds an adapter for one OpenAI-compatible provider. Unconfigured → every call throws `unconfigured`. */
+export function createOpenAICompatible(name: ProviderName, ctx: ProviderContext, opts: OpenAICompatibleOptions = {}): Provider {
+  const { settings } = ctx
+  const fetchImpl = ctx.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
+  const url = `${settings.baseUrl.replace(/\/+$/, '')}/chat/completions`
+  const secrets = [settings.apiKey]
+
+  return {
+    name,
+    async chat(req, model, { signal, stream }): Promise<ProviderReply> {
+      if (!settings.configured || !settings.apiKey) {
+        throw new ProviderError(name, 'unconfigured', `The ${name} provider is not configured: set ${settings.missing.join(', ') || 'its API key'}.`)
+      }
+      let body: Record<string, unknown> = { ...req, model: model.upstream, stream }
+      if (stream) body.stream_options = { ...(req.stream_options ?? {}), include_usage: true }
+      else delete body.stream_options
+      if (opts.prepare) body = opts.prepare(body, req)
+
+      const res = await postJson(
+        name,
+        fetchImpl,
+        url,
+        { authorization: `Bearer ${settings.apiKey}`, accept: stream ? 'text/event-stream' : 'application/json', ...opts.headers },
+        body,
+        signal,
+        secrets,
+      )
+
+      if (!stream) {
+        const completion = (await readJson(name, res, signal)) as ChatCompletion
+        if (!completion || !Array.isArray(completion.choices)) {
+          throw new ProviderError(name, 'invalid', `${name} returned a completion without choices`)
+        }
+        const usage: Usage = completion.usage ? usageFromOpenAI(completion.usage) : { ...estimateJson(req, completion), estimated: true }
+        return { kind: 'json', completion, usage }
+      }
+
+      const type = res.headers.get('content-type') ?? ''
+      if (!type.includes('text/event-stream')) {
+        // Some servers answer an error as JSON with 200; anything but SSE is not what was asked for.
+        const text = await res.text().catch(() => '')
+        throw new ProviderError(name, 'invalid', `${name} answered a stream request with ${type || 'no content type'}`, { upstreamBody: text.slice(0, 500) })
+      }
+      return streamReply(name, res.body, signal, estimateInput(req), (ev, out) => {
+        if (ev.data === '[DONE]') return out.done()
+        const data = eventJson(ev)
+        if (data?.error) {
+          const e = data.error
+          throw new ProviderError(name, 'http', `${name} stream error: ${String(e.message ?? e).slice(0, 300)}`, { status: Number(e.code) >= 400 ? Number(e.code) : 502 })
+        }
+        if (data.usage) out.usage(usageFromOpenAI(data.usage))
+        out.chunk(data)
+      })
+    },
+  }
+}
+
+function estimateJson(req: ChatRequest, c: ChatCompletion): Usage {
+  const msg = c.choices[0]?.message as { content?: string | null; reasoning_content?: string } | undefined
+  const out = (msg?.content?.length ?? 0) + JSON.stringify(c.choices[0]?.message?.tool_calls ?? '').length
+  const reasoning = Math.ceil((msg?.reasoning_content?.length ?? 0) / 4)
+  return { input: estimateInput(req), cachedInput: 0, cacheWrite: 0, output: Math.max(1, Math.ceil(out / 4)) + reasoning, reasoning }
+}

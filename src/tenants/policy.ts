@@ -1,0 +1,56 @@
+/**
+ * A tenant's policy: how Triage routes and spends for them. Every field is optional; defaults apply.
+ *
+ * @example
+ * parsePolicy({ thresholds: { premium: 0.8 }, downgrade_at_remaining_fraction: { premium: 0.3 } })
+ * // → { thresholds: { premium: 0.8 }, downgrade_at_remaining_fraction: { premium: 0.3, medium: 0.05 }, log_prompts: false }
+ */
+import * as z from 'zod/mini'
+import { TIERS } from '../config/tiers'
+
+const fraction = z.number().check(z.gte(0), z.lte(1))
+
+export const PolicySchema = z.strictObject({
+  /** Score thresholds for this tenant (override the global TRIAGE_THRESHOLD_*). */
+  thresholds: z.optional(z.strictObject({ medium: z.optional(fraction), premium: z.optional(fraction) })),
+  /**
+   * Budget-aware routing: a tier is allowed only while the remaining fraction of every budget window is at least
+   * this much. Defaults: premium needs ≥ 20% remaining (else medium), medium needs ≥ 5% (else trivial). 0 = never downgrade.
+   */
+  downgrade_at_remaining_fraction: z.optional(z.strictObject({ premium: z.optional(fraction), medium: z.optional(fraction) })),
+  /** Whether prompts may be logged. Off by default; Triage records no prompt text either way today. */
+  log_prompts: z.optional(z.boolean()),
+  /** Stored now; enforced by the rate-limit issue. */
+  rate_limits: z.optional(z.strictObject({
+    rpm: z.optional(z.int().check(z.gte(1), z.lte(1_000_000))),
+    tpm: z.optional(z.int().check(z.gte(1), z.lte(1_000_000_000))),
+  })),
+  /** Tiers this tenant may use; absent = all. */
+  allowed_tiers: z.optional(z.array(z.enum(TIERS)).check(z.minLength(1))),
+})
+
+export type PolicyInput = z.infer<typeof PolicySchema>
+
+export interface Policy {
+  thresholds?: { medium?: number; premium?: number }
+  downgrade_at_remaining_fraction: { premium: number; medium: number }
+  log_prompts: boolean
+  rate_limits?: { rpm?: number; tpm?: number }
+  allowed_tiers?: Array<(typeof TIERS)[number]>
+}
+
+export const DEFAULT_DOWNGRADE = Object.freeze({ premium: 0.2, medium: 0.05 })
+
+/** Policy with defaults filled in. */
+export function resolvePolicy(p: PolicyInput | undefined): Policy {
+  return {
+    ...(p?.thresholds ? { thresholds: p.thresholds } : {}),
+    downgrade_at_remaining_fraction: {
+      premium: p?.downgrade_at_remaining_fraction?.premium ?? DEFAULT_DOWNGRADE.premium,
+      medium: p?.downgrade_at_remaining_fraction?.medium ?? DEFAULT_DOWNGRADE.medium,
+    },
+    log_prompts: p?.log_prompts ?? false,
+    ...(p?.rate_limits ? { rate_limits: p.rate_limits } : {}),
+    ...(p?.allowed_tiers ? { allowed_tiers: p.allowed_tiers } : {}),
+  }
+}
