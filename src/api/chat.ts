@@ -66,6 +66,7 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   return streamBack(c, {                                                                 // stream back
     chunks: run.reply.chunks,
     includeUsage: req.stream_options?.include_usage === true,
+    toError: (err) => failureOf(err).error,
     onEnd: async (end) => {
       const status = end.status === 'ok' ? 200 : end.status === 'client_abort' ? 499 : end.error.status
       const settled = await settleSpend(spend, calls, { ...outcome, status })           // settle

@@ -28,6 +28,8 @@ const LEASE_SAFETY_MS = 1_000
 export const DEFAULT_RESERVATION_TTL_MS = 10 * 60_000
 /** A short request asks the DO at most this many times before giving up (503). */
 const MAX_REFILLS = 25
+/** A DO call that takes longer than this is abandoned (its ops are re-sent; they are idempotent). */
+export const SYNC_TIMEOUT_MS = 10_000
 /** A view of the ledger older than this is refreshed on the next openBudget. */
 const VIEW_MAX_AGE_MS = 30_000
 
@@ -67,6 +69,21 @@ export class BudgetRefused extends Error {
   ) {
     super(`budget refused (${window})`)
   }
+}
+
+/** Thrown when the tenant's ledger cannot be reached: the request is refused (503), never run unmetered. */
+export class LedgerUnavailable extends Error {
+  constructor(readonly cause: unknown) {
+    super(`ledger unavailable: ${String(cause)}`)
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`ledger call timed out after ${ms} ms`)), ms)
+  })
+  return Promise.race([p, timeout]).finally(() => { if (timer !== undefined) clearTimeout(timer) })
 }
 
 export function budgetOf(tenant: Tenant): LedgerBudget {
@@ -118,9 +135,11 @@ export class LedgerClient {
       this.sending += cost
       this.stats.syncs++
       try {
-        const res = await ledgerStub(this.env, this.tenant.id).sync({
-          tenant: this.tenant.id, budget: budgetOf(this.tenant), isolate: this.isolate, ops, acquire,
-        })
+        // A timeout, so one lost call (e.g. cancelled with the request that started it) cannot stall the chain.
+        const res = await withTimeout(
+          ledgerStub(this.env, this.tenant.id).sync({ tenant: this.tenant.id, budget: budgetOf(this.tenant), isolate: this.isolate, ops, acquire }),
+          SYNC_TIMEOUT_MS,
+        )
         this.sending -= cost
         this.absorb(res)
         return res
@@ -204,15 +223,23 @@ export class LedgerClient {
       this.stats.local++
       return fast
     }
+    let failures = 0
     for (let round = 0; round < MAX_REFILLS; round++) {
-      const res = await this.refill(nano)
+      let res: SyncResult
+      try {
+        res = await this.refill(nano)
+      } catch (err) {
+        // The shared call failed (or was lost with the request that made it): try again with our own, once.
+        if (++failures > 1) throw new LedgerUnavailable(err)
+        continue
+      }
       const r = this.tryLocal(requestId, nano, meta)
       if (r) return r
       if (res.refused) throw new BudgetRefused(res.refused.window, nano, res.refused.available_nano, res)
       const reachable = (res.available_nano ?? Infinity) + this.localAvailable(Date.now())
       if (reachable < nano) throw new BudgetRefused(this.bindingWindow(res), nano, Math.max(0, reachable), res)
     }
-    throw new Error('ledger: could not obtain headroom after repeated attempts')
+    throw new LedgerUnavailable(new Error('could not obtain headroom after repeated attempts'))
   }
 
   private bindingWindow(v: SyncResult): 'daily' | 'monthly' {

@@ -17,14 +17,14 @@ import type { Usage } from '../openai/types'
 import { loadConfig, type ConfigEnv } from '../config'
 import { ApiError } from '../http/errors'
 import { cost as priceCall, formatUsd, PRICE_TABLE_VERSION, type MoneyConfig } from '../money'
-import { ledgerClient, LedgerClient, BudgetRefused, budgetOf, ledgerStub, type LocalReservation } from './client'
+import { ledgerClient, LedgerClient, BudgetRefused, LedgerUnavailable, budgetOf, ledgerStub, type LocalReservation } from './client'
 import type { SpendCall, SpendRecord, TokenCounts } from './kv'
 import type { Window } from './periods'
 import { dayResetsAt, monthResetsAt } from './periods'
 
 export { TenantLedger } from './object'
 export type { LedgerSnapshot } from './object'
-export { LedgerClient, ledgerClient, ledgerStub, budgetOf, BudgetRefused } from './client'
+export { LedgerClient, ledgerClient, ledgerStub, budgetOf, BudgetRefused, LedgerUnavailable } from './client'
 export * from './kv'
 export type { SyncRequest, SyncResult, LedgerOp, LedgerBudget } from './protocol'
 export { formatUsd } from '../money'
@@ -104,7 +104,11 @@ export function remainingUsd(remaining: number | null): string {
  */
 export async function openBudget(env: Env, ctx: ExecutionContext, tenant: Tenant, config: MoneyConfig = loadConfig(env as ConfigEnv)): Promise<Budget> {
   const client = ledgerClient(env, tenant)
-  await client.ready()
+  try {
+    await client.ready()
+  } catch (err) {
+    throw unavailable(err)
+  }
   return budgetFor(client, ctx, tenant, config)
 }
 
@@ -119,6 +123,7 @@ export function budgetFor(client: LedgerClient, ctx: Pick<ExecutionContext, 'wai
         return r
       } catch (err) {
         if (err instanceof BudgetRefused) throw quotaError(tenant, err, client)
+        if (err instanceof LedgerUnavailable) throw unavailable(err.cause)
         throw err
       }
     },
@@ -137,6 +142,14 @@ export function budgetFor(client: LedgerClient, ctx: Pick<ExecutionContext, 'wai
       if (client.release(r)) ctx.waitUntil(client.flushSoon())
     },
   }
+}
+
+/** The ledger could not be reached: refuse (503, retryable) rather than run a request nobody can charge for. */
+function unavailable(err: unknown): ApiError {
+  console.error(JSON.stringify({ level: 'error', msg: 'ledger unavailable', error: String(err) }))
+  return new ApiError(503, 'The budget ledger is temporarily unavailable, so Triage cannot reserve spend for this request. Retry shortly.', {
+    type: 'service_unavailable', code: 'ledger_unavailable', headers: { 'retry-after': '1' },
+  })
 }
 
 /** A call on a model with no price is charged its share of the reservation: never free. */

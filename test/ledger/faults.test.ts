@@ -10,7 +10,7 @@ import type { SpendRecord } from '../../src/ledger'
 
 /** Moves every lease and reservation of a tenant's DO into the past, as if the clock had run on. */
 async function ageEverything(t: ReturnType<typeof tenant>) {
-  await runInDurableObject(stub(t), (_obj: TenantLedger, state: DurableObjectState) => {
+  await runInDurableObject(stub(t), (_obj: unknown, state: DurableObjectState) => {
     state.storage.sql.exec('UPDATE leases SET expires_at = 0')
     state.storage.sql.exec('UPDATE reservations SET expires_at = 0')
   })
@@ -63,7 +63,7 @@ describe('alarm', () => {
     let snap = await stub(t).snapshot()
     const leased = snap.held_nano
     expect(leased).toBeGreaterThanOrEqual(5_000_000)
-    await runInDurableObject(stub(t), (_o: TenantLedger, s: DurableObjectState) => void s.storage.sql.exec('UPDATE leases SET expires_at = 0'))
+    await runInDurableObject(stub(t), (_o: unknown, s: DurableObjectState) => void s.storage.sql.exec('UPDATE leases SET expires_at = 0'))
     await runDurableObjectAlarm(stub(t))
     snap = await stub(t).snapshot()
     expect(snap.leases).toHaveLength(0)
@@ -194,7 +194,8 @@ describe('faults', () => {
     a.budget.settle(await a.budget.reserve('kvfail', 1_000_000), gpt(10, 10), { status: 200 })
     await a.ctx.drain()
     let failures = 0
-    await runInDurableObject(stub(t), async (obj: TenantLedger) => {
+    await runInDurableObject(stub(t), async (instance: unknown) => {
+      const obj = instance as TenantLedger
       const kv = (obj as unknown as { env: { TRIAGE_KV: KVNamespace } }).env.TRIAGE_KV
       const put = kv.put.bind(kv)
       ;(kv as { put: unknown }).put = async () => {
@@ -210,5 +211,16 @@ describe('faults', () => {
     expect(failures).toBeGreaterThan(0)
     const snap = await stub(t).snapshot()
     expect((await readSpend(env.TRIAGE_KV, t.id, snap.daily.period)).nano).toBe(snap.charged_nano)
+  })
+})
+
+describe('ledger unreachable', () => {
+  it('refuses the request with 503 ledger_unavailable instead of running it unmetered', async () => {
+    const { openBudget } = await import('../../src/ledger')
+    const { fakeCtx } = await import('./helpers')
+    const broken = { idFromName: (n: string) => n, get: () => ({ sync: async () => { throw new Error('DO overloaded') } }) }
+    const err = await openBudget({ ...env, TENANT_LEDGER: broken } as never, fakeCtx() as unknown as ExecutionContext, tenant({ daily_usd: '1' }), {}).catch((e) => e)
+    expect(err.status).toBe(503)
+    expect(err.code).toBe('ledger_unavailable')
   })
 })

@@ -89,7 +89,7 @@ describe('leases', () => {
     const day = snap0.daily.period
     if (day.endsWith('-01')) return // no earlier day in this month to test with
     const yesterday = new Date(Date.parse(day) - 86_400_000).toISOString().slice(0, 10)
-    await runInDurableObject(stub(t), (_o: TenantLedger, s: DurableObjectState) => {
+    await runInDurableObject(stub(t), (_o: unknown, s: DurableObjectState) => {
       s.storage.sql.exec('INSERT INTO totals (period, nano, requests, version, flushed, updated_at) VALUES (?, 900000000, 1, 1, 1, 0)', yesterday)
       s.storage.sql.exec('UPDATE totals SET nano = nano + 900000000 WHERE period = ?', snap0.monthly.period)
       s.storage.sql.exec('INSERT OR IGNORE INTO totals (period, nano, requests, version, flushed, updated_at) VALUES (?, 900000000, 1, 1, 1, 0)', snap0.monthly.period)

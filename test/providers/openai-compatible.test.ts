@@ -88,3 +88,25 @@ describe('openai-compatible adapter (OpenAI)', () => {
     expect(countTokens('a b')).toBe(2)
   })
 })
+
+describe('Cloudflare AI Gateway', () => {
+  it('sends each provider to its documented gateway path', async () => {
+    const { createEmulator } = await import('../fixtures/emulator.mjs')
+    const { buildConfig } = await import('../../src/config')
+    const emu = createEmulator()
+    const config = buildConfig({
+      AI_GATEWAY_URL: 'https://gateway.ai.cloudflare.com/v1/acc/gw/',
+      OPENAI_API_KEY: 'sk-o-0123456789', DEEPSEEK_API_KEY: 'sk-d-0123456789', ANTHROPIC_API_KEY: 'sk-ant-0123456789',
+    })
+    const p = createProviders(config, {}, emu.fetch)
+    for (const id of ['gpt-4.1', 'deepseek-chat', 'claude-sonnet-4-5']) {
+      const m = model(config, id)
+      await p[m.provider].chat(user('via gateway'), m, { signal: signal(), stream: false })
+    }
+    expect(emu.requests.map((r) => r.path)).toEqual([
+      '/v1/acc/gw/openai/chat/completions',
+      '/v1/acc/gw/deepseek/chat/completions',
+      '/v1/acc/gw/anthropic/v1/messages',
+    ])
+  })
+})

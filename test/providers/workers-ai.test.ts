@@ -40,6 +40,18 @@ describe('workers-ai adapter through the AI binding', () => {
     expect(await reply.usage).toEqual({ input: 3, cachedInput: 0, cacheWrite: 0, output: 4, reasoning: 0 })
   })
 
+  it('reports finish_reason length when the reply used the whole max_tokens (JSON and stream)', async () => {
+    const { config, p } = bindingOnly()
+    const json = await p['workers-ai'].chat(user('one two three four five', { max_tokens: 3 }), model(config, LLAMA), { signal: signal(), stream: false })
+    if (json.kind !== 'json') throw new Error()
+    expect(json.completion.choices[0].finish_reason).toBe('length')
+    expect(json.completion.choices[0].message.content).toBe('Echo: one two')
+    const s = await p['workers-ai'].chat(user('one two three four five', { max_tokens: 3, stream: true }), model(config, LLAMA), { signal: signal(), stream: true })
+    if (s.kind !== 'stream') throw new Error()
+    const g = await collect(s.chunks)
+    expect(g.chunks.find((c) => c.choices[0]?.finish_reason)?.choices[0].finish_reason).toBe('length')
+  })
+
   it('estimates usage (estimated: true) when an older model sends none', async () => {
     const { config, p } = bindingOnly()
     const reply = await p['workers-ai'].chat(user('count these words [[fault:no-usage]]', { stream: true }), model(config, LLAMA), { signal: signal(), stream: true })

@@ -186,14 +186,15 @@ export function createWorkersAI(ctx: ProviderContext): Provider {
         return { kind: 'json', completion, usage }
       }
       if (!(output instanceof ReadableStream)) throw new ProviderError('workers-ai', 'invalid', 'workers-ai returned no stream for a stream request')
-      return streamReply('workers-ai', output as ReadableStream<Uint8Array>, signal, estimateInput(req), workersAIEvents(id, model.upstream, now))
+      return streamReply('workers-ai', output as ReadableStream<Uint8Array>, signal, estimateInput(req), workersAIEvents(id, model.upstream, now, req.max_completion_tokens ?? req.max_tokens ?? ctx.defaultMaxTokens))
     },
   }
 }
 
 /** A stateful mapper from Workers AI stream events to OpenAI chunks. Exported for tests. */
-export function workersAIEvents(id: string, model: string, now: number) {
+export function workersAIEvents(id: string, model: string, now: number, maxTokens?: number) {
   const created = Math.floor(now / 1000)
+  let output = 0
   let started = false
   let tools = 0
   let finished = false
@@ -206,7 +207,8 @@ export function workersAIEvents(id: string, model: string, now: number) {
   })
   return (ev: { data: string }, out: import('../stream').ChunkSink) => {
     if (ev.data === '[DONE]') {
-      if (!finished) out.chunk(chunk({}, tools ? 'tool_calls' : 'stop'))
+      // Workers AI sends no finish reason: a reply that used the whole output cap was cut.
+      if (!finished) out.chunk(chunk({}, tools ? 'tool_calls' : maxTokens && output >= maxTokens ? 'length' : 'stop'))
       finished = true
       return out.done()
     }
@@ -230,6 +232,10 @@ export function workersAIEvents(id: string, model: string, now: number) {
         tools += calls.length
       }
     }
-    if (data?.usage && typeof data.usage.prompt_tokens === 'number') out.usage(usageFromOpenAI(data.usage))
+    if (data?.usage && typeof data.usage.prompt_tokens === 'number') {
+      const u = usageFromOpenAI(data.usage)
+      output = u.output
+      out.usage(u)
+    }
   }
 }

@@ -1,0 +1,132 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { testRouter, parseSSE, type TestRouter } from './helpers'
+import { expectValid } from '../support/openai-spec'
+
+let r: TestRouter
+let key: string
+beforeEach(async () => {
+  r = testRouter()
+  key = (await r.tenant()).api_key
+})
+afterEach(() => vi.restoreAllMocks())
+
+const ask = (content: string, extra: Record<string, unknown> = {}) => ({ model: 'auto', messages: [{ role: 'user', content }], ...extra })
+
+describe('POST /v1/chat/completions', () => {
+  it('answers JSON in the OpenAI format with every triage header', async () => {
+    const res = await r.call('/v1/chat/completions', { key, json: ask('What is the capital of France?') })
+    expect(res.status).toBe(200)
+    const body = await res.json()
+    expectValid('CreateChatCompletionResponse', body)
+    for (const h of ['x-triage-tier', 'x-triage-score', 'x-triage-model', 'x-triage-provider', 'x-triage-attempts', 'x-triage-reason', 'x-triage-cost-usd', 'x-triage-budget-remaining-usd', 'x-request-id']) {
+      expect(res.headers.get(h), h).toBeTruthy()
+    }
+    expect(Number(res.headers.get('x-triage-score'))).toBeGreaterThanOrEqual(0)
+    expect(Number(res.headers.get('x-triage-cost-usd'))).toBeGreaterThan(0)
+  })
+
+  it('pipes a stream through chunk by chunk, strips usage the client did not ask for, ends with the cost comment and [DONE]', async () => {
+    const res = await r.call('/v1/chat/completions', { key, json: ask('Tell me a joke', { model: 'triage/medium', stream: true }) })
+    expect(res.headers.get('content-type')).toContain('text/event-stream')
+    const { data, comments } = parseSSE(await res.text())
+    expect(data.at(-1)).toBe('[DONE]')
+    const chunks = data.slice(0, -1).map((d) => JSON.parse(d))
+    for (const c of chunks) expectValid('CreateChatCompletionStreamResponse', c)
+    expect(chunks.every((c) => !('usage' in c))).toBe(true)
+    expect(chunks.some((c) => c.choices[0]?.delta?.reasoning_content)).toBe(true) // DeepSeek's reasoning is kept
+    expect(comments.some((c) => /^x-triage-cost-usd=0\.\d+$/.test(c))).toBe(true)
+  })
+
+  it('keeps the usage chunk when include_usage is set', async () => {
+    const res = await r.call('/v1/chat/completions', { key, json: ask('Hi', { model: 'triage/premium', stream: true, stream_options: { include_usage: true } }) })
+    const { data } = parseSSE(await res.text())
+    const last = JSON.parse(data.at(-2)!)
+    expect(last.choices).toEqual([])
+    expect(last.usage.total_tokens).toBe(last.usage.prompt_tokens + last.usage.completion_tokens)
+  })
+
+  it('ends a stream that fails mid-way with an OpenAI error event, and still charges what was produced', async () => {
+    const res = await r.call('/v1/chat/completions', { key, json: ask('Count slowly to twenty please [[fault:cut-mid-stream;after=3]]', { model: 'triage/medium', stream: true }) })
+    expect(res.status).toBe(200)
+    const { data, comments } = parseSSE(await res.text())
+    const error = data.map((d) => (d === '[DONE]' ? null : JSON.parse(d))).find((d) => d?.error)
+    expect(error).toBeTruthy()
+    expect(error.error.type).not.toBe('server_error')
+    expectValid('ErrorResponse', error)
+    expect(data).not.toContain('[DONE]')
+    const cost = comments.find((c) => c.startsWith('x-triage-cost-usd='))
+    expect(Number(cost?.split('=')[1])).toBeGreaterThan(0)
+  })
+
+  it('maps routing: tier aliases, pinned models and unknown models', async () => {
+    const pinned = await r.call('/v1/chat/completions', { key, json: ask('hi', { model: 'claude-sonnet-4-5' }) })
+    expect(pinned.headers.get('x-triage-model')).toBe('claude-sonnet-4-5')
+    expect(pinned.headers.get('x-triage-provider')).toBe('anthropic')
+    const trivial = await r.call('/v1/chat/completions', { key, json: ask('hi', { model: 'triage/trivial' }) })
+    expect(trivial.headers.get('x-triage-provider')).toBe('workers-ai')
+    const unknown = await r.call('/v1/chat/completions', { key, json: ask('hi', { model: 'gpt-17' }) })
+    expect(unknown.status).toBe(404)
+    expect((await unknown.json()).error).toMatchObject({ code: 'model_not_found', param: 'model' })
+  })
+})
+
+describe('errors on the request path', () => {
+  it('401 without a key, 400 with param for a bad body, 400 for bad JSON, 415, 413', async () => {
+    const none = await r.call('/v1/chat/completions', { json: ask('hi') })
+    expect(none.status).toBe(401)
+    expectValid('ErrorResponse', await none.json())
+
+    const bad = await r.call('/v1/chat/completions', { key, json: { model: 'auto', messages: [{ role: 'user', content: 'x' }], temperature: 9 } })
+    expect(bad.status).toBe(400)
+    expect((await bad.json()).error.param).toBe('temperature')
+
+    const notJson = await r.call('/v1/chat/completions', { key, method: 'POST', body: '{"messages": [', headers: { 'content-type': 'application/json' } })
+    expect(notJson.status).toBe(400)
+    expect((await notJson.json()).error.code).toBe('invalid_json')
+
+    const text = await r.call('/v1/chat/completions', { key, method: 'POST', body: 'hello', headers: { 'content-type': 'text/plain' } })
+    expect(text.status).toBe(415)
+
+    const big = await r.call('/v1/chat/completions', { key, json: ask('x'.repeat(5 * 1024 * 1024)) })
+    expect(big.status).toBe(413)
+    expectValid('ErrorResponse', await big.json())
+  })
+
+  it('404 for unknown routes, 405 for the wrong method, in the OpenAI format', async () => {
+    const nf = await r.call('/v2/nothing')
+    expect(nf.status).toBe(404)
+    expectValid('ErrorResponse', await nf.json())
+    const m = await r.call('/v1/chat/completions', { method: 'GET' })
+    expect(m.status).toBe(405)
+    expect(m.headers.get('allow')).toBe('POST')
+    expectValid('ErrorResponse', await m.json())
+  })
+
+  it('maps an upstream 500 (after retries and fallback) to a 502 without leaking the key', async () => {
+    const res = await r.call('/v1/chat/completions', { key, json: ask('hello [[fault:500]]', { model: 'triage/medium' }) })
+    expect(res.status).toBe(502)
+    const text = await res.text()
+    expectValid('ErrorResponse', JSON.parse(text))
+    expect(text).not.toContain('sk-emu')
+  })
+})
+
+describe('no credentials', () => {
+  it('answers 503 naming the missing setting, while /v1/route still works', async () => {
+    const bare = testRouter({ ADMIN_TOKEN: 'test-admin-token-0123456789' })
+    const { api_key } = await bare.tenant()
+    const res = await bare.call('/v1/chat/completions', { key: api_key, json: ask('hi', { model: 'triage/medium' }) })
+    expect(res.status).toBe(503)
+    const body = await res.json()
+    expectValid('ErrorResponse', body)
+    expect(body.error.message).toContain('DEEPSEEK_API_KEY')
+
+    const route = await bare.call('/v1/route', { json: ask('Prove that there are infinitely many primes.') })
+    expect(route.status).toBe(200)
+    const decision = await route.json()
+    expect(decision).toMatchObject({ provider_configured: expect.any(Boolean) })
+    expect(['trivial', 'medium', 'premium']).toContain(decision.tier)
+    expect(decision.reasons.length).toBeGreaterThan(0)
+    expect(Number(decision.estimated_max_cost_usd)).toBeGreaterThan(0)
+  })
+})

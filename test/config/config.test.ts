@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest'
+import { buildConfig, ConfigError, DEFAULT_TIERS } from '../../src/config'
+import { DEFAULT_THRESHOLDS } from '../../src/scoring'
+
+describe('config', () => {
+  it('is valid with an empty environment, with documented defaults', () => {
+    const c = buildConfig({})
+    expect(c.tiers).toEqual(DEFAULT_TIERS)
+    expect(c.tiers.trivial[0]).toBe('@cf/meta/llama-3.2-3b-instruct')
+    expect(c.tiers.medium[0]).toBe('deepseek-reasoner')
+    expect(c.thresholds).toEqual(DEFAULT_THRESHOLDS)
+    expect(c.providers.openai).toMatchObject({ configured: false, missing: ['OPENAI_API_KEY'], baseUrl: 'https://api.openai.com/v1' })
+    expect(c.providers['workers-ai'].missing).toEqual(['CLOUDFLARE_ACCOUNT_ID', 'CLOUDFLARE_API_TOKEN'])
+    expect(c.cascade).toBeNull()
+  })
+
+  it('reads tiers, models, thresholds, limits and credentials from vars', () => {
+    const c = buildConfig({
+      TRIAGE_MODELS: JSON.stringify({ 'qwen-local': { provider: 'openai', upstream: 'qwen2.5:7b', tier: 'trivial' } }),
+      TRIAGE_TRIVIAL_MODELS: 'qwen-local, @cf/meta/llama-3.2-1b-instruct',
+      TRIAGE_THRESHOLD_MEDIUM: '0.4',
+      TRIAGE_THRESHOLD_PREMIUM: '0.8',
+      TRIAGE_CASCADE: '0.3-0.5',
+      TRIAGE_MAX_BODY_BYTES: '2048',
+      OPENAI_API_KEY: 'sk-x',
+      OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1/',
+    })
+    expect(c.tiers.trivial).toEqual(['qwen-local', '@cf/meta/llama-3.2-1b-instruct'])
+    expect(c.models['qwen-local']).toEqual({ id: 'qwen-local', provider: 'openai', upstream: 'qwen2.5:7b', tier: 'trivial' })
+    expect(c.thresholds).toEqual({ medium: 0.4, premium: 0.8 })
+    expect(c.cascade).toEqual({ low: 0.3, high: 0.5 })
+    expect(c.limits.maxBodyBytes).toBe(2048)
+    expect(c.providers.openai).toMatchObject({ configured: true, baseUrl: 'http://127.0.0.1:11434/v1' })
+  })
+
+  it('routes providers through a Cloudflare AI Gateway when configured', () => {
+    const c = buildConfig({ AI_GATEWAY_URL: 'https://gateway.ai.cloudflare.com/v1/acct/gw', AI_GATEWAY_PROVIDERS: 'openai,anthropic' })
+    expect(c.providers.openai.baseUrl).toBe('https://gateway.ai.cloudflare.com/v1/acct/gw/openai')
+    expect(c.providers.anthropic.baseUrl).toBe('https://gateway.ai.cloudflare.com/v1/acct/gw/anthropic')
+    expect(c.providers.deepseek.baseUrl).toBe('https://api.deepseek.com')
+  })
+
+  it('refuses an invalid config with a message naming every bad field', () => {
+    let err: unknown
+    try {
+      buildConfig({ TRIAGE_THRESHOLD_MEDIUM: 'high', TRIAGE_MAX_BODY_BYTES: '-5', OPENAI_BASE_URL: 'ftp://x', TRIAGE_MODELS: '{not json', ADMIN_TOKEN: 'short' })
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(ConfigError)
+    const msg = (err as ConfigError).message
+    for (const field of ['TRIAGE_THRESHOLD_MEDIUM', 'TRIAGE_MAX_BODY_BYTES', 'OPENAI_BASE_URL', 'TRIAGE_MODELS', 'ADMIN_TOKEN']) expect(msg).toContain(field)
+  })
+
+  it('checks cross-field rules: unknown tier models, threshold order', () => {
+    expect(() => buildConfig({ TRIAGE_MEDIUM_MODELS: 'nope' })).toThrow(/TRIAGE_MEDIUM_MODELS: unknown model 'nope'/)
+    expect(() => buildConfig({ TRIAGE_THRESHOLD_MEDIUM: '0.9', TRIAGE_THRESHOLD_PREMIUM: '0.2' })).toThrow(/TRIAGE_THRESHOLD_MEDIUM/)
+  })
+
+  it('ignores bindings and empty strings', () => {
+    expect(() => buildConfig({ TRIAGE_KV: {}, OPENAI_API_KEY: '' })).not.toThrow()
+    expect(buildConfig({ OPENAI_API_KEY: '' }).providers.openai.configured).toBe(false)
+  })
+})
