@@ -33,7 +33,7 @@ describe('stream framing', () => {
       const want = await collect(ref.chunks)
       const wantUsage = await ref.usage
       // capture the raw bytes once
-      const raw = await emu.fetch(emu.requests[0].path.startsWith('/') ? `http://emulator.test${emu.requests[0].path}` : '', {
+      const raw = await emu.fetch(`http://emulator.test${emu.requests[0].path}`, {
         method: 'POST',
         headers: { authorization: 'Bearer k', 'x-api-key': 'k', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
         body: JSON.stringify(emu.requests[0].body),

@@ -125,6 +125,7 @@ export function toAnthropicRequest(req: ChatRequest, upstream: string, stream: b
         break
     }
   }
+  if (messages.length === 0) fail('Anthropic needs at least one user or assistant message besides the system prompt.')
   const rf = req.response_format?.type
   if (rf === 'json_object' || rf === 'json_schema') {
     const schema = rf === 'json_schema' ? (req.response_format as { json_schema?: { schema?: unknown } }).json_schema?.schema : undefined

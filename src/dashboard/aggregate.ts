@@ -1,0 +1,270 @@
+/**
+ * The dashboard's arithmetic, pure: spend records and totals in, figures out. No I/O, no clock.
+ *
+ * Money stays in integer nano-USD until it is formatted. Savings compare what a request cost with what the same
+ * tokens would have cost on the reference premium model (the first model of the premium tier):
+ *
+ * - a successful request answered below premium: its answering call's real token counts priced on the reference;
+ * - a request answered on premium (cascade escalations included): what its premium answer really cost;
+ * - a failed, aborted or unsettled request: its own cost (no savings are claimed for it).
+ *
+ * @example
+ * summarize(records, { premiumModel: 'gpt-4.1' }).savings
+ * // { actual_nano: 41_300, premium_nano: 1_204_000, saved_nano: 1_162_700, saved_fraction: 0.9657, … }
+ */
+import { TIERS, type Tier } from '../config/tiers'
+import { cost, formatUsd, type MoneyConfig } from '../money'
+import { tierCap } from '../ledger'
+import type { Headroom, SpendRecord, SpendTotals, SpendCall } from '../ledger'
+import type { Tenant } from '../tenants'
+import { dayResetsAt, monthResetsAt } from '../ledger/periods'
+
+// ---- small maths ----
+
+/** Nearest-rank percentile of numbers (any order); null for none. `percentile([1, 2, 3, 4], 50)` → 2. */
+export function percentile(values: number[], p: number): number | null {
+  if (values.length === 0) return null
+  const sorted = [...values].sort((a, b) => a - b)
+  const rank = Math.ceil((p / 100) * sorted.length)
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]
+}
+
+/** a / b, or null when b is 0. */
+export const rate = (a: number, b: number): number | null => (b > 0 ? a / b : null)
+
+// ---- savings ----
+
+export interface Savings {
+  requests: number
+  actual_nano: number
+  /** What the same requests would have cost on the reference premium model. */
+  premium_nano: number
+  saved_nano: number
+  /** saved / premium, or null when nothing would have been spent. */
+  saved_fraction: number | null
+}
+
+export interface SavingsOptions {
+  /** The reference premium model id (prices are looked up by it). */
+  premiumModel: string | null
+  money?: MoneyConfig
+}
+
+/** What one request would have cost on the reference premium model (see the module doc for the rules). */
+export function premiumEquivalentNano(r: SpendRecord, opts: SavingsOptions): number {
+  const answer: SpendCall | undefined = r.calls[r.calls.length - 1]
+  if (r.status !== 200 || !answer || !opts.premiumModel) return r.cost_nano
+  if (answer.tier === 'premium') return answer.cost_nano
+  const t = answer.tokens
+  try {
+    return cost({ input: t.input, cachedInput: t.cached_input, cacheWrite: t.cache_write, output: t.output, reasoning: t.reasoning }, opts.premiumModel, opts.money)
+  } catch {
+    return r.cost_nano // reference model unpriced: claim nothing
+  }
+}
+
+export function emptySavings(): Savings {
+  return { requests: 0, actual_nano: 0, premium_nano: 0, saved_nano: 0, saved_fraction: null }
+}
+
+export function addSavings(s: Savings, actual: number, premium: number): void {
+  s.requests++
+  s.actual_nano += actual
+  s.premium_nano += premium
+  s.saved_nano = s.premium_nano - s.actual_nano
+  s.saved_fraction = s.premium_nano > 0 ? s.saved_nano / s.premium_nano : null
+}
+
+// ---- per-provider, cascade, outcomes ----
+
+export interface ProviderStats {
+  provider: string
+  requests: number
+  /** Latency of successful (200) requests, start to settle, in ms. */
+  latency_p50_ms: number | null
+  latency_p95_ms: number | null
+  errors: number
+  /** Errors (status not 200 and not a client abort, or unsettled) / requests. */
+  error_rate: number | null
+  fallbacks: number
+  /** Requests that needed more than one upstream attempt (retry or fallback; a cascade escalation not counted) / requests. */
+  fallback_rate: number | null
+}
+
+export interface CascadeStats {
+  accepted: number
+  escalated: number
+  /** accepted / (accepted + escalated), or null when the cascade never ran. */
+  accept_rate: number | null
+  escalate_rate: number | null
+}
+
+export type Outcome = 'ok' | 'error' | 'client_closed' | 'unsettled'
+
+export function outcomeOf(r: Pick<SpendRecord, 'status'>): Outcome {
+  if (r.status === 200) return 'ok'
+  if (r.status === 499) return 'client_closed'
+  if (r.status === 'unsettled') return 'unsettled'
+  return 'error'
+}
+
+/** Whether a request needed another upstream attempt beyond the cascade's planned one. */
+export function usedFallback(r: Pick<SpendRecord, 'attempts' | 'cascade'>): boolean {
+  return r.attempts > (r.cascade === 'escalated' ? 2 : 1)
+}
+
+/** Summary of a set of requests: savings, per-provider health, cascade. */
+export interface Summary {
+  savings: Savings
+  providers: ProviderStats[]
+  cascade: CascadeStats
+  outcomes: Record<Outcome, number>
+  downgraded: number
+}
+
+export function summarize(records: SpendRecord[], opts: SavingsOptions): Summary {
+  const savings = emptySavings()
+  const byProvider = new Map<string, { latencies: number[]; requests: number; errors: number; fallbacks: number }>()
+  const outcomes: Record<Outcome, number> = { ok: 0, error: 0, client_closed: 0, unsettled: 0 }
+  let accepted = 0
+  let escalated = 0
+  let downgraded = 0
+  for (const r of records) {
+    addSavings(savings, r.cost_nano, premiumEquivalentNano(r, opts))
+    const outcome = outcomeOf(r)
+    outcomes[outcome]++
+    if (r.downgraded) downgraded++
+    if (r.cascade === 'accepted') accepted++
+    else if (r.cascade === 'escalated') escalated++
+    const key = r.provider ?? r.calls[r.calls.length - 1]?.provider ?? 'unattributed'
+    let p = byProvider.get(key)
+    if (!p) byProvider.set(key, (p = { latencies: [], requests: 0, errors: 0, fallbacks: 0 }))
+    p.requests++
+    if (outcome === 'ok' && r.latency_ms !== null) p.latencies.push(r.latency_ms)
+    if (outcome === 'error' || outcome === 'unsettled') p.errors++
+    if (usedFallback(r)) p.fallbacks++
+  }
+  const providers = [...byProvider.entries()]
+    .map(([provider, p]): ProviderStats => ({
+      provider,
+      requests: p.requests,
+      latency_p50_ms: percentile(p.latencies, 50),
+      latency_p95_ms: percentile(p.latencies, 95),
+      errors: p.errors,
+      error_rate: rate(p.errors, p.requests),
+      fallbacks: p.fallbacks,
+      fallback_rate: rate(p.fallbacks, p.requests),
+    }))
+    .sort((a, b) => b.requests - a.requests || a.provider.localeCompare(b.provider))
+  return {
+    savings,
+    providers,
+    cascade: { accepted, escalated, accept_rate: rate(accepted, accepted + escalated), escalate_rate: rate(escalated, accepted + escalated) },
+    outcomes,
+    downgraded,
+  }
+}
+
+/** Savings per UTC day (by request start), oldest first, for the given days. */
+export function savingsByDay(records: SpendRecord[], days: string[], opts: SavingsOptions): Array<{ day: string } & Savings> {
+  const out = new Map(days.map((d) => [d, emptySavings()]))
+  for (const r of records) {
+    const s = out.get(r.at.slice(0, 10))
+    if (s) addSavings(s, r.cost_nano, premiumEquivalentNano(r, opts))
+  }
+  return days.map((day) => ({ day, ...out.get(day)! }))
+}
+
+// ---- tier mix ----
+
+export interface TierPoint {
+  requests: number
+  nano: number
+}
+
+export interface TierDay {
+  day: string
+  by_tier: Record<Tier, TierPoint>
+}
+
+/**
+ * Charged calls and cost per tier per UTC day, summed over tenants, oldest first. `totals` are daily SpendTotals of
+ * any tenants and days; only `days` are kept. A cascade that ran two models counts once under each tier.
+ */
+export function tierMix(totals: SpendTotals[], days: string[]): TierDay[] {
+  const zero = (): Record<Tier, TierPoint> => ({ trivial: { requests: 0, nano: 0 }, medium: { requests: 0, nano: 0 }, premium: { requests: 0, nano: 0 } })
+  const out = new Map(days.map((d) => [d, zero()]))
+  for (const t of totals) {
+    const day = out.get(t.period)
+    if (!day) continue
+    for (const [tier, b] of Object.entries(t.by_tier)) {
+      if (!(TIERS as readonly string[]).includes(tier)) continue
+      day[tier as Tier].requests += b.requests
+      day[tier as Tier].nano += b.nano
+    }
+  }
+  return days.map((day) => ({ day, by_tier: out.get(day)! }))
+}
+
+// ---- budgets ----
+
+export interface WindowStatus {
+  period: string
+  limit_nano: number
+  spent_nano: number
+  remaining_nano: number
+  /** spent / limit (may exceed 1 by an under-estimated settle). */
+  used_fraction: number
+  resets_at: string
+}
+
+export type TenantState = 'ok' | 'downgraded' | 'refused' | 'disabled'
+
+export interface BudgetStatus {
+  daily: WindowStatus | null
+  monthly: WindowStatus | null
+  /** Spend in the current day and month (also when the window has no limit). */
+  spent_today_nano: number
+  spent_month_nano: number
+  state: TenantState
+  /** The highest tier the budget allows now. */
+  cap: Tier
+  /** Why: e.g. 'budget: 12.5% of daily budget left', 'daily budget exhausted', 'tenant disabled'. */
+  reason: string | null
+  /** Where the policy steps down: premium needs ≥ this fraction left, medium ≥ that. */
+  downgrade_at_remaining_fraction: { premium: number; medium: number }
+}
+
+/**
+ * A tenant's standing against its budget from the KV totals of today and this month (the ledger's view, flushed
+ * within about a second). Refused = disabled or a window with nothing left; downgraded = the cap is below premium.
+ */
+export function budgetStatus(tenant: Tenant, limits: { daily_nano: number | null; monthly_nano: number | null }, today: SpendTotals, month: SpendTotals, now: number): BudgetStatus {
+  const window = (limit: number | null, t: SpendTotals, resets: string): WindowStatus | null =>
+    limit === null ? null : { period: t.period, limit_nano: limit, spent_nano: t.nano, remaining_nano: limit - t.nano, used_fraction: limit > 0 ? t.nano / limit : 1, resets_at: resets }
+  const daily = window(limits.daily_nano, today, dayResetsAt(now))
+  const monthly = window(limits.monthly_nano, month, monthResetsAt(now))
+  const headroom: Headroom = { remaining_nano: null, resets_at: null }
+  for (const [w, s] of [['daily', daily], ['monthly', monthly]] as const) {
+    if (!s) continue
+    headroom[w] = { period: s.period, limit_nano: s.limit_nano, spent_nano: s.spent_nano, remaining_nano: s.remaining_nano, resets_at: s.resets_at }
+    if (headroom.remaining_nano === null || s.remaining_nano < headroom.remaining_nano) {
+      headroom.remaining_nano = s.remaining_nano
+      headroom.window = w
+      headroom.resets_at = s.resets_at
+    }
+  }
+  const { cap, reason } = tierCap(tenant, headroom)
+  const base = { daily, monthly, spent_today_nano: today.nano, spent_month_nano: month.nano, cap, downgrade_at_remaining_fraction: tenant.policy.downgrade_at_remaining_fraction }
+  if (tenant.disabled) return { ...base, state: 'disabled', reason: 'tenant disabled' }
+  if (headroom.remaining_nano !== null && headroom.remaining_nano <= 0) {
+    return { ...base, state: 'refused', reason: `${headroom.window} budget exhausted; resets ${headroom.resets_at}` }
+  }
+  if (cap !== 'premium') return { ...base, state: 'downgraded', reason: reason ?? null }
+  return { ...base, state: 'ok', reason: null }
+}
+
+// ---- views ----
+
+/** USD string for nano, or null. */
+export const usd = (nano: number | null): string | null => (nano === null ? null : formatUsd(nano))
