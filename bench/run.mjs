@@ -182,15 +182,20 @@ async function startEmulator() {
 /** One Miniflare (its own workerd process) running one ES-module script. */
 async function startWorkerd(name, scriptPath, extra) {
   const { Miniflare } = await import('miniflare')
+  const stdio = { bytes: 0, tail: '' }
   const mf = new Miniflare({
     name, host: '127.0.0.1', port: 0, modules: true, scriptPath, modulesRoot: path.dirname(scriptPath),
     compatibilityDate: extra.compatibilityDate, compatibilityFlags: extra.compatibilityFlags ?? [],
     bindings: extra.bindings ?? {}, kvNamespaces: extra.kvNamespaces, durableObjects: extra.durableObjects,
+    // The Worker's own logs (Triage writes one JSON line per request) are read and counted, not printed.
+    handleRuntimeStdio(stdout, stderr) {
+      for (const s of [stdout, stderr]) s.on('data', (d) => { stdio.bytes += d.length; stdio.tail = (stdio.tail + d).slice(-2000) })
+    },
   })
   stoppers.push(() => mf.dispose())
   const url = (await mf.ready).origin
   const pid = pidListeningOn(Number(new URL(url).port))
-  return { name, url, pid, mf }
+  return { name, url, pid, mf, stdio }
 }
 
 function workerdOptionsFromWranglerToml() {

@@ -16,6 +16,7 @@ import { listModels } from './api/models'
 import { routeDryRun } from './api/route'
 import { adminRoutes } from './api/admin'
 import { usageRoutes } from './api/usage'
+import { dashboardRoutes, metricsRoutes } from './dashboard'
 
 export interface AppEnv {
   Bindings: Env
@@ -56,7 +57,9 @@ export function createApp(): Hono<AppEnv> {
   app.post('/v1/route', routeDryRun)
   app.get('/v1/models', listModels)
   app.route('/v1/usage', usageRoutes)
+  app.route('/admin/metrics', metricsRoutes)
   app.route('/admin', adminRoutes)
+  app.route('/dashboard', dashboardRoutes)
 
   for (const [path, allow] of [['/v1/chat/completions', 'POST'], ['/v1/route', 'POST'], ['/v1/models', 'GET'], ['/healthz', 'GET']] as const) {
     app.all(path, () => new ApiError(405, `Method not allowed: use ${allow} ${path}.`, { code: 'method_not_allowed', headers: { allow } }).toResponse())

@@ -17,7 +17,7 @@ const charge: Charge = { model: 'gpt-4.1', tier: 'premium', provider: 'openai', 
 
 function tenantsOf(run: string, n: number): Tenant[] {
   return Array.from({ length: n }, (_, i) => ({
-    id: `bench-${run}-${i}`, name: `bench ${i}`, budget: { daily_usd: '1000000', monthly_usd: '10000000' },
+    id: `bench-${run}-${i}`, name: `bench ${i}`, budget: { daily_usd: '100000', monthly_usd: '1000000' },
     policy: resolvePolicy(undefined), disabled: false, updated_at: '2026-01-01T00:00:00.000Z',
   }))
 }

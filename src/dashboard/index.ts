@@ -11,6 +11,7 @@
  * // curl -s 'localhost:8787/admin/metrics?days=7' -H "authorization: Bearer $ADMIN_TOKEN" | jq .savings
  */
 import { Hono, type Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
 import { bodyLimit } from 'hono/body-limit'
 import { csrf } from 'hono/csrf'
 import { secureHeaders } from 'hono/secure-headers'
@@ -58,13 +59,21 @@ export function metricsOptions(query: Record<string, string>): MetricsOptions {
   return { days: Number(days), ...(tenant ? { tenant } : {}) }
 }
 
+/** Errors in OpenAI's format; Hono's own (e.g. the CSRF check's 403) keep their status. */
+function errorResponse(err: unknown): Response {
+  if (err instanceof HTTPException && err.status < 500) {
+    return new ApiError(err.status, err.status === 403 ? 'Cross-site form posts are refused.' : err.message || 'Request refused.', { code: 'forbidden' }).toResponse()
+  }
+  return toApiError(err).toResponse()
+}
+
 const noStore = (c: Context) => c.header('cache-control', 'no-store')
 
 // ---- /dashboard ----
 
 export const dashboardRoutes = new Hono<DashboardEnv>()
 
-dashboardRoutes.onError((err) => toApiError(err).toResponse())
+dashboardRoutes.onError(errorResponse)
 dashboardRoutes.use('*', strict)
 dashboardRoutes.use('*', csrf())
 
@@ -115,7 +124,7 @@ dashboardRoutes.get('/', async (c) => {
 
 export const metricsRoutes = new Hono<DashboardEnv>()
 
-metricsRoutes.onError((err) => toApiError(err).toResponse())
+metricsRoutes.onError(errorResponse)
 metricsRoutes.use('*', secureHeaders())
 
 /** GET /admin/metrics?days=7[&tenant=<id>]: everything the dashboard shows, as JSON. */

@@ -16,7 +16,7 @@ describe('POST /v1/chat/completions', () => {
   it('answers JSON in the OpenAI format with every triage header', async () => {
     const res = await r.call('/v1/chat/completions', { key, json: ask('What is the capital of France?') })
     expect(res.status).toBe(200)
-    const body = await res.json()
+    const body: any = await res.json()
     expectValid('CreateChatCompletionResponse', body)
     for (const h of ['x-triage-tier', 'x-triage-score', 'x-triage-model', 'x-triage-provider', 'x-triage-attempts', 'x-triage-reason', 'x-triage-cost-usd', 'x-triage-budget-remaining-usd', 'x-request-id']) {
       expect(res.headers.get(h), h).toBeTruthy()
@@ -66,7 +66,7 @@ describe('POST /v1/chat/completions', () => {
     expect(trivial.headers.get('x-triage-provider')).toBe('workers-ai')
     const unknown = await r.call('/v1/chat/completions', { key, json: ask('hi', { model: 'gpt-17' }) })
     expect(unknown.status).toBe(404)
-    expect((await unknown.json()).error).toMatchObject({ code: 'model_not_found', param: 'model' })
+    expect(((await unknown.json()) as any).error).toMatchObject({ code: 'model_not_found', param: 'model' })
   })
 })
 
@@ -78,11 +78,11 @@ describe('errors on the request path', () => {
 
     const bad = await r.call('/v1/chat/completions', { key, json: { model: 'auto', messages: [{ role: 'user', content: 'x' }], temperature: 9 } })
     expect(bad.status).toBe(400)
-    expect((await bad.json()).error.param).toBe('temperature')
+    expect(((await bad.json()) as any).error.param).toBe('temperature')
 
     const notJson = await r.call('/v1/chat/completions', { key, method: 'POST', body: '{"messages": [', headers: { 'content-type': 'application/json' } })
     expect(notJson.status).toBe(400)
-    expect((await notJson.json()).error.code).toBe('invalid_json')
+    expect(((await notJson.json()) as any).error.code).toBe('invalid_json')
 
     const text = await r.call('/v1/chat/completions', { key, method: 'POST', body: 'hello', headers: { 'content-type': 'text/plain' } })
     expect(text.status).toBe(415)
@@ -117,13 +117,13 @@ describe('no credentials', () => {
     const { api_key } = await bare.tenant()
     const res = await bare.call('/v1/chat/completions', { key: api_key, json: ask('hi', { model: 'triage/medium' }) })
     expect(res.status).toBe(503)
-    const body = await res.json()
+    const body: any = await res.json()
     expectValid('ErrorResponse', body)
     expect(body.error.message).toContain('DEEPSEEK_API_KEY')
 
     const route = await bare.call('/v1/route', { json: ask('Prove that there are infinitely many primes.') })
     expect(route.status).toBe(200)
-    const decision = await route.json()
+    const decision: any = await route.json()
     expect(decision).toMatchObject({ provider_configured: expect.any(Boolean) })
     expect(['trivial', 'medium', 'premium']).toContain(decision.tier)
     expect(decision.reasons.length).toBeGreaterThan(0)

@@ -60,7 +60,7 @@ export function testRouter(vars: Record<string, unknown> = emulatorVars): TestRo
     async tenant(body = {}) {
       const res = await call('/admin/tenants', { json: { name: 't', budget: { daily_usd: 10 }, ...body }, headers: { authorization: `Bearer ${ADMIN}` } })
       if (res.status !== 201) throw new Error(`tenant: ${res.status} ${await res.text()}`)
-      return res.json()
+      return res.json() as Promise<{ id: string; api_key: string }>
     },
   }
 }

@@ -1,0 +1,33 @@
+/** Session cookies: HMAC'd with a key derived from ADMIN_TOKEN, expiring, never holding the token. */
+import { describe, expect, it } from 'vitest'
+import { issueSession, verifySession, SESSION_TTL_S } from '../../src/dashboard/session'
+
+const TOKEN = 'test-admin-token-0123456789'
+
+describe('session values', () => {
+  it('verify until they expire, and never contain the token', async () => {
+    const now = Date.UTC(2026, 3, 30)
+    const s = await issueSession(TOKEN, now)
+    expect(s).toMatch(/^v1\.\d+\.[\w-]{16}\.[\w-]{43}$/)
+    expect(s).not.toContain(TOKEN)
+    expect(await verifySession(TOKEN, s, now)).toBe(true)
+    expect(await verifySession(TOKEN, s, now + (SESSION_TTL_S - 1) * 1000)).toBe(true)
+    expect(await verifySession(TOKEN, s, now + SESSION_TTL_S * 1000)).toBe(false)
+  })
+
+  it('are refused when tampered with, truncated, or issued under another token', async () => {
+    const now = Date.now()
+    const s = await issueSession(TOKEN, now)
+    const [v, exp, nonce, sig] = s.split('.')
+    expect(await verifySession(TOKEN, `${v}.${Number(exp) + 3600}.${nonce}.${sig}`, now)).toBe(false)
+    expect(await verifySession(TOKEN, `${v}.${exp}.${nonce.slice(1)}A.${sig}`, now)).toBe(false)
+    expect(await verifySession(TOKEN, `${v}.${exp}.${nonce}.${sig.slice(0, -1)}${sig.endsWith('A') ? 'B' : 'A'}`, now)).toBe(false)
+    expect(await verifySession(TOKEN, s.slice(0, -2), now)).toBe(false)
+    expect(await verifySession('another-admin-token-rotated', s, now)).toBe(false)
+    for (const junk of [undefined, '', 'v1', TOKEN, 'x'.repeat(500)]) expect(await verifySession(TOKEN, junk, now)).toBe(false)
+  })
+
+  it('are unique per sign-in', async () => {
+    expect(await issueSession(TOKEN)).not.toBe(await issueSession(TOKEN))
+  })
+})
