@@ -29,7 +29,7 @@
 //   --idle-wait S        before each cell wait up to S s for other processes to use < 0.25 cores [4; smoke 0]
 //   --first-ms N --token-ms N --tokens N   emulator timing [0 0 16]
 //   --no-portkey         skip Portkey                             --portkey-dir DIR   reuse a Portkey copy there
-//   --ledger-ops N       reserve+settle pairs per ledger run [20000; smoke 1000]
+//   --ledger-ops N       reserve+settle pairs per ledger run [5000; smoke 1000]
 //   --out FILE           results JSON [bench/results/<YYYY-MM-DD>.json; smoke: bench/results/<date>-smoke.json]
 //   --quiet              only the final table
 import { spawn, execFile } from 'node:child_process'
@@ -57,7 +57,7 @@ function parseArgs(argv) {
   const o = {
     smoke, duration: smoke ? 1.5 : 6, requests: smoke ? 150 : 40_000, concurrency: smoke ? [1, 16] : [1, 16, 64], modes: ['json', 'stream'],
     rounds: 1, prewarm: smoke ? 1 : 6, idleWait: smoke ? 0 : 4, firstMs: 0, tokenMs: 0, tokens: 16, portkey: !smoke, portkeyDir: null,
-    ledgerOps: smoke ? 1000 : 20_000, out: null, quiet: false,
+    ledgerOps: smoke ? 1000 : 5000, out: null, quiet: false,
   }
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]

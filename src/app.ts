@@ -10,6 +10,7 @@ import type { Env } from './env'
 import type { Config } from './config'
 import { loadConfig, ConfigError } from './config'
 import { ApiError, toApiError } from './http/errors'
+import { checkHeaderSizes } from './http/body'
 import type { Tenant } from './tenants'
 import { chatCompletions } from './api/chat'
 import { listModels } from './api/models'
@@ -40,6 +41,7 @@ export function createApp(): Hono<AppEnv> {
   app.notFound((c) => new ApiError(404, `Unknown route: ${c.req.method} ${new URL(c.req.url).pathname}`, { code: 'unknown_route' }).toResponse())
 
   app.use('*', async (c, next) => {
+    checkHeaderSizes(c.req.raw.headers)
     c.set('requestId', c.req.header('x-request-id')?.slice(0, 64).replace(/[^\w.-]/g, '') || crypto.randomUUID())
     c.set('config', loadConfig(c.env))
     await next()

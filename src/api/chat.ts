@@ -16,6 +16,7 @@ import { worstCase } from '../money'
 import { execute } from '../execution'
 import { createProviders } from '../providers'
 import { streamBack } from '../streaming'
+import { enforceRateLimits } from '../ratelimit'
 import { capFor, failureOf, settleSpend, spendHeaders, thresholdsFor, type SpendContext } from './spend'
 
 export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
@@ -23,6 +24,7 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   const { config, requestId } = c.var
   const tenant = await authenticate(c.req.raw, c.env)                                   // auth
   const req = await readChatRequest(c.req.raw, config.limits)                           // parse
+  await enforceRateLimits(c.env, tenant, req, config)                                   // rate limit (tenants with limits only)
   const decision = score(req, thresholdsFor(tenant, config))                            // score
   const budget = await openBudget(c.env, c.executionCtx, tenant, config)
   const cap = capFor(tenant, budget.headroom())

@@ -79,13 +79,13 @@ export const DEFAULT_MODELS: ModelSpec[] = [
   { id: 'deepseek-chat', provider: 'deepseek', upstream: 'deepseek-chat', tier: 'medium' },
   { id: 'gpt-4.1', provider: 'openai', upstream: 'gpt-4.1', tier: 'premium' },
   { id: 'gpt-4.1-mini', provider: 'openai', upstream: 'gpt-4.1-mini', tier: 'medium' },
-  { id: 'claude-sonnet-4-5', provider: 'anthropic', upstream: 'claude-sonnet-4-5', tier: 'premium' },
+  { id: 'claude-sonnet-4-6', provider: 'anthropic', upstream: 'claude-sonnet-4-6', tier: 'premium' },
 ]
 
 export const DEFAULT_TIERS: Record<Tier, string[]> = {
   trivial: ['@cf/meta/llama-3.2-3b-instruct'],
   medium: ['deepseek-reasoner'],
-  premium: ['gpt-4.1', 'claude-sonnet-4-5'],
+  premium: ['gpt-4.1', 'claude-sonnet-4-6'],
 }
 
 const DEFAULT_BASE_URLS: Record<ProviderName, string> = {

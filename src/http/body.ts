@@ -90,3 +90,34 @@ function depthExceeds(root: unknown, max: number): boolean {
   }
   return false
 }
+
+/** Header limits: any one header (name + value) and all of them together, in bytes. Clients send well under 2 KiB. */
+export const HEADER_LIMITS = { maxHeaderBytes: 8 * 1024, maxTotalHeaderBytes: 32 * 1024 } as const
+
+/**
+ * Refuses oversized request headers with a 431 in OpenAI's format (before anything reads them).
+ *
+ * @example checkHeaderSizes(c.req.raw.headers)   // throws ApiError(431, …, { code: 'request_header_fields_too_large' })
+ */
+export function checkHeaderSizes(headers: Headers, limits: { maxHeaderBytes: number; maxTotalHeaderBytes: number } = HEADER_LIMITS): void {
+  let total = 0
+  const encoder = new TextEncoder()
+  for (const [name, value] of headers) {
+    // Header values are ByteStrings in the fetch API, so length is bytes; the encoder covers any UTF-8 that slips in.
+    const size = name.length + 2 + (isAscii(value) ? value.length : encoder.encode(value).byteLength)
+    if (size > limits.maxHeaderBytes) {
+      throw new ApiError(431, `The request header '${name.slice(0, 64)}' is ${size} bytes; the limit is ${limits.maxHeaderBytes} bytes per header.`, {
+        code: 'request_header_fields_too_large', param: name.slice(0, 64),
+      })
+    }
+    total += size + 2
+  }
+  if (total > limits.maxTotalHeaderBytes) {
+    throw new ApiError(431, `The request headers total ${total} bytes; the limit is ${limits.maxTotalHeaderBytes} bytes.`, { code: 'request_header_fields_too_large' })
+  }
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false
+  return true
+}

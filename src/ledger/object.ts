@@ -24,6 +24,7 @@ import { PRICE_TABLE_VERSION } from '../money/prices'
 import { dayOf, monthOf, dayResetsAt, monthResetsAt, type Window } from './periods'
 import { spendKey, requestKey, REQUEST_RECORD_TTL_S, type SpendRecord, type SpendTotals, type Bucket } from './kv'
 import type { LedgerBudget, LedgerOp, SyncRequest, SyncResult, WindowView, Refusal } from './protocol'
+import { TenantRates, type RateRequest, type RateResult } from '../ratelimit/window'
 
 /** A lease may be used for new reservations this long. */
 export const LEASE_TTL_MS = 30_000
@@ -73,6 +74,8 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
   private sql: SqlStorage
   private alarmAt: number | null = null
   private meta!: Meta
+  /** The tenant's rpm/tpm windows (src/ratelimit). In memory: the DO is only evicted after it has been idle, i.e. after the window has passed. */
+  private rates: TenantRates | null = null
 
   constructor(ctx: DurableObjectState, env: LedgerEnv) {
     super(ctx, env)
@@ -155,6 +158,11 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
     }
     this.schedule(now)
     return { ...this.view(now), ...(lease ? { lease } : {}), ...(refused ? { refused } : {}) }
+  }
+
+  /** Rate limits (src/ratelimit): admits one request against the tenant's rpm/tpm windows. Money is not touched. */
+  rate(req: RateRequest): RateResult {
+    return (this.rates ??= new TenantRates()).admit(Date.now(), req)
   }
 
   // ---- ops ----

@@ -73,8 +73,8 @@ export const PRICES: Record<string, PriceRowInput> = {
     source: 'https://platform.openai.com/docs/pricing', checked: CHECKED,
   },
   // Anthropic: base input, 5-minute cache writes, cache hits, output.
-  'claude-sonnet-4-5': {
+  'claude-sonnet-4-6': {
     input: '3.00', cache_write: '3.75', cached_input: '0.30', output: '15.00', currency: 'USD',
-    source: 'https://docs.anthropic.com/en/docs/about-claude/pricing', checked: CHECKED,
+    source: 'https://platform.claude.com/docs/en/about-claude/pricing', checked: CHECKED,
   },
 }

@@ -59,8 +59,8 @@ describe('POST /v1/chat/completions', () => {
   })
 
   it('maps routing: tier aliases, pinned models and unknown models', async () => {
-    const pinned = await r.call('/v1/chat/completions', { key, json: ask('hi', { model: 'claude-sonnet-4-5' }) })
-    expect(pinned.headers.get('x-triage-model')).toBe('claude-sonnet-4-5')
+    const pinned = await r.call('/v1/chat/completions', { key, json: ask('hi', { model: 'claude-sonnet-4-6' }) })
+    expect(pinned.headers.get('x-triage-model')).toBe('claude-sonnet-4-6')
     expect(pinned.headers.get('x-triage-provider')).toBe('anthropic')
     const trivial = await r.call('/v1/chat/completions', { key, json: ask('hi', { model: 'triage/trivial' }) })
     expect(trivial.headers.get('x-triage-provider')).toBe('workers-ai')

@@ -44,7 +44,7 @@ describe('savings', () => {
   })
 
   it('counts a premium answer (and a cascade escalation) at the premium call’s real cost', () => {
-    const premium = record({ calls: [call('claude-sonnet-4-5', 'premium', 'anthropic', 100, 100, 1_800_000)] })
+    const premium = record({ calls: [call('claude-sonnet-4-6', 'premium', 'anthropic', 100, 100, 1_800_000)] })
     expect(premiumEquivalentNano(premium, opts)).toBe(1_800_000)
     const escalated = record({ cascade: 'escalated', attempts: 2, calls: [call('@cf/meta/llama-3.2-3b-instruct', 'trivial', 'workers-ai', 100, 20, 1_000), call('gpt-4.1', 'premium', 'openai', 100, 50, 600_000)] })
     expect(premiumEquivalentNano(escalated, opts)).toBe(600_000)

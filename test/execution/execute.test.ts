@@ -58,8 +58,8 @@ describe('execute: retries and fallback', () => {
 
   it('falls back to the next candidate when retries are exhausted', async () => {
     const { deps, m, hits } = harness({ TRIAGE_MAX_ATTEMPTS: '2' })
-    const ex = await execute({ tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-5')] }, user('hi [[fault:503;model=gpt-4.1]]'), deps)
-    expect(ex.model.id).toBe('claude-sonnet-4-5')
+    const ex = await execute({ tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-6')] }, user('hi [[fault:503;model=gpt-4.1]]'), deps)
+    expect(ex.model.id).toBe('claude-sonnet-4-6')
     expect(ex.provider).toBe('anthropic')
     expect(ex.attempts).toBe(3)
     expect(hits('/openai/')).toBe(2)
@@ -67,24 +67,24 @@ describe('execute: retries and fallback', () => {
 
   it('does not wait for a retry-after longer than the cap: next candidate at once', async () => {
     const { deps, sleeps, m } = harness({ TRIAGE_RETRY_MAX_MS: '1000' })
-    const ex = await execute({ tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-5')] }, user('hi [[fault:429;retry-after=30;model=gpt-4.1]]'), deps)
-    expect(ex.model.id).toBe('claude-sonnet-4-5')
+    const ex = await execute({ tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-6')] }, user('hi [[fault:429;retry-after=30;model=gpt-4.1]]'), deps)
+    expect(ex.model.id).toBe('claude-sonnet-4-6')
     expect(sleeps).toEqual([])
   })
 
   it('a JSON call that does not answer within the total timeout falls back', async () => {
     const { deps, m } = harness({ TRIAGE_MAX_ATTEMPTS: '1', TRIAGE_TOTAL_TIMEOUT_MS: '300' })
     const t0 = Date.now()
-    const ex = await execute({ tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-5')] }, user('hi [[fault:stall-first-byte;model=gpt-4.1]]'), deps)
-    expect(ex.model.id).toBe('claude-sonnet-4-5')
+    const ex = await execute({ tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-6')] }, user('hi [[fault:stall-first-byte;model=gpt-4.1]]'), deps)
+    expect(ex.model.id).toBe('claude-sonnet-4-6')
     expect(ex.attempts).toBe(2)
     expect(Date.now() - t0).toBeLessThan(1500)
   })
 
   it('a stream that sends no first chunk in time falls back before the client sees a byte', async () => {
     const { deps, m } = harness({ TRIAGE_MAX_ATTEMPTS: '1' })
-    const ex = await execute({ tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-5')] }, user('hi there [[fault:stall-first-byte;model=gpt-4.1]]', { stream: true }), deps)
-    expect(ex.model.id).toBe('claude-sonnet-4-5')
+    const ex = await execute({ tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-6')] }, user('hi there [[fault:stall-first-byte;model=gpt-4.1]]', { stream: true }), deps)
+    expect(ex.model.id).toBe('claude-sonnet-4-6')
     if (ex.reply.kind !== 'stream') throw new Error()
     const g = await collect(ex.reply.chunks)
     expect(g.error).toBeUndefined()
@@ -93,18 +93,18 @@ describe('execute: retries and fallback', () => {
 
   it('a stream whose headers came but no chunk in time falls back (first-byte timeout)', async () => {
     const { deps, m } = harness({ TRIAGE_MAX_ATTEMPTS: '1' })
-    const ex = await execute({ tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-5')] }, user('late [[fault:stall-body;model=gpt-4.1]]', { stream: true }), deps)
-    expect(ex.model.id).toBe('claude-sonnet-4-5')
+    const ex = await execute({ tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-6')] }, user('late [[fault:stall-body;model=gpt-4.1]]', { stream: true }), deps)
+    expect(ex.model.id).toBe('claude-sonnet-4-6')
     expect(ex.attempts).toBe(2)
     // the stalled stream had answered 200: it is listed as a (possibly billed) call, with an estimate and no output
-    expect(ex.calls.map((c) => c.model.id)).toEqual(['gpt-4.1', 'claude-sonnet-4-5'])
+    expect(ex.calls.map((c) => c.model.id)).toEqual(['gpt-4.1', 'claude-sonnet-4-6'])
     expect(await ex.calls[0].usage).toMatchObject({ output: 0, estimated: true })
     if (ex.reply.kind === 'stream') await collect(ex.reply.chunks)
   })
 
   it('a failure after the first byte ends the stream with an error, no fallback, usage kept', async () => {
     const { deps, m, hits } = harness()
-    const ex = await execute({ tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-5')] }, user('one two three four five [[fault:cut-mid-stream;after=3]]', { stream: true }), deps)
+    const ex = await execute({ tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-6')] }, user('one two three four five [[fault:cut-mid-stream;after=3]]', { stream: true }), deps)
     if (ex.reply.kind !== 'stream') throw new Error()
     const g = await collect(ex.reply.chunks)
     expect(g.text).toBe('Echo: one two')
@@ -131,7 +131,7 @@ describe('execute: retries and fallback', () => {
 
   it('an upstream 400 (the client content) is surfaced at once: no retry, no fallback', async () => {
     const { deps, m, hits } = harness()
-    const err = await execute({ tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-5')] }, user('bad [[fault:400]]'), deps).catch((e) => e)
+    const err = await execute({ tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-6')] }, user('bad [[fault:400]]'), deps).catch((e) => e)
     expect(err).toBeInstanceOf(ProviderError)
     expect(hits('/openai/')).toBe(1)
     expect(hits('/anthropic/')).toBe(0)
@@ -142,9 +142,9 @@ describe('execute: retries and fallback', () => {
 
   it('all candidates failing throws an aggregate naming each attempt → 502', async () => {
     const { deps, m } = harness({ TRIAGE_MAX_ATTEMPTS: '1' })
-    const err = await execute({ tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-5')] }, user('x [[fault:500]]'), deps).catch((e) => e)
+    const err = await execute({ tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-6')] }, user('x [[fault:500]]'), deps).catch((e) => e)
     expect(err).toBeInstanceOf(ExecutionError)
-    expect(err.failures.map((f: { model: string }) => f.model)).toEqual(['gpt-4.1', 'claude-sonnet-4-5'])
+    expect(err.failures.map((f: { model: string }) => f.model)).toEqual(['gpt-4.1', 'claude-sonnet-4-6'])
     expect(err.message).toContain('gpt-4.1: http 500')
     const api = toApiError(err)
     expect(api.status).toBe(502)
@@ -154,7 +154,7 @@ describe('execute: retries and fallback', () => {
   it('no credentials for any candidate → unconfigured naming the settings → 503', async () => {
     const emu = createEmulator()
     const config = buildConfig({})
-    const err = await execute({ tier: 'premium', candidates: [config.models['gpt-4.1'], config.models['claude-sonnet-4-5']] }, user('x'), {
+    const err = await execute({ tier: 'premium', candidates: [config.models['gpt-4.1'], config.models['claude-sonnet-4-6']] }, user('x'), {
       providers: createProviders(config, {}, emu.fetch),
       config,
       breaker: new CircuitBreaker(config.breaker),
@@ -169,7 +169,7 @@ describe('execute: retries and fallback', () => {
   it('stops when the client goes away', async () => {
     const { deps, m } = harness()
     const ac = new AbortController()
-    const p = execute({ tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-5')] }, user('x [[fault:stall-first-byte]]'), { ...deps, signal: ac.signal })
+    const p = execute({ tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-6')] }, user('x [[fault:stall-first-byte]]'), { ...deps, signal: ac.signal })
     setTimeout(() => ac.abort(), 20)
     const err = await p.catch((e) => e)
     expect(err).toBeInstanceOf(ProviderError)
@@ -181,7 +181,7 @@ describe('execute: circuit breaker', () => {
   it('opens after N consecutive failures, skips while open, half-opens after the cooldown and closes on success', async () => {
     let now = 1_000_000
     const { deps, m, hits, breaker } = harness({ TRIAGE_MAX_ATTEMPTS: '1', TRIAGE_BREAKER_FAILURES: '2', TRIAGE_BREAKER_COOLDOWN_MS: '1000' }, { now: () => now })
-    const plan: Plan = { tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-5')] }
+    const plan: Plan = { tier: 'premium', candidates: [m('gpt-4.1'), m('claude-sonnet-4-6')] }
     const failing = () => user('x [[fault:500;model=gpt-4.1]]')
     await execute(plan, failing(), deps)
     await execute(plan, failing(), deps)
@@ -189,7 +189,7 @@ describe('execute: circuit breaker', () => {
     expect(hits('/openai/')).toBe(2)
     const skipped = await execute(plan, failing(), deps)
     expect(hits('/openai/')).toBe(2) // not called while open
-    expect(skipped.model.id).toBe('claude-sonnet-4-5')
+    expect(skipped.model.id).toBe('claude-sonnet-4-6')
     expect(skipped.attempts).toBe(1)
     now += 1000
     expect(breaker.state('openai:gpt-4.1')).toBe('half-open')

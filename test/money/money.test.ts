@@ -9,7 +9,7 @@ const req = (content: string, extra: Partial<ChatRequest> = {}): ChatRequest => 
 
 describe('price table', () => {
   it('has a dated, sourced row for every default model', () => {
-    for (const id of ['@cf/meta/llama-3.2-3b-instruct', '@cf/meta/llama-3.2-1b-instruct', '@cf/meta/llama-3.1-8b-instruct-fast', '@cf/qwen/qwen2.5-coder-32b-instruct', 'deepseek-reasoner', 'deepseek-chat', 'gpt-4.1', 'gpt-4.1-mini', 'claude-sonnet-4-5']) {
+    for (const id of ['@cf/meta/llama-3.2-3b-instruct', '@cf/meta/llama-3.2-1b-instruct', '@cf/meta/llama-3.1-8b-instruct-fast', '@cf/qwen/qwen2.5-coder-32b-instruct', 'deepseek-reasoner', 'deepseek-chat', 'gpt-4.1', 'gpt-4.1-mini', 'claude-sonnet-4-6']) {
       const row = PRICES[id]
       expect(row, id).toBeDefined()
       expect(row.source).toMatch(/^https:\/\//)
@@ -44,7 +44,7 @@ describe('cost from real usage', () => {
 
   it('prices Anthropic cache writes and reads', () => {
     // 10,000 input = 2,000 uncached ($3) + 5,000 cache read ($0.30) + 3,000 cache write ($3.75); 1,000 output ($15)
-    const n = cost(u({ input: 10_000, cachedInput: 5_000, cacheWrite: 3_000, output: 1_000 }), 'claude-sonnet-4-5')
+    const n = cost(u({ input: 10_000, cachedInput: 5_000, cacheWrite: 3_000, output: 1_000 }), 'claude-sonnet-4-6')
     expect(n).toBe(6_000_000 + 1_500_000 + 11_250_000 + 15_000_000)
     expect(formatUsd(n)).toBe('0.03375')
   })

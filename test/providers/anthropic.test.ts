@@ -22,7 +22,7 @@ describe('anthropic adapter', () => {
       stop: 'END',
       temperature: 1.5,
     })
-    const reply = await p.anthropic.chat(req, model(config, 'claude-sonnet-4-5'), { signal: signal(), stream: false })
+    const reply = await p.anthropic.chat(req, model(config, 'claude-sonnet-4-6'), { signal: signal(), stream: false })
     if (reply.kind !== 'json') throw new Error()
     expectValid('CreateChatCompletionResponse', reply.completion)
     expect(reply.completion.choices[0].message.content).toBe('Tool result: sunny 21C')
@@ -49,7 +49,7 @@ describe('anthropic adapter', () => {
       tools: weather,
       tool_choice: { type: 'function', function: { name: 'get_weather' } },
     })
-    const reply = await p.anthropic.chat(req, model(config, 'claude-sonnet-4-5'), { signal: signal(), stream: false })
+    const reply = await p.anthropic.chat(req, model(config, 'claude-sonnet-4-6'), { signal: signal(), stream: false })
     if (reply.kind !== 'json') throw new Error()
     expectValid('CreateChatCompletionResponse', reply.completion)
     const choice = reply.completion.choices[0]
@@ -65,7 +65,7 @@ describe('anthropic adapter', () => {
   it('streams text and tool use (input_json_delta) as OpenAI chunks, with usage', async () => {
     const { emu, config } = setup()
     const p = createProviders(config, {}, emu.fetch)
-    const text = await p.anthropic.chat(user('good morning', { stream: true }), model(config, 'claude-sonnet-4-5'), { signal: signal(), stream: true })
+    const text = await p.anthropic.chat(user('good morning', { stream: true }), model(config, 'claude-sonnet-4-6'), { signal: signal(), stream: true })
     if (text.kind !== 'stream') throw new Error()
     const t = await collect(text.chunks)
     expect(t.error).toBeUndefined()
@@ -75,7 +75,7 @@ describe('anthropic adapter', () => {
     expect(t.chunks.at(-1)!.usage).toMatchObject({ prompt_tokens: 2, completion_tokens: 3 })
     expect(await text.usage).toEqual({ input: 2, cachedInput: 0, cacheWrite: 0, output: 3, reasoning: 0 })
 
-    const tool = await p.anthropic.chat(request({ messages: [{ role: 'user', content: 'Rome' }], tools: weather, tool_choice: 'required', stream: true }), model(config, 'claude-sonnet-4-5'), { signal: signal(), stream: true })
+    const tool = await p.anthropic.chat(request({ messages: [{ role: 'user', content: 'Rome' }], tools: weather, tool_choice: 'required', stream: true }), model(config, 'claude-sonnet-4-6'), { signal: signal(), stream: true })
     if (tool.kind !== 'stream') throw new Error()
     const g = await collect(tool.chunks)
     const deltas = g.chunks.flatMap((c) => c.choices.flatMap((ch) => ch.delta.tool_calls ?? []))
@@ -89,7 +89,7 @@ describe('anthropic adapter', () => {
   it('maps an error event mid-stream to a ProviderError and keeps usage', async () => {
     const { emu, config } = setup()
     const p = createProviders(config, {}, emu.fetch)
-    const reply = await p.anthropic.chat(request({ messages: [{ role: 'user', content: 'Oslo [[fault:overloaded-mid-stream]]' }], stream: true }), model(config, 'claude-sonnet-4-5'), { signal: signal(), stream: true })
+    const reply = await p.anthropic.chat(request({ messages: [{ role: 'user', content: 'Oslo [[fault:overloaded-mid-stream]]' }], stream: true }), model(config, 'claude-sonnet-4-6'), { signal: signal(), stream: true })
     if (reply.kind !== 'stream') throw new Error()
     const g = await collect(reply.chunks)
     expect(g.text).toBe('Echo: Oslo')

@@ -52,7 +52,7 @@ describe('provider errors', () => {
   it('a 2xx that is not what the provider documents is `invalid` (JSON and stream)', async () => {
     const { emu, config } = setup()
     const p = createProviders(config, {}, emu.fetch)
-    for (const id of ['gpt-4.1', 'claude-sonnet-4-5', '@cf/meta/llama-3.2-3b-instruct']) {
+    for (const id of ['gpt-4.1', 'claude-sonnet-4-6', '@cf/meta/llama-3.2-3b-instruct']) {
       const m = model(config, id)
       const e = await p[m.provider].chat(user('x [[fault:invalid-json]]'), m, { signal: signal(), stream: false }).catch((e) => e)
       expect(e).toBeInstanceOf(ProviderError)
@@ -68,7 +68,7 @@ describe('provider errors', () => {
   it('a cut stream errors the chunks with a network ProviderError and keeps usage (every provider)', async () => {
     const { emu, config } = setup()
     const p = createProviders(config, {}, emu.fetch)
-    for (const id of ['gpt-4.1', 'deepseek-reasoner', 'claude-sonnet-4-5', '@cf/meta/llama-3.2-3b-instruct']) {
+    for (const id of ['gpt-4.1', 'deepseek-reasoner', 'claude-sonnet-4-6', '@cf/meta/llama-3.2-3b-instruct']) {
       const m = model(config, id)
       const s = await p[m.provider].chat(user('alpha beta gamma delta epsilon [[fault:cut-mid-stream;after=3]]', { stream: true }), m, { signal: signal(), stream: true })
       if (s.kind !== 'stream') throw new Error()

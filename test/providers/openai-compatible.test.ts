@@ -99,7 +99,7 @@ describe('Cloudflare AI Gateway', () => {
       OPENAI_API_KEY: 'sk-o-0123456789', DEEPSEEK_API_KEY: 'sk-d-0123456789', ANTHROPIC_API_KEY: 'sk-ant-0123456789',
     })
     const p = createProviders(config, {}, emu.fetch)
-    for (const id of ['gpt-4.1', 'deepseek-chat', 'claude-sonnet-4-5']) {
+    for (const id of ['gpt-4.1', 'deepseek-chat', 'claude-sonnet-4-6']) {
       const m = model(config, id)
       await p[m.provider].chat(user('via gateway'), m, { signal: signal(), stream: false })
     }

@@ -22,7 +22,7 @@ function splitFetch(bytes: Uint8Array, cuts: number[], headers: Record<string, s
 }
 
 describe('stream framing', () => {
-  for (const id of ['gpt-4.1', 'deepseek-reasoner', 'claude-sonnet-4-5', '@cf/meta/llama-3.2-3b-instruct']) {
+  for (const id of ['gpt-4.1', 'deepseek-reasoner', 'claude-sonnet-4-6', '@cf/meta/llama-3.2-3b-instruct']) {
     it(`${id}: any byte split gives the same chunks and usage`, async () => {
       const { emu, config } = setup()
       const m = model(config, id)

@@ -10,13 +10,13 @@ const base = { config, cap: 'premium' as const, available: all, stream: false }
 describe('plan', () => {
   it('auto routes by the decision, tier aliases pin a tier, model ids pin a model', () => {
     expect(plan({ ...base, requested: 'auto', decision: { tier: 'medium', score: 0.6 } })).toMatchObject({ tier: 'medium', mode: 'auto', downgraded: null })
-    expect(plan({ ...base, requested: 'triage/premium', decision: { tier: 'trivial', score: 0.1 } }).candidates.map((m) => m.id)).toEqual(['gpt-4.1', 'claude-sonnet-4-5'])
+    expect(plan({ ...base, requested: 'triage/premium', decision: { tier: 'trivial', score: 0.1 } }).candidates.map((m) => m.id)).toEqual(['gpt-4.1', 'claude-sonnet-4-6'])
     expect(plan({ ...base, requested: 'triage/hard', decision: { tier: 'trivial', score: 0.1 } }).tier).toBe('premium')
     expect(plan({ ...base, requested: 'deepseek-chat', decision: { tier: 'trivial', score: 0.1 } }).candidates.map((m) => m.id)).toEqual(['deepseek-chat'])
   })
 
   it('caps the tier by budget and says so', () => {
-    const p = plan({ ...base, requested: 'claude-sonnet-4-5', cap: 'trivial', capReason: 'budget: 3% of daily budget left', decision: { tier: 'premium', score: 0.9 } })
+    const p = plan({ ...base, requested: 'claude-sonnet-4-6', cap: 'trivial', capReason: 'budget: 3% of daily budget left', decision: { tier: 'premium', score: 0.9 } })
     expect(p.tier).toBe('trivial')
     expect(p.candidates[0].provider).toBe('workers-ai')
     expect(p.downgraded).toBe('premium->trivial: budget: 3% of daily budget left')
@@ -24,7 +24,7 @@ describe('plan', () => {
 
   it('leaves out unavailable providers, and refuses with 503 naming the settings when none is left', () => {
     const onlyAnthropic = (p: string) => p === 'anthropic'
-    expect(plan({ ...base, requested: 'triage/premium', available: onlyAnthropic, decision: { tier: 'premium', score: 1 } }).candidates.map((m) => m.id)).toEqual(['claude-sonnet-4-5'])
+    expect(plan({ ...base, requested: 'triage/premium', available: onlyAnthropic, decision: { tier: 'premium', score: 1 } }).candidates.map((m) => m.id)).toEqual(['claude-sonnet-4-6'])
     try {
       const bare = buildConfig({})
       plan({ ...base, config: bare, requested: 'triage/medium', available: providerAvailability(bare, {}), decision: { tier: 'medium', score: 0.5 } })

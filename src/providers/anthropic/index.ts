@@ -9,7 +9,7 @@
  * cache reads and writes. Streams (https://docs.anthropic.com/en/docs/build-with-claude/streaming): message_start,
  * content_block_start/delta/stop (text_delta, input_json_delta), message_delta, message_stop, ping, error → OpenAI chunks.
  *
- * @example createAnthropic({ settings: config.providers.anthropic }).chat(req, config.models['claude-sonnet-4-5'], { signal, stream: true })
+ * @example createAnthropic({ settings: config.providers.anthropic }).chat(req, config.models['claude-sonnet-4-6'], { signal, stream: true })
  */
 import type { ChatMessage, ChatRequest } from '../../openai/request'
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../../openai/types'
