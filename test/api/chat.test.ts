@@ -107,7 +107,7 @@ describe('errors on the request path', () => {
     expect(res.status).toBe(502)
     const text = await res.text()
     expectValid('ErrorResponse', JSON.parse(text))
-    expect(text).not.toContain('sk-emu')
+    expect(text).not.toContain('sk-emulator')
   })
 })
 

@@ -6,18 +6,13 @@ import { env as testEnv, createExecutionContext, waitOnExecutionContext } from '
 import { vi } from 'vitest'
 import { createApp } from '../../src/app'
 import { createEmulator, type Emulator } from '../fixtures/emulator.mjs'
+import { offlineVars } from '../../scripts/offline-env.mjs'
 
 export const EMU = 'http://emulator.test'
 export const ADMIN = 'test-admin-token-0123456789'
 
-/** Provider settings that point every provider at the emulator (through the fetch spy). */
-export const emulatorVars = {
-  ADMIN_TOKEN: ADMIN,
-  OPENAI_API_KEY: 'sk-emu', OPENAI_BASE_URL: `${EMU}/openai/v1`,
-  DEEPSEEK_API_KEY: 'sk-emu', DEEPSEEK_BASE_URL: `${EMU}/deepseek`,
-  ANTHROPIC_API_KEY: 'sk-ant-emu', ANTHROPIC_BASE_URL: `${EMU}/anthropic`,
-  CLOUDFLARE_ACCOUNT_ID: 'emu', CLOUDFLARE_API_TOKEN: 'emu', WORKERS_AI_BASE_URL: `${EMU}/workers-ai`,
-}
+/** Provider settings that point every provider at the emulator (through the fetch spy): the same as `npm run dev:offline`. */
+export const emulatorVars: Record<string, string> = { ...offlineVars(EMU), ADMIN_TOKEN: ADMIN }
 
 export interface TestRouter {
   emulator: Emulator
