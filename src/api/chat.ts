@@ -41,7 +41,7 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   c.header('x-triage-reason', compactReason(decision))
   if (route.downgraded) c.header('x-triage-downgraded', route.downgraded)
 
-  const spend: SpendContext = { budget, reservation, tenant, decision, route, started, requestId, stream: req.stream === true }
+  const spend: SpendContext = { budget, reservation, tenant, decision, route, started, requestId, stream: req.stream === true, env: c.env }
   let run
   try {
     run = await execute(route, req, { providers: createProviders(config, c.env), config, signal: c.req.raw.signal }) // call

@@ -15,6 +15,7 @@ import { toApiError as providerApiError, ProviderError } from '../providers'
 import { ApiError, toApiError } from '../http/errors'
 import type { ModelSpec } from '../config'
 import type { Usage } from '../openai/types'
+import { observe, type AnalyticsSink } from '../observability'
 
 /** The tenant's score thresholds: its policy's override, else the configured ones. */
 export function thresholdsFor(tenant: Tenant | undefined, config: Config): Thresholds {
@@ -42,6 +43,7 @@ export interface SpendContext {
   started: number
   requestId: string
   stream: boolean
+  env: { ANALYTICS?: AnalyticsSink | null }
 }
 
 export interface Outcome {
@@ -69,8 +71,9 @@ export async function settleSpend(s: SpendContext, calls: BilledCall[], outcome:
     stream: s.stream,
   })
   const tokens = usages.reduce((a, u) => ({ input: a.input + u.input, output: a.output + u.output }), { input: 0, output: 0 })
-  // One structured line per request, for Workers Logs / Logpush. Never prompt text, keys or secrets.
-  console.log(JSON.stringify({
+  // One structured line per request, for Workers Logs / Logpush, and one Analytics Engine data point when that
+  // binding is configured. Never prompt text, keys or secrets.
+  const line = {
     msg: 'request',
     request_id: s.requestId,
     tenant: s.tenant.id,
@@ -89,7 +92,9 @@ export async function settleSpend(s: SpendContext, calls: BilledCall[], outcome:
     cost_usd: settled.cost_usd,
     latency_ms,
     status: outcome.status,
-  }))
+  }
+  console.log(JSON.stringify(line))
+  observe(s.env, line)
   return settled
 }
 
