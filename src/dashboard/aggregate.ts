@@ -229,7 +229,7 @@ export interface BudgetStatus {
   state: TenantState
   /** The highest tier the budget allows now. */
   cap: Tier
-  /** Why: e.g. 'budget: 12.5% of daily budget left', 'daily budget exhausted', 'tenant disabled'. */
+  /** Why: e.g. '12.5% of daily budget left; premium needs 20.0%', 'daily budget exhausted; resets …', 'tenant disabled'. */
   reason: string | null
   /** Where the policy steps down: premium needs ≥ this fraction left, medium ≥ that. */
   downgrade_at_remaining_fraction: { premium: number; medium: number }
@@ -260,9 +260,20 @@ export function budgetStatus(tenant: Tenant, limits: { daily_nano: number | null
   if (headroom.remaining_nano !== null && headroom.remaining_nano <= 0) {
     return { ...base, state: 'refused', reason: `${headroom.window} budget exhausted; resets ${headroom.resets_at}` }
   }
-  if (cap !== 'premium') return { ...base, state: 'downgraded', reason: reason ?? null }
+  if (cap !== 'premium') {
+    // The window that binds for routing is the one with the smallest fraction left (as in tierCap).
+    const [window, left] = [['daily', daily], ['monthly', monthly] as const]
+      .filter((e): e is ['daily' | 'monthly', WindowStatus] => e[1] !== null)
+      .map(([w, x]) => [w, x.limit_nano > 0 ? Math.max(0, x.remaining_nano) / x.limit_nano : 0] as const)
+      .reduce((a, b) => (b[1] < a[1] ? b : a))
+    const needs = cap === 'medium' ? `premium needs ${floorPct(base.downgrade_at_remaining_fraction.premium)}` : `medium needs ${floorPct(base.downgrade_at_remaining_fraction.medium)}`
+    return { ...base, state: 'downgraded', reason: reason ? `${floorPct(left)} of ${window} budget left; ${needs}` : null }
+  }
   return { ...base, state: 'ok', reason: null }
 }
+
+/** A fraction as a percentage rounded down to 0.1 (99.99% left reads '99.9%', never '100.0%'). */
+export const floorPct = (f: number) => `${(Math.floor(f * 1000 + 1e-9) / 10).toFixed(1)}%`
 
 // ---- views ----
 

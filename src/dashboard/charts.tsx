@@ -66,8 +66,8 @@ interface Geometry {
   maxLabels: number
 }
 
-const NARROW: Geometry = { width: 360, height: 220, left: 58, right: 8, top: 14, bottom: 44, maxLabels: 5 }
-const WIDE: Geometry = { width: 560, height: 240, left: 66, right: 12, top: 14, bottom: 44, maxLabels: 10 }
+const NARROW: Geometry = { width: 360, height: 230, left: 58, right: 8, top: 26, bottom: 42, maxLabels: 5 }
+const WIDE: Geometry = { width: 560, height: 250, left: 66, right: 12, top: 26, bottom: 42, maxLabels: 10 }
 
 const fmt = (n: number) => Number(n.toFixed(2))
 
@@ -82,7 +82,7 @@ export function layoutBars(p: Pick<BarChartProps, 'categories' | 'series' | 'mod
   const top = ticks[ticks.length - 1]
   const y = (v: number) => g.top + plotH - (v / top) * plotH
   const band = plotW / Math.max(1, p.categories.length)
-  const barW = Math.max(1, band * 0.7)
+  const barW = Math.max(1, Math.min(band * 0.7, 28 * Math.max(1, p.series.length)))
   const bars: Array<{ x: number; y: number; w: number; h: number; key: string; label: string; category: string; value: number }> = []
   p.categories.forEach((category, i) => {
     const x0 = g.left + i * band + (band - barW) / 2
@@ -118,7 +118,7 @@ const Chart: FC<BarChartProps & { g: Geometry; variant: string }> = (p) => {
       ))}
       <line class="axis" x1={g.left} x2={g.left} y1={g.top} y2={baseY} />
       <line class="axis" x1={g.left} x2={g.width - g.right} y1={baseY} y2={baseY} />
-      <text class="unit" x={12} y={fmt(g.top + l.plotH / 2)} text-anchor="middle" transform={`rotate(-90 12 ${fmt(g.top + l.plotH / 2)})`}>{p.unit}</text>
+      <text class="unit" x={g.left - 6} y={12} text-anchor="end">{p.unit}</text>
       {p.categories.map((c, i) =>
         i % every === 0 ? (
           <text class="tick" x={fmt(g.left + i * l.band + l.band / 2)} y={baseY + 15} text-anchor="middle">{c}</text>

@@ -12,6 +12,15 @@ export const DASHBOARD_PATH = '/dashboard'
 export const WINDOWS = [1, 7, 30] as const
 
 const dollars = (s: string | null | undefined) => (s == null ? '—' : s.startsWith('-') ? `−$${s.slice(1)}` : `$${s}`)
+/** Readable USD for headlines: cents from $1 up, else three significant digits ('$0.000418'). Exact values stay in data-value. */
+export function roundUsd(nano: number): string {
+  const v = Math.abs(nano) / NANO_PER_USD
+  const sign = nano < 0 ? '−' : ''
+  if (v === 0) return '$0'
+  if (v >= 1) return `${sign}$${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
+  return `${sign}$${Number(v.toPrecision(3)).toFixed(Math.min(9, 2 - Math.floor(Math.log10(v))))}`
+}
+const usedPct = (f: number) => (f > 0 && f < 0.01 ? '<1%' : pct(f, 0))
 const pct = (f: number | null | undefined, digits = 1) => (f == null ? '—' : `${(f * 100).toFixed(digits)}%`)
 const ms = (v: number | null | undefined) => (v == null ? '—' : `${Math.round(v).toLocaleString('en-US')} ms`)
 /** '2026-04-30T12:03:04.123Z' → '2026-04-30 12:03:04' (UTC). */
@@ -65,7 +74,7 @@ const Savings: FC<{ m: Metrics }> = ({ m }) => {
       <h2 id="savings-h">Savings against premium</h2>
       <div class="headline">
         <div>
-          <div class="saved" data-testid="saved-usd" data-value={s.saved_usd}>{dollars(s.saved_usd)} saved</div>
+          <div class="saved" data-testid="saved-usd" data-value={s.saved_usd} title={`$${s.saved_usd}`}>{roundUsd(s.saved_nano)} saved</div>
           <div class="saved-sub">
             <b data-testid="saved-pct">{pct(s.saved_fraction)}</b> less than sending the same traffic to{' '}
             <b>{m.reference_premium_model ?? 'premium'}</b>
@@ -104,7 +113,7 @@ const Window: FC<{ name: string; spent: string; w: TenantMetrics['today']['daily
       <span>{name}</span>
       <span>
         <b data-field="spent" data-value={spent}>{dollars(spent)}</b>
-        {w ? <> of <b data-field="limit" data-value={w.limit_usd}>{dollars(w.limit_usd)}</b> ({pct(w.used_fraction, 0)})</> : ' · no limit'}
+        {w ? <> of <b data-field="limit" data-value={w.limit_usd}>{dollars(w.limit_usd)}</b> ({usedPct(w.used_fraction)})</> : ' · no limit'}
       </span>
     </div>
     {w ? (
@@ -216,22 +225,22 @@ const Recent: FC<{ m: Metrics }> = ({ m }) => (
   <section class="card" aria-labelledby="recent-h">
     <h2 id="recent-h">Latest requests</h2>
     <div class="scroll">
-      <table data-testid="recent">
+      <table class="stack" data-testid="recent">
         <thead>
           <tr><th>Time (UTC)</th><th>Tenant</th><th>Tier</th><th class="num">Score</th><th>Model</th><th class="num">Tokens in / out</th><th class="num">Cost</th><th class="num">Latency</th><th>Outcome</th></tr>
         </thead>
         <tbody>
           {m.recent.map((r) => (
             <tr data-request={r.request_id} data-tenant={r.tenant}>
-              <td>{utc(r.at)}</td>
-              <td>{r.tenant_name}</td>
-              <td>{r.tier ?? '—'}</td>
-              <td class="num">{r.score === null ? '—' : r.score.toFixed(3)}</td>
-              <td>{r.model ?? '—'}</td>
-              <td class="num">{r.input_tokens.toLocaleString('en-US')} / {r.output_tokens.toLocaleString('en-US')}</td>
-              <td class="num" data-field="cost" data-value={r.cost_usd}>{dollars(r.cost_usd)}</td>
-              <td class="num">{ms(r.latency_ms)}</td>
-              <td><span class={`badge st-${r.outcome}`}>{outcomeText(r)}</span></td>
+              <td data-label="Time (UTC)">{utc(r.at)}</td>
+              <td data-label="Tenant">{r.tenant_name}</td>
+              <td data-label="Tier">{r.tier ?? '—'}</td>
+              <td data-label="Score" class="num">{r.score === null ? '—' : r.score.toFixed(3)}</td>
+              <td data-label="Model">{r.model ?? '—'}</td>
+              <td data-label="Tokens in / out" class="num">{r.input_tokens.toLocaleString('en-US')} / {r.output_tokens.toLocaleString('en-US')}</td>
+              <td data-label="Cost" class="num" data-field="cost" data-value={r.cost_usd}>{dollars(r.cost_usd)}</td>
+              <td data-label="Latency" class="num">{ms(r.latency_ms)}</td>
+              <td data-label="Outcome"><span class={`badge st-${r.outcome}`}>{outcomeText(r)}</span></td>
             </tr>
           ))}
           {m.recent.length === 0 ? <tr><td colspan={9} class="muted">No requests in this window.</td></tr> : null}

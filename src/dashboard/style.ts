@@ -33,16 +33,17 @@ form.inline { display: inline; margin: 0; }
 button, input { font: inherit; }
 button { padding: 6px 14px; border-radius: 6px; border: 1px solid var(--line); background: var(--card); color: var(--fg); cursor: pointer; }
 button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
-main { max-width: 1240px; margin: 0 auto; padding: 16px; display: grid; gap: 16px; }
+main { max-width: 1240px; margin: 0 auto; padding: 16px; display: grid; gap: 16px; grid-template-columns: minmax(0, 1fr); }
+@media (max-width: 480px) { main { padding: 10px; gap: 10px; } section.card { padding: 12px; } }
 section.card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 16px; min-width: 0; }
 section.card h2 { font-size: 16px; margin: 0 0 12px; }
-.grid2 { display: grid; gap: 16px; grid-template-columns: 1fr; }
-@media (min-width: 900px) { .grid2 { grid-template-columns: 1fr 1fr; } }
-.headline { display: grid; gap: 12px; grid-template-columns: 1fr; align-items: center; }
-@media (min-width: 900px) { .headline { grid-template-columns: minmax(280px, 2fr) 3fr; } }
-.saved { font-size: 44px; font-weight: 700; color: var(--accent); line-height: 1.1; letter-spacing: -0.02em; overflow-wrap: anywhere; }
+.grid2 { display: grid; gap: 16px; grid-template-columns: minmax(0, 1fr); }
+@media (min-width: 900px) { .grid2 { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); } }
+.headline { display: grid; gap: 12px; grid-template-columns: minmax(0, 1fr); align-items: center; }
+@media (min-width: 900px) { .headline { grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); } }
+.saved { font-size: clamp(32px, 9vw, 48px); font-weight: 700; color: var(--accent); line-height: 1.1; letter-spacing: -0.02em; overflow-wrap: anywhere; }
 .saved-sub { font-size: 17px; margin-top: 4px; }
-.kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(130px, 1fr)); gap: 8px; margin-top: 12px; }
+.kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(110px, 1fr)); gap: 8px; margin-top: 12px; }
 .kpi { background: var(--bg); border-radius: 8px; padding: 8px 10px; }
 .kpi .k { color: var(--muted); font-size: 12px; }
 .kpi .v { font-size: 16px; font-weight: 600; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
@@ -57,7 +58,7 @@ td.num, th.num { text-align: right; }
 .st-downgraded { background: var(--warn-bg); color: var(--warn); }
 .st-refused, .st-disabled, .st-error, .st-unsettled { background: var(--bad-bg); color: var(--bad); }
 .st-client_closed { background: var(--grid); color: var(--muted); }
-.tenants { display: grid; gap: 12px; grid-template-columns: 1fr; }
+.tenants { display: grid; gap: 12px; grid-template-columns: minmax(0, 1fr); }
 @media (min-width: 700px) { .tenants { grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); } }
 .tenant { border: 1px solid var(--line); border-radius: 8px; padding: 12px; }
 .tenant h3 { margin: 0; font-size: 15px; display: flex; justify-content: space-between; gap: 8px; align-items: baseline; flex-wrap: wrap; }
@@ -84,6 +85,12 @@ svg.chart .grid { stroke: var(--grid); stroke-width: 1; }
 ul.legend { list-style: none; padding: 0; margin: 6px 0 0; display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 12px; color: var(--muted); }
 ul.legend li { display: flex; align-items: center; gap: 6px; }
 svg.swatch { width: 10px; height: 10px; }
+@media (max-width: 600px) {
+  table.stack thead { display: none; }
+  table.stack tr { display: block; padding: 6px 0; border-bottom: 1px solid var(--line); }
+  table.stack td { display: flex; justify-content: space-between; gap: 12px; border: 0; padding: 2px 0; white-space: normal; text-align: right; }
+  table.stack td::before { content: attr(data-label); color: var(--muted); text-align: left; }
+}
 .signin { max-width: 420px; margin: 12vh auto; padding: 0 16px; }
 .signin form { display: grid; gap: 10px; }
 .signin input { padding: 8px 10px; border-radius: 6px; border: 1px solid var(--line); background: var(--bg); color: var(--fg); width: 100%; }

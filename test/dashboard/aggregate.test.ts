@@ -158,10 +158,15 @@ describe('budget status', () => {
 
   it('is downgraded below the policy’s fractions (default: premium needs 20% left, medium 5%)', () => {
     const medium = status(tenant(), { daily_nano: 1_000, monthly_nano: null }, 850, 850)
-    expect(medium).toMatchObject({ state: 'downgraded', cap: 'medium', reason: 'budget: 15.0% of daily budget left', monthly: null })
-    expect(status(tenant(), { daily_nano: 1_000, monthly_nano: 100_000 }, 990, 990)).toMatchObject({ state: 'downgraded', cap: 'trivial' })
+    expect(medium).toMatchObject({ state: 'downgraded', cap: 'medium', reason: '15.0% of daily budget left; premium needs 20.0%', monthly: null })
+    expect(status(tenant(), { daily_nano: 1_000, monthly_nano: 100_000 }, 990, 990)).toMatchObject({ state: 'downgraded', cap: 'trivial', reason: '1.0% of daily budget left; medium needs 5.0%' })
     // The monthly window binds when it has less left.
-    expect(status(tenant(), { daily_nano: 1_000, monthly_nano: 10_000 }, 10, 9_000).reason).toBe('budget: 10.0% of monthly budget left')
+    expect(status(tenant(), { daily_nano: 1_000, monthly_nano: 10_000 }, 10, 9_000).reason).toBe('10.0% of monthly budget left; premium needs 20.0%')
+  })
+
+  it('never rounds a nearly full budget up to 100%', () => {
+    const strict = tenant({ policy: resolvePolicy({ downgrade_at_remaining_fraction: { premium: 0.99999999 } }) })
+    expect(status(strict, { daily_nano: 1_000_000_000, monthly_nano: null }, 100, 100).reason).toBe('99.9% of daily budget left; premium needs 99.9%')
   })
 
   it('is refused when a window has nothing left, and disabled wins over everything', () => {
