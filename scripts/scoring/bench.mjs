@@ -6,11 +6,12 @@
 // Quality: routebench's own grader (eval.mjs) on
 //   1. out-of-fold predictions (5-fold CV by train.mjs --no-write --oof): the honest estimate, and
 //   2. the shipped model's in-sample predictions (trained on this same file, so optimistic).
+// Language consistency: score() on the 250 aligned MGSM problems in English, Japanese and Chinese.
 // Speed: the bundled src/scoring (the Worker's code) in Node's V8, one call of score() at a time:
 //   median and p99 over every dev prompt (5 passes, after warm-up), and time vs prompt length.
 //   (workerd freezes its timers between I/O, so a per-call timing inside it would read 0.)
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadScorer, ROOT } from './bundle.mjs';
@@ -48,6 +49,23 @@ try {
   writeFileSync(ins, rows.map((r) => { const d = score(req(r.prompt)); return JSON.stringify({ id: r.id, score: d.score, tier: d.tier }); }).join('\n') + '\n');
   grade('in-sample (the shipped weights, trained on this file: optimistic)', ins);
 
+  // ---- language consistency: the 250 aligned MGSM problems in EN/JA/ZH (no labels) ----
+  const mgsmDir = join(BENCH, 'mgsm');
+  const langs = ['en', 'ja', 'zh'];
+  if (langs.every((l) => existsSync(join(mgsmDir, `mgsm_${l}.tsv`)))) {
+    const decided = Object.fromEntries(langs.map((l) => [l, readFileSync(join(mgsmDir, `mgsm_${l}.tsv`), 'utf8')
+      .split('\n').filter((line) => line.trim()).map((line) => score(req(line.split('\t')[0])))]));
+    console.log(`\n## language consistency (${decided.en.length} aligned MGSM problems, score() per language)`);
+    console.log('mean score: ' + langs.map((l) => `${l.toUpperCase()} ${mean(decided[l].map((d) => d.score)).toFixed(3)}`).join(', '));
+    console.log('tier shares (trivial/medium/premium): ' + langs.map((l) => `${l.toUpperCase()} ` +
+      ['trivial', 'medium', 'premium'].map((t) => share(decided[l], (d) => d.tier === t)).join('/')).join(', '));
+    for (const [a, b] of [['en', 'ja'], ['en', 'zh'], ['ja', 'zh']]) {
+      const agree = decided[a].filter((d, k) => d.tier === decided[b][k].tier).length / decided[a].length;
+      const rho = spearman(decided[a].map((d) => d.score), decided[b].map((d) => d.score));
+      console.log(`${a.toUpperCase()}-${b.toUpperCase()}: tier agreement ${(100 * agree).toFixed(0)}%, Spearman ${rho.toFixed(2)}`);
+    }
+  }
+
   // ---- speed ----
   const reqs = rows.map((r) => req(r.prompt));
   for (let k = 0; k < 3; k++) for (const r of reqs) score(r); // warm-up (JIT)
@@ -80,4 +98,26 @@ try {
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
+}
+
+function mean(xs) { return xs.reduce((a, b) => a + b, 0) / xs.length; }
+function share(xs, pred) { return `${Math.round((100 * xs.filter(pred).length) / xs.length)}%`; }
+/** Ranks with ties averaged (1-based). */
+function ranks(xs) {
+  const idx = xs.map((_, k) => k).sort((a, b) => xs[a] - xs[b]);
+  const r = new Array(xs.length);
+  for (let k = 0; k < idx.length;) {
+    let j = k;
+    while (j < idx.length && xs[idx[j]] === xs[idx[k]]) j++;
+    for (let m = k; m < j; m++) r[idx[m]] = (k + 1 + j) / 2;
+    k = j;
+  }
+  return r;
+}
+/** Spearman's rank correlation: Pearson's correlation of the ranks. */
+function spearman(a, b) {
+  const ra = ranks(a), rb = ranks(b), ma = mean(ra), mb = mean(rb);
+  let num = 0, da = 0, db = 0;
+  for (let k = 0; k < ra.length; k++) { num += (ra[k] - ma) * (rb[k] - mb); da += (ra[k] - ma) ** 2; db += (rb[k] - mb) ** 2; }
+  return num / Math.sqrt(da * db);
 }

@@ -2,23 +2,24 @@
  * Complexity scoring: how hard is this chat request, and which tier should serve it?
  *
  * Pure and synchronous, one linear pass over the text (no regex), a few microseconds per request.
- * A learned model (two logistic heads, trained by `npm run train:scorer` on routebench dev.jsonl) scores the
- * last user turn; hand-set priors add what the training data cannot show (long context, tools, attachments).
+ * A learned model (a task-type classifier feeding two logistic heads, trained by `npm run train:scorer` on
+ * routebench dev.jsonl) scores the last user turn; hand-set priors add what the training data cannot show
+ * (long context, tools, attachments).
  * See docs/ROUTING.md.
  *
  * @example
  * const d = score({ model: 'auto', messages: [{ role: 'user', content: 'Find all primes $p$ such that $p^2+2$ is prime.' }] })
  * d.tier            // 'premium'
- * compactReason(d)  // 'premium 0.69: maths notation; competition maths; maths topic'
+ * compactReason(d)  // 'premium 0.69: competition maths; maths notation; maths topic'
  */
 import type { ChatRequest } from '../openai/request'
 import type { Tier } from '../config/tiers'
 import { extract, FEATURES, N_DENSE, type ContextStats, type Extracted } from './features'
-import { combine, headLogit, sigmoid, standardise, type Weights } from './model'
+import { combine, fingerprint, HEAD_INPUTS, headInputs, headLogit, INPUT_TYPE, sigmoid, TASK_TYPES, taskTypes, type Weights } from './model'
 import { TRAINED_THRESHOLDS, WEIGHTS } from './weights'
 
 export { FEATURES } from './features'
-export { combine } from './model'
+export { combine, TASK_TYPES } from './model'
 
 /** The scorer's answer for one request. */
 export interface Decision {
@@ -43,7 +44,7 @@ export interface Thresholds {
  */
 export const DEFAULT_THRESHOLDS: Thresholds = { medium: TRAINED_THRESHOLDS.medium, premium: TRAINED_THRESHOLDS.premium }
 
-if (WEIGHTS.features !== FEATURES.join(',') || WEIGHTS.mean.length !== N_DENSE) {
+if (WEIGHTS.features !== fingerprint() || WEIGHTS.mean.length !== N_DENSE || WEIGHTS.nt.w.length !== HEAD_INPUTS.length) {
   throw new Error('src/scoring/weights.ts does not match the feature set: run `npm run train:scorer`')
 }
 
@@ -60,6 +61,15 @@ const LABELS: Record<string, string> = {
   cue_reasoning: 'reasoning asked', cue_constraint: 'constraints', cue_creative: 'creative writing',
   cue_code: 'coding task', cue_simple: 'simple request', cue_analysis: 'analysis asked', cue_long: 'long output asked',
 }
+
+/** What a reason says about a task type (its probability and its products with length push the score). */
+const TYPE_LABELS: Record<string, string> = {
+  mcq: 'knowledge question', word_problem: 'word problem', competition_math: 'competition maths',
+  olympiad_math: 'olympiad-style maths', code_completion: 'code completion', chat: 'open-ended chat',
+}
+
+/** Names of the task-type probabilities in Decision.features. */
+const TYPE_FEATURES = TASK_TYPES.map((t) => `type_${t}`)
 
 /** What a reason says when a feature is below average. */
 const BELOW: Record<string, string> = {
@@ -91,11 +101,13 @@ export function tierOf(s: number, t: Thresholds = DEFAULT_THRESHOLDS): Tier {
 }
 
 /** Scores already-extracted features with the given weights (the training script uses this too). */
-export function scoreExtracted(x: Extracted, w: Weights = WEIGHTS): { score: number; nt: number; hard: number; prior: number } {
+export function scoreExtracted(x: Extracted, w: Weights = WEIGHTS): { score: number; nt: number; hard: number; prior: number; types: Float64Array; inputs: Float64Array } {
   const prior = contextPrior(x.context, x.dense[STACK]).total
-  const nt = sigmoid(headLogit(x, w, w.nt).logit + prior)
-  const hard = sigmoid(headLogit(x, w, w.hard).logit + prior)
-  return { score: combine(w, nt, hard), nt, hard, prior }
+  const types = taskTypes(x, w)
+  const inputs = headInputs(x, w, types)
+  const nt = sigmoid(headLogit(inputs, w.nt) + prior)
+  const hard = sigmoid(headLogit(inputs, w.hard) + prior)
+  return { score: combine(w, nt, hard), nt, hard, prior, types, inputs }
 }
 
 /**
@@ -106,11 +118,7 @@ export function score(req: ChatRequest, thresholds: Thresholds = DEFAULT_THRESHO
   const x = extract(req)
   const w = WEIGHTS
   const ctx = contextPrior(x.context, x.dense[STACK])
-  const hn = headLogit(x, w, w.nt)
-  const hh = headLogit(x, w, w.hard)
-  const pNt = sigmoid(hn.logit + ctx.total)
-  const pHard = sigmoid(hh.logit + ctx.total)
-  const s = combine(w, pNt, pHard)
+  const { nt: pNt, hard: pHard, score: s, types, inputs: z } = scoreExtracted(x, w)
   const safe = Number.isFinite(s) ? Math.min(1, Math.max(0, s)) : 1
   const tier = tierOf(safe, thresholds)
 
@@ -124,20 +132,28 @@ export function score(req: ChatRequest, thresholds: Thresholds = DEFAULT_THRESHO
   features.images = c.images
   features.audio = c.audio
   features.files = c.files
+  for (let t = 0; t < TASK_TYPES.length; t++) features[TYPE_FEATURES[t]] = round(types[t])
   features.p_not_trivial = round(pNt)
   features.p_hard = round(pHard)
-  features.vocab = round(hn.vocab + hh.vocab)
   features.prior = round(ctx.total)
 
-  // reasons: the largest contributions (both heads) in the direction of the decision
+  // reasons: the largest contributions (both heads) in the direction of the decision; a task type's
+  // probability and its products with length are summed into one reason
   const up = tier !== 'trivial'
   const contrib: [string, number][] = []
-  for (let i = 0; i < N_DENSE; i++) {
-    const z = standardise(w, x, i)
-    const v = (w.nt.dense[i] + w.hard.dense[i]) * z
-    if (up ? v > 0.15 : v < -0.15) contrib.push([labelFor(i, z), v])
+  const byType = new Float64Array(TASK_TYPES.length)
+  for (let i = 0; i < HEAD_INPUTS.length; i++) {
+    const v = (w.nt.w[i] + w.hard.w[i]) * z[i]
+    if (i < N_DENSE) {
+      if (up ? v > 0.15 : v < -0.15) contrib.push([labelFor(i, z[i]), v])
+      continue
+    }
+    if (INPUT_TYPE[i] >= 0) byType[INPUT_TYPE[i]] += v
   }
-  if (up ? hn.vocab + hh.vocab > 0.3 : hn.vocab + hh.vocab < -0.3) contrib.push([up ? 'hard-task vocabulary' : 'everyday vocabulary', hn.vocab + hh.vocab])
+  // the most likely type is the one a reader can check; report it when it pushed in the decision's direction
+  let top = 0
+  for (let t = 1; t < TASK_TYPES.length; t++) if (types[t] > types[top]) top = t
+  if (up ? byType[top] > 0.15 : byType[top] < -0.15) contrib.push([TYPE_LABELS[TASK_TYPES[top]], byType[top]])
   for (const [name, v] of ctx.parts) if (up && v > 0.1) contrib.push([name, v])
   contrib.sort((a, b) => (up ? b[1] - a[1] : a[1] - b[1]))
   const reasons: string[] = []

@@ -58,6 +58,18 @@ describe('feature families', () => {
     expect(dense('A dog ran. Another dog sat.').mcq).toBe(0)
   })
 
+  it('recognises the task type (the first, learned stage) and reports it in the features', () => {
+    const top = (d: Decision) => Object.entries(d.features).filter(([k]) => k.startsWith('type_')).sort((a, b) => b[1] - a[1])[0][0]
+    expect(top(score(ask('Which is a prime?\nA. 4\nB. 6\nC. 7\nD. 9\nAnswer:')))).toBe('type_mcq')
+    expect(top(score(ask('```python\n\ndef add(a, b):\n    """Return the sum of a and b.\n    >>> add(2, 3)\n    5\n    """\n```')))).toBe('type_code_completion')
+    expect(top(score(ask(CHAT)))).toBe('type_chat')
+    const maths = score(ask(COMPETITION)).features
+    expect(maths.type_competition_math + maths.type_olympiad_math).toBeGreaterThan(0.5)
+    const d = score(ask(CHAT))
+    const sum = Object.entries(d.features).filter(([k]) => k.startsWith('type_')).reduce((a, [, v]) => a + v, 0)
+    expect(sum).toBeCloseTo(1, 3)
+  })
+
   it('counts multi-step constraints and requests for long or creative output', () => {
     const f = dense('Write a detailed story of exactly 500 words. Each paragraph must mention a river, and at least two characters must argue.')
     expect(f.cue_creative).toBeGreaterThan(0)
@@ -116,6 +128,10 @@ describe('language coverage', () => {
       expect(Math.abs(en - zh)).toBeLessThan(0.15)
       expect(Math.abs(ja - zh)).toBeLessThan(0.15)
     }
+  })
+
+  it('recognises a word problem as one in every language', () => {
+    for (const t of [WORD_PROBLEM.en, WORD_PROBLEM.ja, WORD_PROBLEM.zh]) expect(score(ask(t)).features.type_word_problem).toBeGreaterThan(0.5)
   })
 
   it('counts CJK words on the scale of English words', () => {
