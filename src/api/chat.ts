@@ -63,6 +63,7 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
     return c.json(run.reply.completion)
   }
 
+  spend.firstByteAt = Date.now() // execute resolves a stream once its first chunk is in hand
   c.header('x-triage-budget-remaining-usd', remainingUsd(budget.headroom().remaining_nano))
   const calls = run.calls
   return streamBack(c, {                                                                 // stream back

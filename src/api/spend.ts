@@ -41,6 +41,8 @@ export interface SpendContext {
   decision: Decision
   route: Plan
   started: number
+  /** Streams: when the answer's first chunk was in hand (execute resolves then). */
+  firstByteAt?: number
   requestId: string
   stream: boolean
   env: { ANALYTICS?: AnalyticsSink | null }
@@ -61,10 +63,12 @@ export async function settleSpend(s: SpendContext, calls: BilledCall[], outcome:
   const settled = s.budget.settle(s.reservation, charges, {
     status: outcome.status,
     tier: s.route.tier,
+    requested_tier: s.route.requestedTier,
     model: outcome.model?.id,
     provider: outcome.model?.provider,
     score: s.decision.score,
     latency_ms,
+    first_byte_ms: s.firstByteAt && s.firstByteAt - s.started,
     attempts: outcome.attempts,
     cascade: outcome.cascade ?? null,
     downgraded: s.route.downgraded,

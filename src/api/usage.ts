@@ -1,6 +1,7 @@
 /**
- * GET /v1/usage — the calling tenant's own spend, by day, month, tier and model, from KV (the cheap global read path
- * the TenantLedger DO writes). Only ever the authenticated tenant's keys are read.
+ * GET /v1/usage — the calling tenant's own spend, tokens and savings against the reference premium model, by day,
+ * month, tier and model, from KV (the cheap global read path the TenantLedger DO writes). Only ever the
+ * authenticated tenant's keys are read.
  *
  * @example
  * curl -s localhost:8787/v1/usage?days=7 -H "authorization: Bearer $TRIAGE_KEY"
@@ -11,6 +12,7 @@ import * as z from 'zod/mini'
 import type { Env } from '../env'
 import { toApiError } from '../http/errors'
 import { formatUsd, PRICE_TABLE_VERSION } from '../money'
+import { loadConfig, type ConfigEnv } from '../config'
 import { authenticate } from '../tenants'
 import { readUsage, type SpendTotals, type Bucket } from '../ledger/kv'
 import { validate } from './admin'
@@ -24,13 +26,23 @@ function buckets(b: Record<string, Bucket>) {
   return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, { cost_usd: formatUsd(v.nano), cost_nano: v.nano, requests: v.requests }]))
 }
 
-/** One period's totals as the API shows them: USD strings at full precision, plus the exact nano-USD. */
+/**
+ * One period's totals as the API shows them: USD strings at full precision, plus the exact nano-USD. `premium_*` is
+ * what the same requests would have cost on the reference premium model; `saved_*` = premium − cost.
+ */
 export function totalsView(t: SpendTotals) {
+  const saved = t.premium_nano - t.nano
   return {
     period: t.period,
     cost_usd: formatUsd(t.nano),
     cost_nano: t.nano,
     requests: t.requests,
+    tokens: t.tokens,
+    premium_usd: formatUsd(t.premium_nano),
+    premium_nano: t.premium_nano,
+    saved_usd: formatUsd(saved),
+    saved_nano: saved,
+    saved_fraction: t.premium_nano > 0 ? saved / t.premium_nano : null,
     by_tier: buckets(t.by_tier),
     by_model: buckets(t.by_model),
     updated_at: t.nano || t.requests ? t.updated_at : null,
@@ -49,6 +61,7 @@ usageRoutes.get('/', async (c) => {
     object: 'usage',
     tenant: { id: tenant.id, name: tenant.name },
     currency: 'USD',
+    reference_premium_model: loadConfig(c.env as ConfigEnv).tiers.premium[0] ?? null,
     budget: { daily_usd: tenant.budget.daily_usd ?? null, monthly_usd: tenant.budget.monthly_usd ?? null },
     today: totalsView(days[0]),
     month: totalsView(months[0]),

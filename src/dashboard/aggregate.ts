@@ -1,21 +1,17 @@
 /**
  * The dashboard's arithmetic, pure: spend records and totals in, figures out. No I/O, no clock.
  *
- * Money stays in integer nano-USD until it is formatted. Savings compare what a request cost with what the same
- * tokens would have cost on the reference premium model (the first model of the premium tier):
- *
- * - a successful request answered below premium: its answering call's real token counts priced on the reference;
- * - a request answered on premium (cascade escalations included): what its premium answer really cost;
- * - a failed, aborted or unsettled request: its own cost (no savings are claimed for it).
+ * Money stays in integer nano-USD until it is formatted. Savings come from the ledger's totals: at settle time the
+ * ledger prices each request on the reference premium model (`premium_nano`, rules in src/ledger/premium.ts), so
+ * savings are exact at any scale. Latency, error, fallback and cascade figures come from per-request records.
  *
  * @example
- * summarize(records, { premiumModel: 'gpt-4.1' }).savings
- * // { actual_nano: 41_300, premium_nano: 1_204_000, saved_nano: 1_162_700, saved_fraction: 0.9657, … }
+ * savingsOf(dailyTotals)
+ * // { requests: 812, actual_nano: 41_300, premium_nano: 1_204_000, saved_nano: 1_162_700, saved_fraction: 0.9657 }
  */
 import { TIERS, type Tier } from '../config/tiers'
-import { cost, formatUsd, type MoneyConfig } from '../money'
 import { tierCap } from '../ledger'
-import type { Headroom, SpendRecord, SpendTotals, SpendCall } from '../ledger'
+import type { Headroom, SpendRecord, SpendTotals } from '../ledger'
 import type { Tenant } from '../tenants'
 import { dayResetsAt, monthResetsAt } from '../ledger/periods'
 
@@ -44,36 +40,22 @@ export interface Savings {
   saved_fraction: number | null
 }
 
-export interface SavingsOptions {
-  /** The reference premium model id (prices are looked up by it). */
-  premiumModel: string | null
-  money?: MoneyConfig
-}
-
-/** What one request would have cost on the reference premium model (see the module doc for the rules). */
-export function premiumEquivalentNano(r: SpendRecord, opts: SavingsOptions): number {
-  const answer: SpendCall | undefined = r.calls[r.calls.length - 1]
-  if (r.status !== 200 || !answer || !opts.premiumModel) return r.cost_nano
-  if (answer.tier === 'premium') return answer.cost_nano
-  const t = answer.tokens
-  try {
-    return cost({ input: t.input, cachedInput: t.cached_input, cacheWrite: t.cache_write, output: t.output, reasoning: t.reasoning }, opts.premiumModel, opts.money)
-  } catch {
-    return r.cost_nano // reference model unpriced: claim nothing
+/** Savings of a set of period totals (any tenants, any days; do not mix days and months). */
+export function savingsOf(totals: SpendTotals[]): Savings {
+  let requests = 0
+  let actual_nano = 0
+  let premium_nano = 0
+  for (const t of totals) {
+    requests += t.requests
+    actual_nano += t.nano
+    premium_nano += t.premium_nano
   }
+  return { requests, actual_nano, premium_nano, saved_nano: premium_nano - actual_nano, saved_fraction: rate(premium_nano - actual_nano, premium_nano) }
 }
 
-export function emptySavings(): Savings {
-  return { requests: 0, actual_nano: 0, premium_nano: 0, saved_nano: 0, saved_fraction: null }
-}
-
-export function addSavings(s: Savings, actual: number, premium: number): void {
-  s.requests++
-  s.actual_nano += actual
-  s.premium_nano += premium
-  s.saved_nano = s.premium_nano - s.actual_nano
-  s.saved_fraction = s.premium_nano > 0 ? s.saved_nano / s.premium_nano : null
-}
+/** Savings per UTC day (of settlement), oldest first, for the given days, from daily totals of any tenants. */
+export const savingsByDay = (totals: SpendTotals[], days: string[]): Array<{ day: string } & Savings> =>
+  days.map((day) => ({ day, ...savingsOf(totals.filter((t) => t.period === day)) }))
 
 // ---- per-provider, cascade, outcomes ----
 
@@ -113,24 +95,21 @@ export function usedFallback(r: Pick<SpendRecord, 'attempts' | 'cascade'>): bool
   return r.attempts > (r.cascade === 'escalated' ? 2 : 1)
 }
 
-/** Summary of a set of requests: savings, per-provider health, cascade. */
+/** Summary of a set of requests: per-provider health, cascade, outcomes. */
 export interface Summary {
-  savings: Savings
   providers: ProviderStats[]
   cascade: CascadeStats
   outcomes: Record<Outcome, number>
   downgraded: number
 }
 
-export function summarize(records: SpendRecord[], opts: SavingsOptions): Summary {
-  const savings = emptySavings()
+export function summarize(records: SpendRecord[]): Summary {
   const byProvider = new Map<string, { latencies: number[]; requests: number; errors: number; fallbacks: number }>()
   const outcomes: Record<Outcome, number> = { ok: 0, error: 0, client_closed: 0, unsettled: 0 }
   let accepted = 0
   let escalated = 0
   let downgraded = 0
   for (const r of records) {
-    addSavings(savings, r.cost_nano, premiumEquivalentNano(r, opts))
     const outcome = outcomeOf(r)
     outcomes[outcome]++
     if (r.downgraded) downgraded++
@@ -157,22 +136,11 @@ export function summarize(records: SpendRecord[], opts: SavingsOptions): Summary
     }))
     .sort((a, b) => b.requests - a.requests || a.provider.localeCompare(b.provider))
   return {
-    savings,
     providers,
     cascade: { accepted, escalated, accept_rate: rate(accepted, accepted + escalated), escalate_rate: rate(escalated, accepted + escalated) },
     outcomes,
     downgraded,
   }
-}
-
-/** Savings per UTC day (by request start), oldest first, for the given days. */
-export function savingsByDay(records: SpendRecord[], days: string[], opts: SavingsOptions): Array<{ day: string } & Savings> {
-  const out = new Map(days.map((d) => [d, emptySavings()]))
-  for (const r of records) {
-    const s = out.get(r.at.slice(0, 10))
-    if (s) addSavings(s, r.cost_nano, premiumEquivalentNano(r, opts))
-  }
-  return days.map((day) => ({ day, ...out.get(day)! }))
 }
 
 // ---- tier mix ----
@@ -274,8 +242,3 @@ export function budgetStatus(tenant: Tenant, limits: { daily_nano: number | null
 
 /** A fraction as a percentage rounded down to 0.1 (99.99% left reads '99.9%', never '100.0%'). */
 export const floorPct = (f: number) => `${(Math.floor(f * 1000 + 1e-9) / 10).toFixed(1)}%`
-
-// ---- views ----
-
-/** USD string for nano, or null. */
-export const usd = (nano: number | null): string | null => (nano === null ? null : formatUsd(nano))

@@ -1,8 +1,9 @@
 /**
  * The dashboard's figures, read from KV (the ledger's read path; no Analytics Engine needed):
  *
- * - tenants from `tenant:` records; spend against budget and the tier mix from the `spend:` day/month totals;
- * - savings, provider latency, error/fallback rates, the cascade and the latest requests from `req:` records.
+ * - tenants from `tenant:` records; spend against budget, savings and the tier mix from the `spend:` day/month
+ *   totals (exact at any scale: the ledger adds each request's premium equivalent at settle time);
+ * - provider latency, error/fallback rates, the cascade and the latest requests from `req:` records.
  *
  * Reads are bounded: at most MAX_TENANTS tenants, and per tenant the newest `records` per-request records of the
  * window (days with no requests in the totals are skipped without a list). When a tenant has more, the
@@ -15,12 +16,12 @@
 import type { Env } from '../env'
 import type { Config } from '../config'
 import { formatUsd, PRICE_TABLE_VERSION } from '../money'
-import { budgetOf, readUsage, type SpendRecord, type SpendTotals } from '../ledger'
+import { budgetOf, readUsage, readNewestRequestRecords, type SpendRecord, type SpendTotals } from '../ledger'
 import { lastDays } from '../ledger/periods'
 import { getTenantRecord, listTenantRecords, toTenant, type TenantRecord } from '../tenants'
 import {
-  budgetStatus, savingsByDay, summarize, tierMix, outcomeOf, usedFallback,
-  type BudgetStatus, type Savings, type Summary, type WindowStatus, type TierDay, type Outcome,
+  budgetStatus, savingsByDay, savingsOf, summarize, tierMix, outcomeOf, usedFallback,
+  type BudgetStatus, type Savings, type WindowStatus, type TierDay, type Outcome,
 } from './aggregate'
 
 /** The dashboard shows at most this many tenants (the busiest first). */
@@ -98,8 +99,8 @@ function recentView(r: SpendRecord, names: Map<string, string>): RecentRequest {
   }
 }
 
-/** One tenant as the dashboard shows it. */
-export function tenantView(record: TenantRecord, status: BudgetStatus, window: { requests: number; nano: number }, summary: Summary, sampled: { records: number; complete: boolean }) {
+/** One tenant as the dashboard shows it: `savings` (and its requests and cost: the window) from its daily totals. */
+export function tenantView(record: TenantRecord, status: BudgetStatus, savings: Savings, downgraded: number, sampled: { records: number; complete: boolean }) {
   return {
     id: record.id,
     name: record.name,
@@ -109,9 +110,9 @@ export function tenantView(record: TenantRecord, status: BudgetStatus, window: {
     downgrade_at_remaining_fraction: status.downgrade_at_remaining_fraction,
     today: { spent_usd: formatUsd(status.spent_today_nano), daily: windowView(status.daily) },
     month: { spent_usd: formatUsd(status.spent_month_nano), monthly: windowView(status.monthly) },
-    window: { requests: window.requests, cost_usd: formatUsd(window.nano), cost_nano: window.nano },
-    savings: savingsView(summary.savings),
-    downgraded_requests: summary.downgraded,
+    window: { requests: savings.requests, cost_usd: formatUsd(savings.actual_nano), cost_nano: savings.actual_nano },
+    savings: savingsView(savings),
+    downgraded_requests: downgraded,
     sample: sampled,
   }
 }
@@ -131,7 +132,6 @@ export async function collectMetrics(env: Env, config: Config, opts: MetricsOpti
   const kv = env.TRIAGE_KV
   const days = lastDays(now, opts.days) // newest first
   const premiumModel = config.tiers.premium[0] ?? null
-  const savingsOpts = { premiumModel, money: config }
 
   let tenants: TenantRecord[]
   let tenantsComplete = true
@@ -152,7 +152,8 @@ export async function collectMetrics(env: Env, config: Config, opts: MetricsOpti
 
   const perTenant = await mapLimit(tenants, 6, async (record) => {
     const usage = await readUsage(kv, record.id, { days: Math.max(1, opts.days), months: 1, now })
-    const read = await readRecords(kv, record.id, usage.days, opts.recordsPerTenant ?? DEFAULT_RECORDS_PER_TENANT)
+    const busy = usage.days.filter((d) => d.requests || d.nano).map((d) => d.period)
+    const read = await readNewestRequestRecords(kv, record.id, busy, opts.recordsPerTenant ?? DEFAULT_RECORDS_PER_TENANT)
     return { record, usage, ...read }
   })
 
@@ -164,18 +165,17 @@ export async function collectMetrics(env: Env, config: Config, opts: MetricsOpti
     allDays.push(...usage.days)
     const tenant = toTenant(record)
     const status = budgetStatus(tenant, budgetOf(tenant), usage.days[0], usage.months[0], now)
-    const window = usage.days.reduce((a, d) => ({ requests: a.requests + d.requests, nano: a.nano + d.nano }), { requests: 0, nano: 0 })
-    return tenantView(record, status, window, summarize(records, savingsOpts), { records: records.length, complete })
+    return tenantView(record, status, savingsOf(usage.days), records.filter((r) => r.downgraded).length, { records: records.length, complete })
   })
   tenantViews.sort((a, b) => b.window.cost_nano - a.window.cost_nano || b.window.requests - a.window.requests || a.name.localeCompare(b.name))
 
-  const summary = summarize(allRecords, savingsOpts)
+  const summary = summarize(allRecords)
+  const savings = savingsOf(allDays)
   const oldestFirst = [...days].reverse()
   const recent = allRecords
     .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
     .slice(0, opts.recent ?? DEFAULT_RECENT)
     .map((r) => recentView(r, names))
-  const spend = allDays.reduce((a, d) => ({ requests: a.requests + d.requests, nano: a.nano + d.nano }), { requests: 0, nano: 0 })
 
   return {
     object: 'dashboard.metrics' as const,
@@ -185,9 +185,9 @@ export async function collectMetrics(env: Env, config: Config, opts: MetricsOpti
     window: { days: opts.days, from: days[days.length - 1], to: days[0] },
     reference_premium_model: premiumModel,
     /** Sum of the tenants' daily totals over the window (charged calls, as the ledger counts them). */
-    spend: { cost_usd: formatUsd(spend.nano), cost_nano: spend.nano, charged_calls: spend.requests },
-    savings: savingsView(summary.savings),
-    savings_by_day: savingsByDay(allRecords, oldestFirst, savingsOpts).map((d) => ({ day: d.day, ...savingsView(d) })),
+    spend: { cost_usd: formatUsd(savings.actual_nano), cost_nano: savings.actual_nano, charged_calls: savings.requests },
+    savings: savingsView(savings),
+    savings_by_day: savingsByDay(allDays, oldestFirst).map((d) => ({ day: d.day, ...savingsView(d) })),
     tenants: tenantViews,
     tiers: tierView(tierMix(allDays, oldestFirst)),
     providers: summary.providers,
@@ -205,45 +205,6 @@ export async function collectMetrics(env: Env, config: Config, opts: MetricsOpti
 }
 
 export type Metrics = Awaited<ReturnType<typeof collectMetrics>>
-
-/**
- * A tenant's newest per-request records over the given days (newest first), at most `max`. Days whose totals
- * show no requests are skipped. Lists key names only, then bulk-gets the newest `max` of them.
- */
-async function readRecords(kv: KVNamespace, tenant: string, days: SpendTotals[], max: number): Promise<{ records: SpendRecord[]; complete: boolean }> {
-  const names: string[] = []
-  let complete = true
-  for (const d of days) {
-    if (d.requests === 0 && d.nano === 0) continue
-    if (names.length >= max) {
-      complete = false
-      break
-    }
-    const dayNames: string[] = []
-    let cursor: string | undefined
-    let pages = 0
-    do {
-      const page = await kv.list({ prefix: `req:${tenant}:${d.period}`, limit: 1000, cursor })
-      dayNames.push(...page.keys.map((k) => k.name))
-      cursor = page.list_complete ? undefined : page.cursor
-    } while (cursor && ++pages < 20)
-    if (cursor) complete = false
-    // Keys sort by start time: the day's newest are last.
-    const take = dayNames.reverse().slice(0, max - names.length)
-    if (take.length < dayNames.length) complete = false
-    names.push(...take)
-  }
-  const records: SpendRecord[] = []
-  for (let i = 0; i < names.length; i += 100) {
-    const chunk = names.slice(i, i + 100)
-    const got = await kv.get<SpendRecord>(chunk, 'json')
-    for (const n of chunk) {
-      const r = got.get(n)
-      if (r && r.tenant === tenant) records.push(r)
-    }
-  }
-  return { records, complete }
-}
 
 /** Maps with at most `limit` calls in flight, keeping order. */
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

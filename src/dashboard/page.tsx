@@ -85,8 +85,8 @@ const Savings: FC<{ m: Metrics }> = ({ m }) => {
             <div class="kpi"><div class="k">Requests</div><div class="v" data-testid="requests" data-value={String(s.requests)}>{s.requests.toLocaleString('en-US')}</div></div>
           </div>
           <p class="muted note">
-            Priced from each request's real token counts ({m.price_version} prices). Requests answered on premium, and
-            failed ones, count at what they cost.{m.sample.records_complete ? '' : ` Computed from the newest ${m.sample.records} requests.`}
+            Priced by the ledger from each request's real token counts ({m.price_version} prices), every request in the
+            window. Requests answered on premium, and failed ones, count at what they cost.
           </p>
         </div>
         <BarChart
@@ -201,7 +201,10 @@ const Providers: FC<{ m: Metrics }> = ({ m }) => (
           <div class="kpi"><div class="k">Cascade escalated</div><div class="v">{pct(m.cascade.escalate_rate)}</div></div>
           <div class="kpi"><div class="k">Cascade runs</div><div class="v">{m.cascade.accepted + m.cascade.escalated}</div></div>
         </div>
-        <p class="muted note">Latency: request start to settled spend (whole stream), successful requests only. Fallback: more than one upstream attempt.</p>
+        <p class="muted note">
+          Latency: request start to settled spend (whole stream), successful requests only. Fallback: more than one upstream
+          attempt.{m.sample.records_complete ? '' : ` From the newest ${m.sample.records} requests.`}
+        </p>
       </div>
       <BarChart title="Latency per provider" unit="ms" xLabel="provider" mode="grouped" format={msTick} empty="No successful requests"
         categories={m.providers.map((p) => p.provider)}

@@ -23,6 +23,7 @@ import type { Config, ModelSpec, ProviderName, Tier } from '../config'
 import type { ChatRequest } from '../openai/request'
 import type { ChatCompletionChunk, Usage } from '../openai/types'
 import { asProviderError } from '../providers/errors'
+import { estimateInput } from '../providers/stream'
 import { ProviderError, type Provider, type ProviderReply } from '../providers/types'
 import { CircuitBreaker, isolateBreaker } from './breaker'
 import { validateAnswer } from './validate'
@@ -159,7 +160,11 @@ async function run(
     } catch (e) {
       release()
       ac.abort()
-      throw asProviderError(model.provider, e, ac.signal)
+      const err = asProviderError(model.provider, e, ac.signal)
+      // `invalid` = a 2xx whose body is not what the provider documents: the provider answered, and may have billed
+      // it. Charge the estimated prompt (output unknown, so 0), as for a stream that fails before its first chunk.
+      if (err.kind === 'invalid') calls.push({ model, usage: Promise.resolve({ input: estimateInput(req), cachedInput: 0, cacheWrite: 0, output: 0, reasoning: 0, estimated: true }) })
+      throw err
     }
     if (reply.kind === 'json') {
       release()

@@ -64,10 +64,14 @@ export interface SettleInfo {
   /** HTTP status returned to the client; 499 when the client went away. */
   status: number
   tier?: string | null
+  /** The tier the score asked for, before any budget or policy cap. */
+  requested_tier?: string | null
   model?: string | null
   provider?: string | null
   score?: number | null
   latency_ms?: number | null
+  /** Streams: request start to the answer's first chunk in hand. */
+  first_byte_ms?: number | null
   attempts?: number
   cascade?: string | null
   downgraded?: string | null
@@ -152,10 +156,22 @@ function unavailable(err: unknown): ApiError {
   })
 }
 
-/** A call on a model with no price is charged its share of the reservation: never free. */
+/** More tokens than any model's context window: a provider reporting this is not believed. */
+export const MAX_TOKENS_PER_CALL = 10_000_000
+
+/**
+ * A call on a model with no price — or whose provider reported impossible usage (not a whole number, or above
+ * MAX_TOKENS_PER_CALL; found by fuzzing: `input_tokens: 1e308` crashed the settle) — is charged the reservation:
+ * never free, never absurd.
+ */
 function priceOrReserved(ch: Charge, r: Reservation, config: MoneyConfig): number {
+  const u = ch.usage
+  for (const n of [u.input, u.cachedInput, u.cacheWrite, u.output, u.reasoning]) {
+    if (!Number.isSafeInteger(n) || n < 0 || n > MAX_TOKENS_PER_CALL) return r.nano
+  }
   try {
-    return priceCall(ch.usage, ch.model, config)
+    const nano = priceCall(u, ch.model, config)
+    return Number.isSafeInteger(nano) ? nano : r.nano
   } catch {
     return r.nano
   }
@@ -178,6 +194,7 @@ function recordOf(tenant: Tenant, r: Reservation, calls: SpendCall[], nano: numb
     settled_at: '',
     status: info.status,
     tier: info.tier ?? last?.tier ?? r.tier ?? null,
+    requested_tier: info.requested_tier ?? null,
     model: info.model ?? last?.model ?? r.model ?? null,
     provider: info.provider ?? last?.provider ?? null,
     score: info.score ?? null,
@@ -187,6 +204,7 @@ function recordOf(tenant: Tenant, r: Reservation, calls: SpendCall[], nano: numb
     cost_usd: formatUsd(nano),
     reserved_nano: r.nano,
     latency_ms: info.latency_ms ?? null,
+    ...(info.first_byte_ms != null ? { first_byte_ms: info.first_byte_ms } : {}),
     attempts: info.attempts ?? calls.length,
     cascade: info.cascade ?? null,
     downgraded: info.downgraded ?? null,

@@ -20,17 +20,22 @@ export interface Bucket {
   nano: number
   /** Charged calls (a cascade that ran two models counts once under each). */
   requests: number
+  /** The same traffic on the reference premium model (src/ledger/premium.ts). Read as `nano` from totals older than the field. */
+  premium_nano: number
+  /** Input and output tokens, summed over calls. Read as 0 from totals older than the field. */
+  tokens: { input: number; output: number }
 }
 
-/** Totals of one tenant for one UTC day or month. `nano` is the exact sum of its per-request `cost_nano`. */
-export interface SpendTotals {
+/**
+ * Totals of one tenant for one UTC day or month. `nano` is the exact sum of its per-request `cost_nano`,
+ * `premium_nano` of their `premium_nano`; `requests` counts requests (the buckets count calls).
+ */
+export interface SpendTotals extends Bucket {
   v: 1
   tenant: string
   period: string
-  nano: number
   /** `nano` as a decimal USD string, full precision. */
   usd: string
-  requests: number
   by_tier: Record<string, Bucket>
   by_model: Record<string, Bucket>
   updated_at: string
@@ -70,6 +75,8 @@ export interface SpendRecord {
   /** HTTP status returned to the client (499 = client went away), or 'unsettled' when charged by expiry. */
   status: number | 'unsettled'
   tier: string | null
+  /** The tier the score asked for, before any budget or policy cap (absent in older records). */
+  requested_tier?: string | null
   model: string | null
   provider: string | null
   score: number | null
@@ -77,8 +84,12 @@ export interface SpendRecord {
   estimated: boolean
   cost_nano: number
   cost_usd: string
+  /** What it would have cost on the reference premium model, set by the ledger (absent in older records). */
+  premium_nano?: number
   reserved_nano: number
   latency_ms: number | null
+  /** Streams: request start to the answer's first chunk in hand (absent for JSON answers and older records). */
+  first_byte_ms?: number
   attempts: number
   cascade: string | null
   downgraded: string | null
@@ -88,12 +99,21 @@ export interface SpendRecord {
 }
 
 export function emptyTotals(tenant: string, period: string): SpendTotals {
-  return { v: 1, tenant, period, nano: 0, usd: '0.00', requests: 0, by_tier: {}, by_model: {}, updated_at: new Date(0).toISOString() }
+  return { v: 1, tenant, period, nano: 0, usd: '0.00', requests: 0, premium_nano: 0, tokens: { input: 0, output: 0 }, by_tier: {}, by_model: {}, updated_at: new Date(0).toISOString() }
+}
+
+/** Totals written before `premium_nano` and `tokens` existed: premium = actual (no savings claimed), tokens 0. */
+function upgrade(t: SpendTotals | null): SpendTotals | null {
+  for (const b of t ? [t, ...Object.values(t.by_tier), ...Object.values(t.by_model)] : []) {
+    b.premium_nano ??= b.nano
+    b.tokens ??= { input: 0, output: 0 }
+  }
+  return t
 }
 
 /** Reads one period's totals (zero totals when nothing was spent). */
 export async function readSpend(kv: KVNamespace, tenant: string, period: string): Promise<SpendTotals> {
-  return (await kv.get<SpendTotals>(spendKey(tenant, period), 'json')) ?? emptyTotals(tenant, period)
+  return upgrade(await kv.get<SpendTotals>(spendKey(tenant, period), 'json')) ?? emptyTotals(tenant, period)
 }
 
 /** Reads many periods in bulk (KV bulk get, ≤100 keys per call), in the order given. */
@@ -102,7 +122,7 @@ export async function readSpendMany(kv: KVNamespace, tenant: string, periods: st
   for (let i = 0; i < periods.length; i += 100) {
     const chunk = periods.slice(i, i + 100)
     const got = await kv.get<SpendTotals>(chunk.map((p) => spendKey(tenant, p)), 'json')
-    for (const p of chunk) out.push(got.get(spendKey(tenant, p)) ?? emptyTotals(tenant, p))
+    for (const p of chunk) out.push(upgrade(got.get(spendKey(tenant, p)) ?? null) ?? emptyTotals(tenant, p))
   }
   return out
 }
@@ -119,14 +139,50 @@ export async function readUsage(kv: KVNamespace, tenant: string, opts: { days?: 
 /** Per-request records of a tenant, oldest first, optionally for one time prefix (e.g. '2026-04-30'). */
 export async function listRequestRecords(kv: KVNamespace, tenant: string, opts: { prefix?: string; limit?: number; cursor?: string } = {}) {
   const page = await kv.list({ prefix: `req:${tenant}:${opts.prefix ?? ''}`, limit: opts.limit ?? 1000, cursor: opts.cursor })
-  const names = page.keys.map((k) => k.name)
+  const records = await getRecords(kv, tenant, page.keys.map((k) => k.name))
+  return { records, cursor: page.list_complete ? undefined : page.cursor }
+}
+
+/**
+ * A tenant's newest per-request records over `days` (UTC days, newest first), newest first, at most `max`. Lists
+ * each day's key names (keys sort by start time), then bulk-gets only the newest `max`. `complete` is false when
+ * records were left out.
+ *
+ * @example const { records, complete } = await readNewestRequestRecords(kv, tenant.id, ['2026-04-30', '2026-04-29'], 2000)
+ */
+export async function readNewestRequestRecords(kv: KVNamespace, tenant: string, days: string[], max: number): Promise<{ records: SpendRecord[]; complete: boolean }> {
+  const names: string[] = []
+  let complete = true
+  for (const day of days) {
+    if (names.length >= max) {
+      complete = false
+      break
+    }
+    const dayNames: string[] = []
+    let cursor: string | undefined
+    let pages = 0
+    do {
+      const page = await kv.list({ prefix: `req:${tenant}:${day}`, limit: 1000, cursor })
+      dayNames.push(...page.keys.map((k) => k.name))
+      cursor = page.list_complete ? undefined : page.cursor
+    } while (cursor && ++pages < 20)
+    const take = dayNames.reverse().slice(0, max - names.length)
+    if (cursor || take.length < dayNames.length) complete = false
+    names.push(...take)
+  }
+  return { records: await getRecords(kv, tenant, names), complete }
+}
+
+/** Bulk-gets records by key name (100 per call), in the order given; missing ones and other tenants' are skipped. */
+async function getRecords(kv: KVNamespace, tenant: string, names: string[]): Promise<SpendRecord[]> {
   const records: SpendRecord[] = []
   for (let i = 0; i < names.length; i += 100) {
-    const got = await kv.get<SpendRecord>(names.slice(i, i + 100), 'json')
-    for (const n of names.slice(i, i + 100)) {
+    const chunk = names.slice(i, i + 100)
+    const got = await kv.get<SpendRecord>(chunk, 'json')
+    for (const n of chunk) {
       const r = got.get(n)
-      if (r) records.push(r)
+      if (r && r.tenant === tenant) records.push(r)
     }
   }
-  return { records, cursor: page.list_complete ? undefined : page.cursor }
+  return records
 }

@@ -20,9 +20,12 @@
  */
 import { DurableObject } from 'cloudflare:workers'
 import { formatUsd } from '../money/format'
+import type { MoneyConfig } from '../money'
 import { PRICE_TABLE_VERSION } from '../money/prices'
 import { dayOf, monthOf, dayResetsAt, monthResetsAt, type Window } from './periods'
 import { spendKey, requestKey, REQUEST_RECORD_TTL_S, type SpendRecord, type SpendTotals, type Bucket } from './kv'
+import { premiumShares } from './premium'
+import { loadConfig, type ConfigEnv } from '../config'
 import type { LedgerBudget, LedgerOp, SyncRequest, SyncResult, WindowView, Refusal } from './protocol'
 import { TenantRates, type RateRequest, type RateResult } from '../ratelimit/window'
 
@@ -104,6 +107,14 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
       CREATE TABLE IF NOT EXISTS totals_by (period TEXT NOT NULL, dim TEXT NOT NULL, key TEXT NOT NULL,
         nano INTEGER NOT NULL, requests INTEGER NOT NULL, PRIMARY KEY (period, dim, key));
     `)
+    // v2: totals gain the premium equivalent and tokens. Rows from before count their own cost as premium (no savings claimed).
+    if (!this.sql.exec(`SELECT 1 FROM meta WHERE k = 'schema'`).toArray().length) {
+      for (const t of ['totals', 'totals_by']) {
+        this.sql.exec(`ALTER TABLE ${t} ADD COLUMN premium INTEGER NOT NULL DEFAULT 0; ALTER TABLE ${t} ADD COLUMN input INTEGER NOT NULL DEFAULT 0;
+          ALTER TABLE ${t} ADD COLUMN output INTEGER NOT NULL DEFAULT 0; UPDATE ${t} SET premium = nano;`)
+      }
+      this.sql.exec(`INSERT INTO meta (k, v) VALUES ('schema', '2')`)
+    }
   }
 
   private loadMeta(): Meta {
@@ -199,33 +210,45 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
     this.post(op.id, op.nano, String(op.record.status), op.record, now)
   }
 
-  /** Posts a charge: the ledger row, the period totals, and a pending KV record. */
+  /** Posts a charge: the ledger row, the period totals (cost, premium equivalent, tokens), and a pending KV record. */
   private post(id: string, nano: number, status: string, record: SpendRecord, now: number): void {
     const day = dayOf(now)
     const month = monthOf(now)
     record.settled_at = new Date(now).toISOString()
     record.cost_nano = nano
     record.cost_usd = formatUsd(nano)
+    const calls = record.calls.length ? record.calls : [{ tier: record.tier ?? 'unknown', model: record.model ?? 'unknown', tokens: record.tokens, cost_nano: nano }]
+    const premium = record.calls.length ? premiumShares(record, ...this.reference()) : [nano]
+    record.premium_nano = premium.reduce((a, b) => a + b, 0)
     this.sql.exec(
       'INSERT INTO charges (request_id, nano, status, model, tier, at, day, month, record, kv_pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)',
       id, nano, status, record.model, record.tier, now, day, month, JSON.stringify(record),
     )
-    const calls = record.calls.length ? record.calls : [{ tier: record.tier ?? 'unknown', model: record.model ?? 'unknown', cost_nano: nano }]
+    const add = 'nano = nano + excluded.nano, requests = requests + 1, premium = premium + excluded.premium, input = input + excluded.input, output = output + excluded.output'
     for (const period of [day, month]) {
       this.sql.exec(
-        `INSERT INTO totals (period, nano, requests, version, flushed, updated_at) VALUES (?, ?, 1, 1, 0, ?)
-         ON CONFLICT(period) DO UPDATE SET nano = nano + excluded.nano, requests = requests + 1, version = version + 1, updated_at = excluded.updated_at`,
-        period, nano, now,
+        `INSERT INTO totals (period, nano, requests, premium, input, output, version, flushed, updated_at) VALUES (?, ?, 1, ?, ?, ?, 1, 0, ?)
+         ON CONFLICT(period) DO UPDATE SET ${add}, version = version + 1, updated_at = excluded.updated_at`,
+        period, nano, record.premium_nano, record.tokens.input, record.tokens.output, now,
       )
-      for (const c of calls) {
+      for (const [i, c] of calls.entries()) {
         for (const [dim, key] of [['tier', c.tier], ['model', c.model]] as const) {
           this.sql.exec(
-            `INSERT INTO totals_by (period, dim, key, nano, requests) VALUES (?, ?, ?, ?, 1)
-             ON CONFLICT(period, dim, key) DO UPDATE SET nano = nano + excluded.nano, requests = requests + 1`,
-            period, dim, key, c.cost_nano,
+            `INSERT INTO totals_by (period, dim, key, nano, requests, premium, input, output) VALUES (?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT(period, dim, key) DO UPDATE SET ${add}`,
+            period, dim, key, c.cost_nano, premium[i], c.tokens.input, c.tokens.output,
           )
         }
       }
+    }
+  }
+
+  /** The reference premium model and the prices savings are computed with; none (claim nothing) if the config is invalid. */
+  private reference(): [string | null, MoneyConfig?] {
+    try {
+      const config = loadConfig(this.env as unknown as ConfigEnv)
+      return [config.tiers.premium[0] ?? null, config]
+    } catch {
+      return [null]
     }
   }
 
@@ -413,14 +436,16 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
 
   /** The totals of one period, as written to KV. */
   private totals(period: string): SpendTotals {
-    const t = this.sql.exec<{ nano: number; requests: number; updated_at: number }>('SELECT nano, requests, updated_at FROM totals WHERE period = ?', period).toArray()[0]
+    type Row = { nano: number; requests: number; premium: number; input: number; output: number }
+    const bucket = (r: Row): Bucket => ({ nano: r.nano, requests: r.requests, premium_nano: r.premium, tokens: { input: r.input, output: r.output } })
+    const t = this.sql.exec<Row & { updated_at: number }>('SELECT nano, requests, premium, input, output, updated_at FROM totals WHERE period = ?', period).toArray()[0]
     const by: Record<'tier' | 'model', Record<string, Bucket>> = { tier: {}, model: {} }
-    for (const r of this.sql.exec<{ dim: 'tier' | 'model'; key: string; nano: number; requests: number }>('SELECT dim, key, nano, requests FROM totals_by WHERE period = ? ORDER BY key', period)) {
-      by[r.dim][r.key] = { nano: r.nano, requests: r.requests }
+    for (const r of this.sql.exec<Row & { dim: 'tier' | 'model'; key: string }>('SELECT dim, key, nano, requests, premium, input, output FROM totals_by WHERE period = ? ORDER BY key', period)) {
+      by[r.dim][r.key] = bucket(r)
     }
     return {
       v: 1, tenant: this.meta.tenant ?? '', period,
-      nano: t?.nano ?? 0, usd: formatUsd(t?.nano ?? 0), requests: t?.requests ?? 0,
+      ...bucket(t ?? { nano: 0, requests: 0, premium: 0, input: 0, output: 0 }), usd: formatUsd(t?.nano ?? 0),
       by_tier: by.tier, by_model: by.model,
       updated_at: new Date(t?.updated_at ?? 0).toISOString(),
     }

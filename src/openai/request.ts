@@ -41,7 +41,7 @@ const AssistantMessage = z.looseObject({
   /** DeepSeek: chain of thought from an earlier turn. Stripped before it is sent back (DeepSeek answers 400 otherwise). */
   reasoning_content: z.optional(z.nullable(z.string())),
 })
-const ToolMessage = z.looseObject({ role: z.literal('tool'), content: Content, tool_call_id: z.string() })
+const ToolMessage = z.looseObject({ role: z.literal('tool'), content: Content, tool_call_id: z.string(), name: z.optional(z.string()) })
 /** Deprecated by OpenAI but still sent by older clients. */
 const FunctionMessage = z.looseObject({ role: z.literal('function'), content: z.nullable(z.string()), name: z.string() })
 

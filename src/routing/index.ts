@@ -68,10 +68,11 @@ export function plan(input: PlanInput): Plan {
   if (requested === 'auto') {
     mode = 'auto'
     requestedTier = decision.tier
-  } else if (TIER_ALIAS[requested]) {
+  } else if (Object.hasOwn(TIER_ALIAS, requested)) {
+    // own keys only: a client's `model: "__proto__"` must not reach Object.prototype
     mode = 'tier'
     requestedTier = TIER_ALIAS[requested]
-  } else if (config.models[requested] && config.allowModelPinning) {
+  } else if (Object.hasOwn(config.models, requested) && config.allowModelPinning) {
     mode = 'model'
     pinned = config.models[requested]
     requestedTier = pinned.tier

@@ -18,6 +18,9 @@ import { streamSSE } from 'hono/streaming'
 import type { ChatCompletionChunk } from '../openai/types'
 import { toApiError, type ApiError } from '../http/errors'
 
+/** A write to the client blocked this long means the client is gone (see streamBack). */
+export const CLIENT_STALL_MS = 5_000
+
 export type StreamOutcome =
   | { status: 'ok' }
   | { status: 'upstream_error'; error: ApiError }
@@ -40,10 +43,30 @@ export function streamBack(c: Context, opts: StreamBackOptions): Response {
   return streamSSE(c, async (sse) => {
     const reader = opts.chunks.getReader()
     let clientGone = false
-    sse.onAbort(() => {
+    let markGone!: () => void
+    const gone = new Promise<void>((resolve) => (markGone = resolve))
+    const onGone = () => {
+      if (clientGone) return
       clientGone = true
+      markGone()
       reader.cancel().catch(() => {})
-    })
+    }
+    // A disconnect shows up as the response stream's cancel, or (with the `enable_request_signal` compatibility
+    // flag) as the request's abort signal; workerd may give only the latter while a write waits on backpressure.
+    sse.onAbort(onGone)
+    c.req.raw.signal?.addEventListener('abort', onGone, { once: true })
+    /**
+     * A write that gives up when the client is gone. Measured in workerd: after some hang-ups neither signal comes
+     * and the pending write never settles, so a write blocked for CLIENT_STALL_MS (the client has left hundreds of
+     * KB unread) also counts as gone — and the request is settled instead of waiting for the ledger's expiry.
+     */
+    const write = (text: string) => {
+      let timer!: ReturnType<typeof setTimeout>
+      const stalled = new Promise<void>((resolve) => {
+        timer = setTimeout(() => (onGone(), resolve()), CLIENT_STALL_MS)
+      })
+      return Promise.race([sse.write(text), gone, stalled]).finally(() => clearTimeout(timer))
+    }
     let outcome: StreamOutcome = { status: 'ok' }
     try {
       for (;;) {
@@ -54,7 +77,7 @@ export function streamBack(c: Context, opts: StreamBackOptions): Response {
           if (value.usage && value.choices.length === 0) continue
           delete (value as { usage?: unknown }).usage
         }
-        await sse.write(`data: ${JSON.stringify(value)}\n\n`)
+        await write(`data: ${JSON.stringify(value)}\n\n`)
       }
       if (clientGone) outcome = { status: 'client_abort' }
     } catch (err) {
@@ -63,9 +86,9 @@ export function streamBack(c: Context, opts: StreamBackOptions): Response {
     try {
       const trailer = await opts.onEnd(outcome)
       if (!clientGone) {
-        if (outcome.status === 'upstream_error') await sse.write(`data: ${JSON.stringify(outcome.error.toJSON())}\n\n`)
-        for (const line of trailer) await sse.write(`: ${line}\n\n`)
-        if (outcome.status === 'ok') await sse.write('data: [DONE]\n\n')
+        if (outcome.status === 'upstream_error') await write(`data: ${JSON.stringify(outcome.error.toJSON())}\n\n`)
+        for (const line of trailer) await write(`: ${line}\n\n`)
+        if (outcome.status === 'ok') await write('data: [DONE]\n\n')
       }
     } finally {
       finished()

@@ -6,7 +6,7 @@ import { adminRoutes } from '../../src/api/admin'
 import { usageRoutes } from '../../src/api/usage'
 import { authenticate, forgetTenant } from '../../src/tenants'
 import { openBudget, ledgerStub } from '../../src/ledger'
-import { cost } from '../../src/money'
+import { cost, formatUsd } from '../../src/money'
 
 const app = new Hono()
 app.route('/admin', adminRoutes)
@@ -154,6 +154,13 @@ describe('usage', () => {
     expect(u.month.cost_nano).toBe(expected)
     expect(u.today.by_tier.premium).toEqual({ cost_usd: expect.any(String), cost_nano: 2 * cost(usage(100, 100), 'gpt-4.1'), requests: 2 })
     expect(Object.keys(u.today.by_model).sort()).toEqual(['deepseek-chat', 'gpt-4.1'])
+    // Savings against the reference premium model, from the ledger's totals: the two deepseek answers priced on gpt-4.1.
+    const premium = 4 * cost(usage(100, 100), 'gpt-4.1')
+    expect(u.reference_premium_model).toBe('gpt-4.1')
+    expect(u.today).toMatchObject({ tokens: { input: 400, output: 400 }, premium_nano: premium, premium_usd: formatUsd(premium), saved_nano: premium - expected, saved_usd: formatUsd(premium - expected) })
+    expect(u.today.saved_fraction).toBeCloseTo((premium - expected) / premium, 12)
+    expect(u.month).toMatchObject({ premium_nano: premium, saved_nano: premium - expected })
+    expect(u.days[1]).toMatchObject({ premium_nano: 0, saved_nano: 0, saved_fraction: null })
     expect((await app.request('/v1/usage?days=0', { headers: { authorization: `Bearer ${a.json.api_key}` } }, env)).status).toBe(400)
     expect((await app.request('/v1/usage', {}, env)).status).toBe(401)
   })

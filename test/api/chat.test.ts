@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { testRouter, parseSSE, type TestRouter } from './helpers'
 import { expectValid } from '../support/openai-spec'
+import { ledgerStub, listRequestRecords } from '../../src/ledger'
+import type { Env } from '../../src/env'
 
 let r: TestRouter
 let key: string
@@ -43,6 +45,22 @@ describe('POST /v1/chat/completions', () => {
     const last = JSON.parse(data.at(-2)!)
     expect(last.choices).toEqual([])
     expect(last.usage.total_tokens).toBe(last.usage.prompt_tokens + last.usage.completion_tokens)
+  })
+
+  it('records the tier asked for before any cap, and for streams the time to the first chunk', async () => {
+    const capped = await r.tenant({ policy: { allowed_tiers: ['trivial', 'medium'] } })
+    const json = await r.call('/v1/chat/completions', { key: capped.api_key, json: ask('Hi', { model: 'triage/premium' }) })
+    expect(json.headers.get('x-triage-tier')).toBe('medium')
+    await (await r.call('/v1/chat/completions', { key: capped.api_key, json: ask('Tell me a joke', { model: 'triage/medium', stream: true }) })).text()
+    const env = r.env as unknown as Env
+    await ledgerStub(env, capped.id).flush()
+    const { records } = await listRequestRecords(env.TRIAGE_KV, capped.id)
+    const [first, second] = records.sort((a, b) => a.at.localeCompare(b.at))
+    expect(first).toMatchObject({ tier: 'medium', requested_tier: 'premium', stream: false })
+    expect(first.first_byte_ms).toBeUndefined()
+    expect(second).toMatchObject({ tier: 'medium', requested_tier: 'medium', stream: true })
+    expect(second.first_byte_ms).toBeGreaterThanOrEqual(0)
+    expect(second.first_byte_ms).toBeLessThanOrEqual(second.latency_ms!)
   })
 
   it('ends a stream that fails mid-way with an OpenAI error event, and still charges what was produced', async () => {

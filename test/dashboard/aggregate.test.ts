@@ -1,9 +1,8 @@
-/** The dashboard's arithmetic: percentiles, savings rules, provider health, tier mix, budget states. */
+/** The dashboard's arithmetic: percentiles, savings from totals, provider health, tier mix, budget states. (The savings rules per request: test/ledger/premium.test.ts.) */
 import { describe, expect, it } from 'vitest'
 import {
-  percentile, premiumEquivalentNano, summarize, savingsByDay, tierMix, budgetStatus, usedFallback, outcomeOf,
+  percentile, savingsOf, summarize, savingsByDay, tierMix, budgetStatus, usedFallback, outcomeOf,
 } from '../../src/dashboard/aggregate'
-import { cost } from '../../src/money'
 import { emptyTotals, type SpendRecord, type SpendTotals, type SpendCall } from '../../src/ledger'
 import { resolvePolicy, type Tenant } from '../../src/tenants'
 
@@ -21,7 +20,6 @@ function record(over: Partial<SpendRecord> & { calls: SpendCall[] }): SpendRecor
   }
 }
 
-const opts = { premiumModel: 'gpt-4.1' }
 
 describe('percentile (nearest rank)', () => {
   it('picks ranks, ignores order, and is null for nothing', () => {
@@ -35,52 +33,23 @@ describe('percentile (nearest rank)', () => {
   })
 })
 
-describe('savings', () => {
-  it('prices a cheap answer’s real tokens on the reference premium model', () => {
-    const r = record({ calls: [call('deepseek-reasoner', 'medium', 'deepseek', 1000, 500, 490)] })
-    // gpt-4.1: $2 / 1M in, $8 / 1M out → 1000 × 2000 + 500 × 8000 nano = 6_000_000 nano.
-    expect(premiumEquivalentNano(r, opts)).toBe(6_000_000)
-    expect(premiumEquivalentNano(r, opts)).toBe(cost({ input: 1000, cachedInput: 0, cacheWrite: 0, output: 500, reasoning: 0 }, 'gpt-4.1'))
+describe('savings (from the ledger\'s totals)', () => {
+  const totals = (tenant: string, period: string, requests: number, nano: number, premium_nano: number): SpendTotals => ({ ...emptyTotals(tenant, period), requests, nano, premium_nano })
+
+  it('sums exactly in nano-USD over tenants and reports the fraction saved', () => {
+    const s = savingsOf([totals('a', '2026-04-30', 2, 497, 6_100_000), totals('b', '2026-04-30', 1, 3, 3), totals('a', '2026-04-29', 1, 1_000, 999)])
+    expect(s).toMatchObject({ requests: 4, actual_nano: 1_500, premium_nano: 6_100_000 + 3 + 999, saved_nano: 6_100_000 + 3 + 999 - 1_500 })
+    expect(s.saved_fraction).toBeCloseTo((6_101_002 - 1_500) / 6_101_002, 12)
+    // An escalation that cost more than premium alone: negative savings, honestly.
+    expect(savingsOf([totals('a', 'd', 1, 601_000, 600_000)]).saved_nano).toBe(-1_000)
+    expect(savingsOf([]).saved_fraction).toBeNull()
   })
 
-  it('counts a premium answer (and a cascade escalation) at the premium call’s real cost', () => {
-    const premium = record({ calls: [call('claude-sonnet-4-6', 'premium', 'anthropic', 100, 100, 1_800_000)] })
-    expect(premiumEquivalentNano(premium, opts)).toBe(1_800_000)
-    const escalated = record({ cascade: 'escalated', attempts: 2, calls: [call('@cf/meta/llama-3.2-3b-instruct', 'trivial', 'workers-ai', 100, 20, 1_000), call('gpt-4.1', 'premium', 'openai', 100, 50, 600_000)] })
-    expect(premiumEquivalentNano(escalated, opts)).toBe(600_000)
-    // The escalation cost more than premium alone: negative savings, honestly.
-    const s = summarize([escalated], opts).savings
-    expect(s.saved_nano).toBe(-1_000)
-  })
-
-  it('claims nothing for failed, aborted or unsettled requests, or an unpriced reference', () => {
-    const c = [call('deepseek-reasoner', 'medium', 'deepseek', 1000, 500, 490)]
-    for (const status of [502, 499, 'unsettled'] as const) expect(premiumEquivalentNano(record({ status, calls: c }), opts)).toBe(490)
-    expect(premiumEquivalentNano(record({ calls: c }), { premiumModel: 'no-such-model' })).toBe(490)
-    expect(premiumEquivalentNano(record({ calls: c }), { premiumModel: null })).toBe(490)
-  })
-
-  it('sums exactly in nano-USD and reports the fraction saved', () => {
-    const rs = [
-      record({ calls: [call('deepseek-reasoner', 'medium', 'deepseek', 1000, 500, 490)] }),
-      record({ calls: [call('@cf/meta/llama-3.2-3b-instruct', 'trivial', 'workers-ai', 10, 10, 7)] }),
-    ]
-    const s = summarize(rs, opts).savings
-    expect(s.actual_nano).toBe(497)
-    expect(s.premium_nano).toBe(6_000_000 + 100_000)
-    expect(s.saved_nano).toBe(6_100_000 - 497)
-    expect(s.saved_fraction).toBeCloseTo((6_100_000 - 497) / 6_100_000, 12)
-    expect(s.requests).toBe(2)
-  })
-
-  it('groups savings by the UTC day a request started, keeping empty days', () => {
-    const rs = [
-      record({ at: '2026-04-29T23:59:59.000Z', calls: [call('deepseek-chat', 'medium', 'deepseek', 1000, 0, 280)] }),
-      record({ at: '2026-04-30T00:00:00.000Z', calls: [call('deepseek-chat', 'medium', 'deepseek', 1000, 0, 280)] }),
-    ]
-    const days = savingsByDay(rs, ['2026-04-28', '2026-04-29', '2026-04-30'], opts)
+  it('groups by UTC day, oldest first, keeping empty days', () => {
+    const days = savingsByDay([totals('a', '2026-04-29', 1, 280, 2_000_000), totals('b', '2026-04-30', 1, 280, 2_000_000), totals('a', '2026-04-30', 2, 20, 20)],
+      ['2026-04-28', '2026-04-29', '2026-04-30'])
     expect(days.map((d) => [d.day, d.requests, d.actual_nano, d.premium_nano])).toEqual([
-      ['2026-04-28', 0, 0, 0], ['2026-04-29', 1, 280, 2_000_000], ['2026-04-30', 1, 280, 2_000_000],
+      ['2026-04-28', 0, 0, 0], ['2026-04-29', 1, 280, 2_000_000], ['2026-04-30', 3, 300, 2_000_020],
     ])
   })
 })
@@ -94,7 +63,7 @@ describe('provider health and cascade', () => {
       record({ cascade: 'escalated', attempts: 2, latency_ms: 900, calls: [call('@cf/meta/llama-3.2-3b-instruct', 'trivial', 'workers-ai', 5, 5, 1), call('gpt-4.1', 'premium', 'openai', 5, 5, 50)] }),
       record({ status: 503, provider: null, model: null, tier: 'premium', calls: [] }),
     ]
-    const s = summarize(rs, opts)
+    const s = summarize(rs)
     const deepseek = s.providers.find((p) => p.provider === 'deepseek')!
     expect(deepseek).toMatchObject({ requests: 5, latency_p50_ms: 200, latency_p95_ms: 400, errors: 1, error_rate: 0.2, fallbacks: 1, fallback_rate: 0.2 })
     const openai = s.providers.find((p) => p.provider === 'openai')!
@@ -115,17 +84,16 @@ describe('provider health and cascade', () => {
   })
 
   it('has no rates at all for no requests', () => {
-    const s = summarize([], opts)
+    const s = summarize([])
     expect(s.providers).toEqual([])
     expect(s.cascade.accept_rate).toBeNull()
-    expect(s.savings.saved_fraction).toBeNull()
   })
 })
 
 describe('tier mix', () => {
   it('sums tenants per day and tier, oldest first, with zero days kept', () => {
     const day = (tenant: string, period: string, by: Record<string, [number, number]>): SpendTotals => ({
-      ...emptyTotals(tenant, period), by_tier: Object.fromEntries(Object.entries(by).map(([k, [requests, nano]]) => [k, { requests, nano }])),
+      ...emptyTotals(tenant, period), by_tier: Object.fromEntries(Object.entries(by).map(([k, [requests, nano]]) => [k, { requests, nano, premium_nano: nano, tokens: { input: 0, output: 0 } }])),
     })
     const mix = tierMix([
       day('a', '2026-04-30', { trivial: [3, 30], premium: [1, 1000] }),

@@ -8,6 +8,9 @@ import { env, fakeCtx, usage } from '../ledger/helpers'
 import { authenticate, forgetTenant } from '../../src/tenants'
 import { openBudget, ledgerStub } from '../../src/ledger'
 import { cost, formatUsd } from '../../src/money'
+import { collectMetrics } from '../../src/dashboard'
+import { renderDashboard } from '../../src/dashboard/page'
+import { loadConfig } from '../../src/config'
 
 const app = createApp()
 const ADMIN = 'test-admin-token-0123456789'
@@ -147,6 +150,14 @@ describe('figures', () => {
     expect(m.tenants[0].month.monthly).toMatchObject({ limit_usd: '1.00', spent_usd: ledger.ledger.monthly.spent_usd })
     expect(m.savings).toMatchObject({ requests: 3, actual_nano: actualA, premium_nano: premiumA, saved_nano: premiumA - actualA })
     expect(m.reference_premium_model).toBe('gpt-4.1')
+    expect(m.tenants[0].savings).toMatchObject({ requests: 3, actual_nano: actualA, premium_nano: premiumA })
+    expect(m.savings_by_day.at(-1)).toMatchObject({ requests: 3, actual_nano: actualA, premium_nano: premiumA })
+    // Savings come from the ledger's totals, so they stay exact when the records read are capped (latency etc. do not).
+    const capped = await collectMetrics(env, loadConfig(env), { days: 2, tenant: a.id, recordsPerTenant: 1 })
+    expect(capped.savings).toMatchObject({ requests: 3, actual_nano: actualA, premium_nano: premiumA })
+    expect(capped.sample).toMatchObject({ records: 1, records_complete: false })
+    expect(capped.recent).toHaveLength(1)
+    expect(renderDashboard(capped)).toContain('From the newest 1 requests.')
     expect(m.tiers.at(-1).by_tier.medium.requests).toBe(2)
     expect(m.tiers.at(-1).by_tier.premium.cost_nano).toBe(cost(u(100, 100), 'gpt-4.1'))
     expect(m.providers.map((p: any) => [p.provider, p.requests, p.latency_p50_ms, p.latency_p95_ms])).toEqual([['deepseek', 2, 300, 500], ['openai', 1, 900, 900]])

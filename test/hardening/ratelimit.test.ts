@@ -49,7 +49,7 @@ describe('sliding window', () => {
 })
 
 describe('rate limits through the app (tenant Durable Object path)', () => {
-  it('are off by default: a tenant with only a budget is not rate limited, and makes no rate RPC', async () => {
+  it('are off by default: a tenant with only a budget is limited by its budget alone', async () => {
     const r = testRouter()
     const t = await r.tenant()
     const codes = await Promise.all(Array.from({ length: 30 }, () => r.call('/v1/chat/completions', { key: t.api_key, json: ask() }).then((x) => x.status)))

@@ -23,7 +23,7 @@ describe('reserve → settle', () => {
     expect(snap.charged_nano).toBe(expected)
     const day = await readSpend(env.TRIAGE_KV, t.id, snap.daily.period)
     expect(day.nano).toBe(expected)
-    expect(day.by_model['gpt-4.1']).toEqual({ nano: expected, requests: 1 })
+    expect(day.by_model['gpt-4.1']).toEqual({ nano: expected, requests: 1, premium_nano: expected, tokens: { input: 100, output: 50 } })
     expect(day.by_tier.premium.nano).toBe(expected)
     const { records } = await listRequestRecords(env.TRIAGE_KV, t.id)
     expect(records).toHaveLength(1)

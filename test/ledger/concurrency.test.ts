@@ -71,6 +71,8 @@ describe('200 concurrent requests against a budget for ~20', () => {
     expect(day.requests).toBe(ok.length)
     expect(records).toHaveLength(ok.length)
     expect(records.reduce((s, r) => s + r.cost_nano, 0)).toBe(snap.charged_nano)
+    expect(records.reduce((s, r) => s + r.premium_nano!, 0)).toBe(day.premium_nano)
+    expect(month.premium_nano).toBe(day.premium_nano)
     expect(day.by_model[MODEL].nano).toBe(snap.charged_nano)
     expect(snap.kv_pending).toBe(0)
     expect(snap.reservations).toHaveLength(0)

@@ -37,8 +37,9 @@ describe('alarm', () => {
     await runDurableObjectAlarm(stub(t)) // flush
     const { records } = await listRequestRecords(env.TRIAGE_KV, t.id)
     expect(records).toHaveLength(1)
-    expect(records[0]).toMatchObject({ request_id: 'crash-1', status: 'unsettled', cost_nano: 7_000_000, model: 'gpt-4.1', tier: 'premium' })
-    expect((await readSpend(env.TRIAGE_KV, t.id, snap.daily.period)).nano).toBe(7_000_000)
+    // Unsettled: its own cost is its premium equivalent (no savings claimed).
+    expect(records[0]).toMatchObject({ request_id: 'crash-1', status: 'unsettled', cost_nano: 7_000_000, premium_nano: 7_000_000, model: 'gpt-4.1', tier: 'premium' })
+    expect(await readSpend(env.TRIAGE_KV, t.id, snap.daily.period)).toMatchObject({ nano: 7_000_000, premium_nano: 7_000_000 })
   })
 
   it('a settle that arrives after the alarm charged the reservation is ignored (no double charge)', async () => {

@@ -244,6 +244,11 @@ describe('dashboard in a browser', () => {
       const u = JSON.parse(body)
       expect(u.tenant.id).toBe(tenants[me].id)
       expect(u.today.requests).toBe(sent.filter((s) => s.tenant === tenants[me].id).length)
+      // Its own savings against the reference premium model, from the ledger's totals, to the nano-dollar.
+      expect(u.reference_premium_model).toBe('gpt-4.1')
+      expect(u.today.premium_nano).toBe(sent.filter((s) => s.tenant === tenants[me].id).reduce((sum, s) => sum + s.premiumNano!, 0))
+      expect(u.today.saved_nano).toBe(u.today.premium_nano - u.today.cost_nano)
+      expect(u.today.tokens.input).toBeGreaterThan(0)
       expect(body).not.toContain(tenants[other].id)
       expect(body).not.toContain(tenants[other].name)
       // Naming the other tenant in the query changes nothing.

@@ -68,9 +68,8 @@ export function createOpenAICompatible(name: ProviderName, ctx: ProviderContext,
 
       if (!stream) {
         const completion = (await readJson(name, res, signal)) as ChatCompletion
-        if (!completion || !Array.isArray(completion.choices)) {
-          throw new ProviderError(name, 'invalid', `${name} returned a completion without choices`)
-        }
+        const problem = completionProblem(completion)
+        if (problem) throw new ProviderError(name, 'invalid', `${name} returned a malformed completion: ${problem}`)
         const usage: Usage = completion.usage ? usageFromOpenAI(completion.usage) : { ...estimateJson(req, completion), estimated: true }
         return { kind: 'json', completion, usage }
       }
@@ -93,6 +92,27 @@ export function createOpenAICompatible(name: ProviderName, ctx: ProviderContext,
       })
     },
   }
+}
+
+/**
+ * What is wrong with a completion's shape, or null: the fields OpenAI's schema requires and clients read. Found by
+ * fuzzing (test/hardening/fuzz-normalise.test.ts): a 200 with e.g. `index: null` must be a 502, not passed on.
+ */
+export function completionProblem(c: any): string | null {
+  if (!c || typeof c !== 'object' || Array.isArray(c)) return 'not an object'
+  if (!Array.isArray(c.choices)) return 'no choices'
+  if (typeof c.id !== 'string' || typeof c.model !== 'string' || typeof c.created !== 'number') return 'id, model or created missing'
+  for (const ch of c.choices) {
+    if (!ch || typeof ch !== 'object' || !Number.isInteger(ch.index)) return 'a choice without an index'
+    const m = ch.message
+    if (!m || typeof m !== 'object' || Array.isArray(m) || (m.role !== undefined && m.role !== 'assistant')) return 'a choice without an assistant message'
+    if (m.content !== null && typeof m.content !== 'string') return 'message content is missing or not text'
+    if (m.refusal != null && typeof m.refusal !== 'string') return 'message refusal is not text'
+    if (m.tool_calls != null && (!Array.isArray(m.tool_calls) || m.tool_calls.some((t: any) => typeof t?.function?.name !== 'string' || typeof t.function.arguments !== 'string' || typeof t.id !== 'string'))) return 'malformed tool calls'
+    if (ch.finish_reason != null && typeof ch.finish_reason !== 'string') return 'finish_reason is not text'
+  }
+  if (c.usage != null && (typeof c.usage !== 'object' || Array.isArray(c.usage))) return 'usage is not an object'
+  return null
 }
 
 function estimateJson(req: ChatRequest, c: ChatCompletion): Usage {
