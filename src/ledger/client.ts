@@ -2,10 +2,15 @@
  * The isolate side of the ledger: a per-isolate, per-tenant lease, reserved against synchronously.
  *
  * - `reserve` takes the worst case from the local lease with no I/O. Only a request that finds the lease short
- *   waits for the DO; requests that run short at the same time share one in-flight call (`refill`).
- * - `settle` / `release` update the lease at once and queue the op; ops go to the DO in batches (one RPC per
- *   FLUSH_DELAY_MS at most), in order, serialised per isolate, retried on failure. Holds are queued the same way,
- *   so a reservation orphaned by a crash is charged at its reserved amount by the DO's alarm.
+ *   waits for the DO, with a call of its own; the others go on.
+ * - `settle` / `release` update the lease at once and queue the op; the queue goes to the DO in batches: each
+ *   request waits FLUSH_DELAY_MS, then sends whatever is queued by then (usually nothing: another request took it).
+ *   Holds are queued the same way, so a reservation orphaned by a crash is charged at its reserved amount by the
+ *   DO's alarm. Ops are idempotent by ledger id and the DO applies them in any order (a hold after its settle is
+ *   ignored), so batches need no ordering between them.
+ * - No promise is ever shared between requests: every DO call is made and awaited by the request that needs it.
+ *   Workers ties I/O to the request that started it, and a promise awaited across requests can stall or be
+ *   cancelled with the request that made it.
  *
  * @example
  * const client = ledgerClient(env, tenant)
@@ -107,10 +112,8 @@ export class LedgerClient {
   private pending: LedgerOp[] = []
   /** Settled cost sent to the DO but not yet reflected in `view`. */
   private sending = 0
-  private chain: Promise<unknown> = Promise.resolve()
-  private refilling: Promise<SyncResult> | null = null
-  private waitingNeed = 0
-  private flushing: Promise<void> | null = null
+  /** DO calls in flight (only `flush`, for tests and tools, waits for them). */
+  private inflight = new Set<Promise<unknown>>()
   /** Counters for tests and benchmarks: DO round trips, and reservations served from the lease without one. */
   readonly stats = { syncs: 0, refills: 0, local: 0 }
 
@@ -127,40 +130,38 @@ export class LedgerClient {
 
   // ---- the DO conversation ----
 
-  /** One RPC, serialised per isolate, carrying every queued op (in order) and an optional acquire. */
-  private sync(acquire?: SyncRequest['acquire']): Promise<SyncResult> {
-    const run = async (): Promise<SyncResult> => {
-      const ops = this.pending.splice(0)
-      const cost = settledCost(ops)
-      this.sending += cost
-      this.stats.syncs++
-      try {
-        // A timeout, so one lost call (e.g. cancelled with the request that started it) cannot stall the chain.
-        const res = await withTimeout(
-          ledgerStub(this.env, this.tenant.id).sync({ tenant: this.tenant.id, budget: budgetOf(this.tenant), isolate: this.isolate, ops, acquire }),
-          SYNC_TIMEOUT_MS,
-        )
-        this.sending -= cost
-        this.absorb(res)
-        return res
-      } catch (err) {
-        this.sending -= cost
-        this.pending.unshift(...ops)
-        throw err
-      }
+  /** One RPC, made by the calling request, carrying every queued op and an optional acquire. */
+  private async sync(acquire?: SyncRequest['acquire']): Promise<SyncResult> {
+    const ops = this.pending.splice(0)
+    const cost = settledCost(ops)
+    this.sending += cost
+    this.stats.syncs++
+    const call = ledgerStub(this.env, this.tenant.id).sync({ tenant: this.tenant.id, budget: budgetOf(this.tenant), isolate: this.isolate, ops, acquire })
+    this.inflight.add(call)
+    try {
+      // A timeout, so one lost call cannot hold a request for long; its ops are re-queued (they are idempotent).
+      const res = await withTimeout(call, SYNC_TIMEOUT_MS)
+      this.absorb(res)
+      return res
+    } catch (err) {
+      this.pending.unshift(...ops)
+      throw err
+    } finally {
+      this.sending -= cost
+      this.inflight.delete(call)
     }
-    const p = this.chain.then(run, run)
-    this.chain = p.catch(() => undefined)
-    return p
   }
 
   private absorb(res: SyncResult): void {
-    this.view = res
-    this.viewAt = Date.now()
+    // Calls may overlap: keep the newest view of the ledger.
+    if (!this.view || res.now >= this.view.now) {
+      this.view = res
+      this.viewAt = Date.now()
+    }
     if (res.lease) {
       if (this.lease && this.lease.id === res.lease.id) {
         this.lease.balance += res.lease.granted_nano
-        this.lease.expiresAt = res.lease.expires_at
+        this.lease.expiresAt = Math.max(this.lease.expiresAt, res.lease.expires_at)
       } else {
         this.lease = { id: res.lease.id, balance: res.lease.granted_nano, reserved: 0, expiresAt: res.lease.expires_at }
       }
@@ -248,29 +249,12 @@ export class LedgerClient {
     return v.daily.limit_nano - v.daily.spent_nano <= v.monthly.limit_nano - v.monthly.spent_nano ? 'daily' : 'monthly'
   }
 
-  /** Asks the DO for more headroom; concurrent callers share the call in flight. */
-  private async refill(need: number): Promise<SyncResult> {
-    this.waitingNeed += need
-    try {
-      if (!this.refilling) {
-        const want = () => this.waitingNeed
-        this.stats.refills++
-        this.refilling = (async () => {
-          // Yield once so requests that run short in the same tick join this call.
-          await Promise.resolve()
-          try {
-            // Ask only for the shortfall: the lease's spare part counts if the DO renews it (same id).
-            const spare = this.lease ? Math.max(0, this.lease.balance - this.lease.reserved) : 0
-            return await this.sync({ lease: this.lease?.id ?? null, need: Math.max(0, need - spare), want: want(), unit: need })
-          } finally {
-            this.refilling = null
-          }
-        })()
-      }
-      return await this.refilling
-    } finally {
-      this.waitingNeed -= need
-    }
+  /** Asks the DO for more headroom, for this request (the DO renews this isolate's lease rather than open another). */
+  private refill(need: number): Promise<SyncResult> {
+    this.stats.refills++
+    // Ask only for the shortfall: the lease's spare part counts if the DO renews it (same id).
+    const spare = this.lease ? Math.max(0, this.lease.balance - this.lease.reserved) : 0
+    return this.sync({ lease: this.lease?.id ?? null, need: Math.max(0, need - spare), want: need, unit: need })
   }
 
   // ---- settle / release ----
@@ -298,28 +282,29 @@ export class LedgerClient {
     return true
   }
 
-  /** Sends queued ops after FLUSH_DELAY_MS (one batch for everything queued meanwhile). Pass to ctx.waitUntil. */
-  flushSoon(): Promise<void> {
-    if (!this.flushing) {
-      this.flushing = (async () => {
-        await new Promise((r) => setTimeout(r, FLUSH_DELAY_MS))
-        this.flushing = null
-        await this.flush()
-      })()
-    }
-    return this.flushing
+  /**
+   * Waits FLUSH_DELAY_MS, then sends what is queued (one batch for everything queued meanwhile, by whichever
+   * request gets there first). Pass to the request's own ctx.waitUntil.
+   */
+  async flushSoon(): Promise<void> {
+    await new Promise((r) => setTimeout(r, FLUSH_DELAY_MS))
+    await this.send()
   }
 
-  /** Sends queued ops now, retrying twice with backoff. Ops that still fail stay queued for the next flush. */
+  /**
+   * Sends queued ops now and waits until every call this isolate has in flight is done. For tests and tools, not
+   * the request path (it awaits other requests' calls).
+   */
   async flush(): Promise<void> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if (this.pending.length === 0) {
-        await this.chain
-        if (this.pending.length === 0) return
-      }
+    await this.send()
+    while (this.inflight.size) await Promise.allSettled([...this.inflight])
+  }
+
+  /** Sends queued ops, retrying twice with backoff. Ops that still fail stay queued for the next flush. */
+  private async send(): Promise<void> {
+    for (let attempt = 0; attempt < 3 && this.pending.length > 0; attempt++) {
       try {
         await this.sync()
-        if (this.pending.length === 0) return
       } catch (err) {
         if (attempt === 2) {
           console.error(JSON.stringify({ level: 'warn', msg: 'ledger sync failed; ops stay queued', tenant: this.tenant.id, queued: this.pending.length, error: String(err) }))

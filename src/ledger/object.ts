@@ -340,9 +340,13 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
     const unit = Math.max(1, Math.floor(a.unit ?? 0))
     if (a.unit && grant > need) grant = need + Math.floor((grant - need) / unit) * unit
     const expires = now + LEASE_TTL_MS
-    if (this.leaseActive(a.lease)) {
-      this.sql.exec('UPDATE leases SET nano = nano + ?, expires_at = ?, isolate = ? WHERE id = ?', grant, expires, isolate, a.lease)
-      return { lease: { id: a.lease!, granted_nano: grant, expires_at: expires } }
+    // Renew the lease the isolate names, or else its newest live one: calls that race from one isolate add to one lease.
+    const leaseId = this.leaseActive(a.lease)
+      ? a.lease!
+      : this.sql.exec<{ id: string }>('SELECT id FROM leases WHERE isolate = ? ORDER BY expires_at DESC LIMIT 1', isolate).toArray()[0]?.id
+    if (leaseId) {
+      this.sql.exec('UPDATE leases SET nano = nano + ?, expires_at = ?, isolate = ? WHERE id = ?', grant, expires, isolate, leaseId)
+      return { lease: { id: leaseId, granted_nano: grant, expires_at: expires } }
     }
     if (grant <= 0) return {}
     const id = crypto.randomUUID()

@@ -8,8 +8,7 @@
  *   out.chunk(JSON.parse(ev.data))
  * })
  */
-import { EventSourceParserStream } from 'eventsource-parser/stream'
-import type { EventSourceMessage } from 'eventsource-parser'
+import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import type { ProviderName } from '../config'
 import type { ChatRequest } from '../openai/request'
 import { toOpenAIUsage, type ChatCompletionChunk, type Usage } from '../openai/types'
@@ -46,9 +45,45 @@ export function estimateInput(req: ChatRequest): number {
   return estimateTokens(chars)
 }
 
-/** Upstream bytes → SSE events. */
+/**
+ * Upstream bytes → SSE events, with one reader and no intermediate streams: each `read()` pulls bytes until at
+ * least one whole event is parsed (or the body ends). Multi-byte characters split across reads are kept whole.
+ */
+export function sseReader(body: ReadableStream<Uint8Array>): { read(): Promise<EventSourceMessage[] | null>; cancel(reason?: unknown): Promise<void> } {
+  const bytes = body.getReader()
+  const decoder = new TextDecoder()
+  const ready: EventSourceMessage[] = []
+  const parser = createParser({ onEvent: (ev) => ready.push(ev) })
+  let ended = false
+  return {
+    async read() {
+      while (ready.length === 0) {
+        if (ended) return null
+        const r = await bytes.read()
+        if (r.done) {
+          ended = true
+          parser.feed(decoder.decode()) // an event with no blank line after it is incomplete: dropped, as the SSE spec says
+        } else {
+          parser.feed(decoder.decode(r.value, { stream: true }))
+        }
+      }
+      return ready.splice(0)
+    },
+    cancel: (reason) => bytes.cancel(reason),
+  }
+}
+
+/** Upstream bytes → a stream of SSE events (for tests and tools; adapters use `sseReader`). */
 export function sseEvents(body: ReadableStream<Uint8Array>): ReadableStream<EventSourceMessage> {
-  return body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream())
+  const events = sseReader(body)
+  return new ReadableStream<EventSourceMessage>({
+    async pull(controller) {
+      const batch = await events.read()
+      if (batch === null) return controller.close()
+      for (const ev of batch) controller.enqueue(ev)
+    },
+    cancel: (reason) => events.cancel(reason),
+  })
 }
 
 /**
@@ -67,7 +102,7 @@ export function streamReply(
   map: EventMapper,
 ): Extract<ProviderReply, { kind: 'stream' }> {
   if (!body) throw new ProviderError(provider, 'invalid', `${provider} returned an empty stream`)
-  const events = sseEvents(body).getReader()
+  const events = sseReader(body)
   let real: Usage | undefined
   let outChars = 0
   let reasoningChars = 0
@@ -115,13 +150,13 @@ export function streamReply(
       async pull(controller) {
         try {
           while (pending.length === 0 && !complete) {
-            const r = await events.read()
-            if (r.done) {
+            const batch = await events.read()
+            if (batch === null) {
               if (!sawFinish) throw new ProviderError(provider, 'network', `${provider} stream ended before the answer was complete`)
               complete = true
               break
             }
-            map(r.value, sink)
+            for (const ev of batch) if (!complete) map(ev, sink)
           }
         } catch (e) {
           const err = e instanceof SyntaxError

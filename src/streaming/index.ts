@@ -14,7 +14,6 @@
  * return streamBack(c, { chunks: reply.chunks, includeUsage: false, onEnd: async (o) => [`x-triage-cost-usd=${usd}`] })
  */
 import type { Context } from 'hono'
-import { streamSSE } from 'hono/streaming'
 import type { ChatCompletionChunk } from '../openai/types'
 import { toApiError, type ApiError } from '../http/errors'
 
@@ -36,62 +35,104 @@ export interface StreamBackOptions {
 }
 
 export function streamBack(c: Context, opts: StreamBackOptions): Response {
+  const encoder = new TextEncoder()
+  const reader = opts.chunks.getReader()
   let finished!: () => void
-  const done = new Promise<void>((resolve) => (finished = resolve))
-  c.executionCtx.waitUntil(done)
+  c.executionCtx.waitUntil(new Promise<void>((resolve) => (finished = resolve)))
 
-  return streamSSE(c, async (sse) => {
-    const reader = opts.chunks.getReader()
-    let clientGone = false
-    let markGone!: () => void
-    const gone = new Promise<void>((resolve) => (markGone = resolve))
-    const onGone = () => {
-      if (clientGone) return
-      clientGone = true
-      markGone()
-      reader.cancel().catch(() => {})
-    }
-    // A disconnect shows up as the response stream's cancel, or (with the `enable_request_signal` compatibility
-    // flag) as the request's abort signal; workerd may give only the latter while a write waits on backpressure.
-    sse.onAbort(onGone)
-    c.req.raw.signal?.addEventListener('abort', onGone, { once: true })
-    /**
-     * A write that gives up when the client is gone. Measured in workerd: after some hang-ups neither signal comes
-     * and the pending write never settles, so a write blocked for CLIENT_STALL_MS (the client has left hundreds of
-     * KB unread) also counts as gone — and the request is settled instead of waiting for the ledger's expiry.
-     */
-    const write = (text: string) => {
-      let timer!: ReturnType<typeof setTimeout>
-      const stalled = new Promise<void>((resolve) => {
-        timer = setTimeout(() => (onGone(), resolve()), CLIENT_STALL_MS)
-      })
-      return Promise.race([sse.write(text), gone, stalled]).finally(() => clearTimeout(timer))
-    }
-    let outcome: StreamOutcome = { status: 'ok' }
-    try {
-      for (;;) {
-        const { done: end, value } = await reader.read()
-        if (end) break
-        if (clientGone) break
-        if (!opts.includeUsage && 'usage' in value) {
-          if (value.usage && value.choices.length === 0) continue
-          delete (value as { usage?: unknown }).usage
-        }
-        await write(`data: ${JSON.stringify(value)}\n\n`)
-      }
-      if (clientGone) outcome = { status: 'client_abort' }
-    } catch (err) {
-      outcome = clientGone ? { status: 'client_abort' } : { status: 'upstream_error', error: (opts.toError ?? toApiError)(err) }
-    }
+  let ended = false // onEnd has run (or is running)
+  let clientGone = false
+  let pulling = false
+  let lastPull = Date.now()
+  let watchdog: ReturnType<typeof setTimeout> | undefined
+  let out!: ReadableStreamDefaultController<Uint8Array>
+
+  /** Runs onEnd once; returns the trailer bytes the client should still get (none when it is gone). */
+  const end = async (outcome: StreamOutcome): Promise<Uint8Array | null> => {
+    if (ended) return null
+    ended = true
+    if (watchdog !== undefined) clearTimeout(watchdog)
     try {
       const trailer = await opts.onEnd(outcome)
-      if (!clientGone) {
-        if (outcome.status === 'upstream_error') await write(`data: ${JSON.stringify(outcome.error.toJSON())}\n\n`)
-        for (const line of trailer) await write(`: ${line}\n\n`)
-        if (outcome.status === 'ok') await write('data: [DONE]\n\n')
-      }
+      if (clientGone) return null
+      let text = outcome.status === 'upstream_error' ? `data: ${JSON.stringify(outcome.error.toJSON())}\n\n` : ''
+      for (const line of trailer) text += `: ${line}\n\n`
+      if (outcome.status === 'ok') text += 'data: [DONE]\n\n'
+      return encoder.encode(text)
     } finally {
       finished()
     }
-  })
+  }
+  /** The client hung up (cancel, the request's abort signal, or no read for CLIENT_STALL_MS): stop upstream, settle. */
+  const gone = () => {
+    if (clientGone || ended) return
+    clientGone = true
+    reader.cancel().catch(() => {})
+    void end({ status: 'client_abort' }).then(() => {
+      try {
+        out.close()
+      } catch {}
+    })
+  }
+  /**
+   * One timer per stream (not per chunk): workerd may report neither a cancel nor an abort for some hang-ups, so a
+   * client that has not asked for the next chunk in CLIENT_STALL_MS is taken as gone and the request is settled.
+   */
+  const arm = (ms: number) => {
+    watchdog = setTimeout(() => {
+      if (ended) return
+      const idle = Date.now() - lastPull
+      if (!pulling && idle >= CLIENT_STALL_MS) return gone()
+      arm(pulling ? CLIENT_STALL_MS : CLIENT_STALL_MS - idle)
+    }, ms)
+  }
+  c.req.raw.signal?.addEventListener('abort', gone, { once: true })
+
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        out = controller
+        arm(CLIENT_STALL_MS)
+      },
+      // Pull-based: one upstream chunk per client read, so nothing is read ahead and nothing is buffered.
+      async pull(controller) {
+        pulling = true
+        try {
+          for (;;) {
+            let next: ReadableStreamReadResult<ChatCompletionChunk>
+            try {
+              next = await reader.read()
+            } catch (err) {
+              if (clientGone) return
+              const tail = await end({ status: 'upstream_error', error: (opts.toError ?? toApiError)(err) })
+              if (tail) controller.enqueue(tail)
+              return controller.close()
+            }
+            if (clientGone) return
+            if (next.done) {
+              const tail = await end({ status: 'ok' })
+              if (tail) controller.enqueue(tail)
+              return controller.close()
+            }
+            const chunk = next.value
+            if (!opts.includeUsage && 'usage' in chunk) {
+              if (chunk.usage && chunk.choices.length === 0) continue
+              delete (chunk as { usage?: unknown }).usage
+            }
+            return controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`))
+          }
+        } finally {
+          pulling = false
+          lastPull = Date.now()
+        }
+      },
+      cancel() {
+        gone()
+      },
+    },
+    { highWaterMark: 0 },
+  )
+  c.header('content-type', 'text/event-stream')
+  c.header('cache-control', 'no-cache')
+  return c.body(body, 200)
 }
