@@ -13,7 +13,9 @@
  */
 import fs from 'node:fs'
 import os from 'node:os'
+import net from 'node:net'
 import path from 'node:path'
+import WebSocket from 'ws'
 import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
 import { startEmulatorServer } from '../fixtures/emulator-server.mjs'
@@ -44,6 +46,8 @@ export interface Triage {
   spend(tenantId: string, timeoutMs?: number): Promise<Spend>
   /** Resident memory of the Worker's workerd process, in kB (from /proc). */
   rssKb(): number
+  /** The Worker isolate's live JS heap after a full GC, in bytes (through the V8 inspector). */
+  heapBytes(): Promise<number>
   /** The Worker's log lines (stdout and stderr), for secret scans. */
   logs: string[]
   stop(): Promise<void>
@@ -98,8 +102,9 @@ export async function startTriage(vars: Record<string, string> = {}, opts: { tri
   const all: Record<string, string> = { ...offlineVars(emulator.url), ...vars }
   const before = new Set(descendants(process.pid).filter(isWorkerd))
   const logs: string[] = []
+  const inspectorPort = await freePort()
   const mf = new Miniflare({
-    host: '127.0.0.1', port: 0, modules: true, scriptPath, modulesRoot: path.dirname(scriptPath),
+    host: '127.0.0.1', port: 0, modules: true, scriptPath, modulesRoot: path.dirname(scriptPath), inspectorPort,
     ...compat(), kvNamespaces: ['TRIAGE_KV'],
     durableObjects: { TENANT_LEDGER: { className: 'TenantLedger', useSQLite: true } },
     bindings: all,
@@ -160,9 +165,46 @@ export async function startTriage(vars: Record<string, string> = {}, opts: { tri
       }
     },
     rssKb: () => (pid ? rssOf(pid) : 0),
+    heapBytes: () => isolateHeap(inspectorPort),
     async stop() {
       await mf.dispose()
       await emulator.close()
     },
+  }
+}
+
+/** A free TCP port on 127.0.0.1. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/** Forces a full GC in the Worker's isolate and returns its used JS heap (Chrome DevTools Protocol over the inspector). */
+async function isolateHeap(port: number): Promise<number> {
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as Array<{ webSocketDebuggerUrl: string }>
+  const ws = new WebSocket(targets[0].webSocketDebuggerUrl)
+  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)))
+  let id = 0
+  const send = (method: string) =>
+    new Promise<any>((resolve) => {
+      const mine = ++id
+      const onMessage = (m: WebSocket.RawData) => {
+        const d = JSON.parse(String(m))
+        if (d.id === mine) (ws.off('message', onMessage), resolve(d.result))
+      }
+      ws.on('message', onMessage)
+      ws.send(JSON.stringify({ id: mine, method }))
+    })
+  try {
+    await send('HeapProfiler.collectGarbage')
+    return (await send('Runtime.getHeapUsage')).usedSize as number
+  } finally {
+    ws.close()
   }
 }
