@@ -44,6 +44,8 @@ export const FLUSH_MS = 1_000
 /** Charges older than this (and already in KV) are pruned from SQLite. */
 export const CHARGE_RETENTION_MS = 40 * 24 * 3600 * 1000
 const FLUSH_BATCH = 500
+/** totals_by rows per upsert: 8 parameters each, within SQLite's 100 bound parameters per statement. */
+const BY_ROWS_PER_STATEMENT = 12
 
 export interface LedgerEnv {
   TRIAGE_KV: KVNamespace
@@ -73,10 +75,30 @@ export interface LedgerSnapshot {
   kv_pending: number
 }
 
+/** A live lease, as held in memory (mirrors its `leases` row). */
+type Lease = {
+  isolate: string
+  nano: number
+  expires_at: number
+}
+
 export class TenantLedger extends DurableObject<LedgerEnv> {
   private sql: SqlStorage
   private alarmAt: number | null = null
   private meta!: Meta
+  // In-memory mirrors of SQL state, so the request path reads no SQL. The DO is single-threaded and the only
+  // writer: every write updates SQL and its mirror in the same synchronous step, and `reload()` rebuilds them from
+  // SQL (at start-up, after expiry, and in `snapshot()`).
+  /** The `leases` table. */
+  private leases = new Map<string, Lease>()
+  /** Σ nano of orphan reservations (lease_id NULL). */
+  private orphanNano = 0
+  /** No lease or reservation expires before this (a lower bound: `expire()` runs its queries only once it is due). */
+  private nextExpiry = Infinity
+  /** `totals.nano` by period, read on first use. */
+  private spentBy = new Map<string, number>()
+  /** Totals or records not yet written to KV. */
+  private kvDirty = false
   /** The tenant's rpm/tpm windows (src/ratelimit). In memory: the DO is only evicted after it has been idle, i.e. after the window has passed. */
   private rates: TenantRates | null = null
 
@@ -86,6 +108,7 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
     ctx.blockConcurrencyWhile(async () => {
       this.migrate()
       this.meta = this.loadMeta()
+      this.reload()
       this.alarmAt = await ctx.storage.getAlarm()
     })
   }
@@ -115,6 +138,25 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
       }
       this.sql.exec(`INSERT INTO meta (k, v) VALUES ('schema', '2')`)
     }
+  }
+
+  /** Rebuilds the in-memory mirrors from SQL. */
+  private reload(): void {
+    this.leases = new Map()
+    let next = Infinity
+    for (const l of this.sql.exec<{ id: string } & Lease>('SELECT id, isolate, nano, expires_at FROM leases')) {
+      this.leases.set(l.id, { isolate: l.isolate, nano: l.nano, expires_at: l.expires_at })
+      next = Math.min(next, l.expires_at + LEASE_GRACE_MS)
+    }
+    const r = this.sql
+      .exec<{ orphan: number | null; t: number | null }>('SELECT SUM(CASE WHEN lease_id IS NULL THEN nano ELSE 0 END) AS orphan, MIN(expires_at) AS t FROM reservations')
+      .one()
+    this.orphanNano = r.orphan ?? 0
+    this.nextExpiry = r.t === null ? next : Math.min(next, r.t)
+    this.spentBy.clear()
+    this.kvDirty =
+      this.sql.exec('SELECT 1 FROM totals WHERE version > flushed LIMIT 1').toArray().length > 0 ||
+      this.sql.exec('SELECT 1 FROM charges WHERE kv_pending = 1 LIMIT 1').toArray().length > 0
   }
 
   private loadMeta(): Meta {
@@ -158,7 +200,7 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
   sync(req: SyncRequest): SyncResult {
     const now = Date.now()
     this.adopt(req.tenant, req.budget)
-    this.expire(now)
+    if (now >= this.nextExpiry) this.expire(now)
     for (const op of req.ops) this.apply(op, now)
     let lease: SyncResult['lease']
     let refused: Refusal | undefined
@@ -178,40 +220,61 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
 
   // ---- ops ----
 
-  private hasCharge(id: string): boolean {
-    return this.sql.exec('SELECT 1 FROM charges WHERE request_id = ?', id).toArray().length > 0
+  private leaseActive(id: string | null): boolean {
+    return !!id && this.leases.has(id)
   }
 
-  private leaseActive(id: string | null): boolean {
-    return !!id && this.sql.exec('SELECT 1 FROM leases WHERE id = ?', id).toArray().length > 0
+  /** Takes `nano` out of a lease's unspent part. */
+  private spendLease(id: string, nano: number): void {
+    this.sql.exec('UPDATE leases SET nano = MAX(0, nano - ?) WHERE id = ?', nano, id)
+    const l = this.leases.get(id)
+    if (l) l.nano = Math.max(0, l.nano - nano)
+  }
+
+  /** Deletes a reservation; returns it, or undefined if there was none. */
+  private unhold(id: string): { lease_id: string | null; nano: number } | undefined {
+    const res = this.sql.exec<{ lease_id: string | null; nano: number }>('DELETE FROM reservations WHERE request_id = ? RETURNING lease_id, nano', id).toArray()[0]
+    if (res && res.lease_id === null) this.orphanNano -= res.nano
+    return res
   }
 
   private apply(op: LedgerOp, now: number): void {
-    if (this.hasCharge(op.id)) return // posted or voided already: idempotent
-    const res = this.sql.exec<{ lease_id: string | null; nano: number }>('SELECT lease_id, nano FROM reservations WHERE request_id = ?', op.id).toArray()[0]
+    // Idempotent: a charge row (posted or voided) means the op was applied already; so does an existing reservation for a hold.
     if (op.op === 'hold') {
-      if (res) return
       const lease = this.leaseActive(op.lease) ? op.lease : null
-      this.sql.exec(
-        'INSERT INTO reservations (request_id, lease_id, nano, at, expires_at, model, tier, client_request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        op.id, lease, op.nano, op.at, op.at + op.ttl_ms, op.model ?? null, op.tier ?? null, op.request_id ?? op.id,
-      )
+      const expires = op.at + op.ttl_ms
+      const held = this.sql.exec(
+        `INSERT INTO reservations (request_id, lease_id, nano, at, expires_at, model, tier, client_request_id)
+         SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM charges WHERE request_id = ?) ON CONFLICT(request_id) DO NOTHING RETURNING 1`,
+        op.id, lease, op.nano, op.at, expires, op.model ?? null, op.tier ?? null, op.request_id ?? op.id, op.id,
+      ).toArray().length > 0
+      if (held) {
+        if (lease === null) this.orphanNano += op.nano
+        this.nextExpiry = Math.min(this.nextExpiry, expires)
+      }
       return
     }
-    if (res) this.sql.exec('DELETE FROM reservations WHERE request_id = ?', op.id)
     if (op.op === 'release') {
       // A tombstone, so a late hold or settle for this id is ignored. Nothing was spent.
-      this.sql.exec(`INSERT INTO charges (request_id, nano, status, at, day, month, kv_pending) VALUES (?, 0, 'released', ?, ?, ?, 0)`, op.id, now, dayOf(now), monthOf(now))
+      const voided = this.sql.exec(
+        `INSERT INTO charges (request_id, nano, status, at, day, month, kv_pending) VALUES (?, 0, 'released', ?, ?, ?, 0) ON CONFLICT(request_id) DO NOTHING RETURNING 1`,
+        op.id, now, dayOf(now), monthOf(now),
+      ).toArray().length > 0
+      if (voided) this.unhold(op.id)
       return
     }
+    if (!this.post(op.id, op.nano, String(op.record.status), op.record, now)) return
     // settle: the cost comes out of the lease the reservation was made against, if it is still live.
+    const res = this.unhold(op.id)
     const leaseId = res ? res.lease_id : this.leaseActive(op.lease) ? op.lease : null
-    if (leaseId) this.sql.exec('UPDATE leases SET nano = MAX(0, nano - ?) WHERE id = ?', op.nano, leaseId)
-    this.post(op.id, op.nano, String(op.record.status), op.record, now)
+    if (leaseId) this.spendLease(leaseId, op.nano)
   }
 
-  /** Posts a charge: the ledger row, the period totals (cost, premium equivalent, tokens), and a pending KV record. */
-  private post(id: string, nano: number, status: string, record: SpendRecord, now: number): void {
+  /**
+   * Posts a charge: the ledger row, the period totals (cost, premium equivalent, tokens), and a pending KV record.
+   * Returns false, and changes nothing, if a charge with this id exists already.
+   */
+  private post(id: string, nano: number, status: string, record: SpendRecord, now: number): boolean {
     const day = dayOf(now)
     const month = monthOf(now)
     record.settled_at = new Date(now).toISOString()
@@ -220,26 +283,42 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
     const calls = record.calls.length ? record.calls : [{ tier: record.tier ?? 'unknown', model: record.model ?? 'unknown', tokens: record.tokens, cost_nano: nano }]
     const premium = record.calls.length ? premiumShares(record, ...this.reference()) : [nano]
     record.premium_nano = premium.reduce((a, b) => a + b, 0)
-    this.sql.exec(
-      'INSERT INTO charges (request_id, nano, status, model, tier, at, day, month, record, kv_pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)',
+    const posted = this.sql.exec(
+      'INSERT INTO charges (request_id, nano, status, model, tier, at, day, month, record, kv_pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT(request_id) DO NOTHING RETURNING 1',
       id, nano, status, record.model, record.tier, now, day, month, JSON.stringify(record),
-    )
-    const add = 'nano = nano + excluded.nano, requests = requests + 1, premium = premium + excluded.premium, input = input + excluded.input, output = output + excluded.output'
-    for (const period of [day, month]) {
-      this.sql.exec(
-        `INSERT INTO totals (period, nano, requests, premium, input, output, version, flushed, updated_at) VALUES (?, ?, 1, ?, ?, ?, 1, 0, ?)
-         ON CONFLICT(period) DO UPDATE SET ${add}, version = version + 1, updated_at = excluded.updated_at`,
-        period, nano, record.premium_nano, record.tokens.input, record.tokens.output, now,
-      )
-      for (const [i, c] of calls.entries()) {
-        for (const [dim, key] of [['tier', c.tier], ['model', c.model]] as const) {
-          this.sql.exec(
-            `INSERT INTO totals_by (period, dim, key, nano, requests, premium, input, output) VALUES (?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT(period, dim, key) DO UPDATE SET ${add}`,
-            period, dim, key, c.cost_nano, premium[i], c.tokens.input, c.tokens.output,
-          )
-        }
+    ).toArray().length > 0
+    if (!posted) return false
+    const add = 'nano = nano + excluded.nano, requests = requests + excluded.requests, premium = premium + excluded.premium, input = input + excluded.input, output = output + excluded.output'
+    // Both periods in one upsert; RETURNING keeps the in-memory spend equal to the row.
+    for (const t of this.sql.exec<{ period: string; nano: number }>(
+      `INSERT INTO totals (period, nano, requests, premium, input, output, version, flushed, updated_at) VALUES (?, ?, 1, ?, ?, ?, 1, 0, ?), (?, ?, 1, ?, ?, ?, 1, 0, ?)
+       ON CONFLICT(period) DO UPDATE SET ${add}, version = version + 1, updated_at = excluded.updated_at RETURNING period, nano`,
+      day, nano, record.premium_nano, record.tokens.input, record.tokens.output, now,
+      month, nano, record.premium_nano, record.tokens.input, record.tokens.output, now,
+    )) this.spentBy.set(t.period, t.nano)
+    // By tier and model: the calls summed per key first (a cascade or retry can repeat one), then upserted in chunks.
+    const by = new Map<string, [dim: string, key: string, nano: number, requests: number, premium: number, input: number, output: number]>()
+    for (const [i, c] of calls.entries()) {
+      for (const [dim, key] of [['tier', c.tier], ['model', c.model]] as const) {
+        const b = by.get(`${dim}\n${key}`) ?? by.set(`${dim}\n${key}`, [dim, key, 0, 0, 0, 0, 0]).get(`${dim}\n${key}`)!
+        b[2] += c.cost_nano
+        b[3] += 1
+        b[4] += premium[i]
+        b[5] += c.tokens.input
+        b[6] += c.tokens.output
       }
     }
+    const rows = [...by.values()].flatMap((b) => [[day, ...b], [month, ...b]])
+    for (let i = 0; i < rows.length; i += BY_ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(i, i + BY_ROWS_PER_STATEMENT)
+      this.sql.exec(
+        `INSERT INTO totals_by (period, dim, key, nano, requests, premium, input, output) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+         ON CONFLICT(period, dim, key) DO UPDATE SET ${add}`,
+        ...chunk.flat(),
+      )
+    }
+    this.kvDirty = true
+    return true
   }
 
   /** The reference premium model and the prices savings are computed with; none (claim nothing) if the config is invalid. */
@@ -254,7 +333,7 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
 
   // ---- expiry ----
 
-  /** Ends leases past their grace (their holds become orphans) and charges reservations past their timeout. */
+  /** Ends leases past their grace (their holds become orphans) and charges reservations past their timeout; then reloads the mirrors. */
   private expire(now: number): void {
     for (const l of this.sql.exec<{ id: string }>('SELECT id FROM leases WHERE expires_at + ? <= ?', LEASE_GRACE_MS, now).toArray()) {
       this.sql.exec('UPDATE reservations SET lease_id = NULL WHERE lease_id = ?', l.id)
@@ -271,18 +350,24 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
       if (r.lease_id) this.sql.exec('UPDATE leases SET nano = MAX(0, nano - ?) WHERE id = ?', r.nano, r.lease_id)
       this.post(r.request_id, r.nano, 'unsettled', unsettledRecord(this.meta.tenant ?? '', r), now)
     }
+    this.reload()
   }
 
   // ---- headroom ----
 
   private spent(period: string): number {
-    return this.sql.exec<{ nano: number }>('SELECT nano FROM totals WHERE period = ?', period).toArray()[0]?.nano ?? 0
+    let nano = this.spentBy.get(period)
+    if (nano === undefined) {
+      nano = this.sql.exec<{ nano: number }>('SELECT nano FROM totals WHERE period = ?', period).toArray()[0]?.nano ?? 0
+      this.spentBy.set(period, nano)
+    }
+    return nano
   }
 
   private held(): number {
-    const l = this.sql.exec<{ s: number | null }>('SELECT SUM(nano) AS s FROM leases').one().s ?? 0
-    const r = this.sql.exec<{ s: number | null }>('SELECT SUM(nano) AS s FROM reservations WHERE lease_id IS NULL').one().s ?? 0
-    return l + r
+    let nano = this.orphanNano
+    for (const l of this.leases.values()) nano += l.nano
+    return nano
   }
 
   private windows(now: number): { daily: WindowView; monthly: WindowView } {
@@ -341,36 +426,36 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
     if (a.unit && grant > need) grant = need + Math.floor((grant - need) / unit) * unit
     const expires = now + LEASE_TTL_MS
     // Renew the lease the isolate names, or else its newest live one: calls that race from one isolate add to one lease.
-    const leaseId = this.leaseActive(a.lease)
-      ? a.lease!
-      : this.sql.exec<{ id: string }>('SELECT id FROM leases WHERE isolate = ? ORDER BY expires_at DESC LIMIT 1', isolate).toArray()[0]?.id
+    const leaseId = this.leaseActive(a.lease) ? a.lease! : this.newestLease(isolate)
     if (leaseId) {
       this.sql.exec('UPDATE leases SET nano = nano + ?, expires_at = ?, isolate = ? WHERE id = ?', grant, expires, isolate, leaseId)
+      const l = this.leases.get(leaseId)!
+      l.nano += grant
+      l.expires_at = expires
+      l.isolate = isolate
       return { lease: { id: leaseId, granted_nano: grant, expires_at: expires } }
     }
     if (grant <= 0) return {}
     const id = crypto.randomUUID()
     this.sql.exec('INSERT INTO leases (id, isolate, nano, expires_at, created_at) VALUES (?, ?, ?, ?, ?)', id, isolate, grant, expires, now)
+    this.leases.set(id, { isolate, nano: grant, expires_at: expires })
+    this.nextExpiry = Math.min(this.nextExpiry, expires + LEASE_GRACE_MS)
     return { lease: { id, granted_nano: grant, expires_at: expires } }
+  }
+
+  /** The isolate's newest live lease (latest expiry), if any: calls that race from one isolate add to one lease. */
+  private newestLease(isolate: string): string | undefined {
+    let best: [string, number] | undefined
+    for (const [id, l] of this.leases) if (l.isolate === isolate && (!best || l.expires_at > best[1])) best = [id, l.expires_at]
+    return best?.[0]
   }
 
   // ---- alarm: expiry + KV flush ----
 
-  private kvDirty(): boolean {
-    return (
-      this.sql.exec('SELECT 1 FROM totals WHERE version > flushed LIMIT 1').toArray().length > 0 ||
-      this.sql.exec('SELECT 1 FROM charges WHERE kv_pending = 1 LIMIT 1').toArray().length > 0
-    )
-  }
-
   private schedule(now: number, retryMs?: number): void {
-    let next = Infinity
-    if (retryMs !== undefined) next = now + retryMs
-    else if (this.kvDirty()) next = now + FLUSH_MS
-    const l = this.sql.exec<{ t: number | null }>('SELECT MIN(expires_at) AS t FROM leases').one().t
-    if (l !== null) next = Math.min(next, l + LEASE_GRACE_MS)
-    const r = this.sql.exec<{ t: number | null }>('SELECT MIN(expires_at) AS t FROM reservations').one().t
-    if (r !== null) next = Math.min(next, r)
+    let next = this.nextExpiry
+    if (retryMs !== undefined) next = Math.min(next, now + retryMs)
+    else if (this.kvDirty) next = Math.min(next, now + FLUSH_MS)
     if (next === Infinity) return
     if (this.alarmAt === null || next < this.alarmAt || this.alarmAt <= now - 60_000) {
       this.alarmAt = next
@@ -428,12 +513,16 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
         return p.request_id
       }),
     )
+    const done: string[] = []
     for (const r of results) {
-      if (r.status === 'fulfilled') {
-        this.sql.exec('UPDATE charges SET kv_pending = 0 WHERE request_id = ?', r.value)
-        written++
-      } else failed = r.reason
+      if (r.status === 'fulfilled') done.push(r.value)
+      else failed = r.reason
     }
+    if (done.length) this.sql.exec('UPDATE charges SET kv_pending = 0 WHERE request_id IN (SELECT value FROM json_each(?))', JSON.stringify(done))
+    written += done.length
+    this.kvDirty =
+      this.sql.exec('SELECT 1 FROM totals WHERE version > flushed LIMIT 1').toArray().length > 0 ||
+      this.sql.exec('SELECT 1 FROM charges WHERE kv_pending = 1 LIMIT 1').toArray().length > 0
     if (failed) throw failed
     return written
   }
@@ -458,7 +547,7 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
   /** The ledger's own view (authoritative), for the admin API and tests. */
   snapshot(): LedgerSnapshot {
     const now = Date.now()
-    this.expire(now)
+    this.expire(now) // reloads the mirrors from SQL too
     const w = this.windows(now)
     const avail = this.available(now)
     const charged = this.sql.exec<{ s: number | null; n: number }>(`SELECT SUM(nano) AS s, COUNT(*) AS n FROM charges WHERE status != 'released'`).one()

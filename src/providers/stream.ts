@@ -103,6 +103,7 @@ export function streamReply(
 ): Extract<ProviderReply, { kind: 'stream' }> {
   if (!body) throw new ProviderError(provider, 'invalid', `${provider} returned an empty stream`)
   const events = sseReader(body)
+  const parsed: EventSourceMessage[] = []
   let real: Usage | undefined
   let outChars = 0
   let reasoningChars = 0
@@ -149,14 +150,18 @@ export function streamReply(
     {
       async pull(controller) {
         try {
+          // One event at a time, so the chunks before a bad event still reach the client before its error.
           while (pending.length === 0 && !complete) {
-            const batch = await events.read()
-            if (batch === null) {
-              if (!sawFinish) throw new ProviderError(provider, 'network', `${provider} stream ended before the answer was complete`)
-              complete = true
-              break
+            if (parsed.length === 0) {
+              const batch = await events.read()
+              if (batch === null) {
+                if (!sawFinish) throw new ProviderError(provider, 'network', `${provider} stream ended before the answer was complete`)
+                complete = true
+                break
+              }
+              parsed.push(...batch)
             }
-            for (const ev of batch) if (!complete) map(ev, sink)
+            map(parsed.shift()!, sink)
           }
         } catch (e) {
           const err = e instanceof SyntaxError
