@@ -12,11 +12,13 @@
  */
 import { Hono } from 'hono/tiny'
 import type { Context } from 'hono'
-import type { MiddlewareHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { bodyLimit } from 'hono/body-limit'
+import { csrf } from 'hono/csrf'
+import { secureHeaders } from 'hono/secure-headers'
 import type { Env } from '../env'
 import { loadConfig, type ConfigEnv } from '../config'
 import { ApiError, toApiError } from '../http/errors'
-import { readBytesCapped } from '../http/body'
 import { collectMetrics, type MetricsOptions } from './metrics'
 import { adminTokenOf, checkAdminToken, endSession, isAdmin, startSession } from './session'
 import { renderDashboard, renderSignIn, DASHBOARD_PATH } from './page'
@@ -30,50 +32,20 @@ type DashboardEnv = { Bindings: Env }
 /** The longest window the dashboard reads, in days. */
 export const MAX_WINDOW_DAYS = 31
 
-/** The security headers of every response (what Hono's `secureHeaders()` sets by default). */
-const SECURE_HEADERS: Record<string, string> = {
-  'cross-origin-resource-policy': 'same-origin',
-  'cross-origin-opener-policy': 'same-origin',
-  'origin-agent-cluster': '?1',
-  'referrer-policy': 'no-referrer',
-  'strict-transport-security': 'max-age=15552000; includeSubDomains',
-  'x-content-type-options': 'nosniff',
-  'x-dns-prefetch-control': 'off',
-  'x-download-options': 'noopen',
-  'x-frame-options': 'SAMEORIGIN',
-  'x-permitted-cross-domain-policies': 'none',
-  'x-xss-protection': '0',
-}
-
-/** Sets `headers` on the response after the handler ran (replacing any it set) and drops X-Powered-By. */
-const secureHeaders = (headers: Record<string, string>): MiddlewareHandler => async (c, next) => {
-  await next()
-  for (const name in headers) c.res.headers.set(name, headers[name])
-  c.res.headers.delete('x-powered-by')
-}
-
 /** Strict headers: nothing but this origin's stylesheet may load; no script at all; no framing. */
 const strict = secureHeaders({
-  ...SECURE_HEADERS,
-  'x-frame-options': 'DENY',
-  'content-security-policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+  },
+  crossOriginResourcePolicy: 'same-origin',
+  referrerPolicy: 'no-referrer',
+  xFrameOptions: 'DENY',
 })
-
-/**
- * Refuses cross-site form posts (403): a request that is not GET/HEAD/OPTIONS, carries a form content type (or
- * none), and neither `Sec-Fetch-Site: same-origin` nor an `Origin` equal to this origin (as Hono's `csrf()`).
- */
-const csrf: MiddlewareHandler = async (c, next) => {
-  if (
-    !/^(GET|HEAD|OPTIONS)$/.test(c.req.method) &&
-    /^\b(application\/x-www-form-urlencoded|multipart\/form-data|text\/(?:plain|ping))\b/i.test(c.req.header('content-type') || 'text/plain') &&
-    c.req.header('sec-fetch-site') !== 'same-origin' &&
-    c.req.header('origin') !== new URL(c.req.url).origin
-  ) {
-    throw new ApiError(403, 'Cross-site form posts are refused.', { code: 'forbidden' })
-  }
-  await next()
-}
 
 /** `?days=` and `?tenant=`, validated; 400 in OpenAI format otherwise. */
 export function metricsOptions(query: Record<string, string>): MetricsOptions {
@@ -88,8 +60,13 @@ export function metricsOptions(query: Record<string, string>): MetricsOptions {
   return { days: Number(days), ...(tenant ? { tenant } : {}) }
 }
 
-/** Errors in OpenAI's format. */
-const errorResponse = (err: unknown): Response => toApiError(err).toResponse()
+/** Errors in OpenAI's format; Hono's own (e.g. the CSRF check's 403) keep their status. */
+function errorResponse(err: unknown): Response {
+  if (err instanceof HTTPException && err.status < 500) {
+    return new ApiError(err.status, err.status === 403 ? 'Cross-site form posts are refused.' : err.message || 'Request refused.', { code: 'forbidden' }).toResponse()
+  }
+  return toApiError(err).toResponse()
+}
 
 const noStore = (c: Context) => c.header('cache-control', 'no-store')
 
@@ -99,7 +76,7 @@ export const dashboardRoutes = new Hono<DashboardEnv>()
 
 dashboardRoutes.onError(errorResponse)
 dashboardRoutes.use('*', strict)
-dashboardRoutes.use('*', csrf)
+dashboardRoutes.use('*', csrf())
 
 dashboardRoutes.get('/assets/dashboard.css', (c) => {
   c.header('cache-control', 'public, max-age=3600')
@@ -117,19 +94,10 @@ dashboardRoutes.get('/sign-in', async (c) => {
   return page(c, renderSignIn())
 })
 
-/** The sign-in form's `token` field ('' when absent); a form over 4 KiB is refused with 413. */
-async function formToken(raw: Request): Promise<string> {
-  const type = raw.headers.get('content-type') ?? ''
-  const tooLarge = () => new ApiError(413, 'Sign-in form too large.', { code: 'body_too_large' })
-  const bytes = await readBytesCapped(raw, 4096, tooLarge)
-  if (!/^\s*(multipart\/form-data|application\/x-www-form-urlencoded)\s*(;|$)/i.test(type)) return ''
-  const token = (await new Response(new Blob(bytes), { headers: { 'content-type': type.replace(/^[^;]+/, (media) => media.toLowerCase()) } }).formData()).get('token')
-  return typeof token === 'string' ? token.trim() : ''
-}
-
-dashboardRoutes.post('/sign-in', async (c) => {
-  const presented = await formToken(c.req.raw)
+dashboardRoutes.post('/sign-in', bodyLimit({ maxSize: 4096, onError: () => { throw new ApiError(413, 'Sign-in form too large.', { code: 'body_too_large' }) } }), async (c) => {
   const token = adminTokenOf(c)
+  const form = await c.req.parseBody()
+  const presented = typeof form.token === 'string' ? form.token.trim() : ''
   const check = await checkAdminToken(token, presented)
   if (!check.ok) return page(c, renderSignIn(check.error.message), 401)
   await startSession(c, token)
@@ -158,7 +126,7 @@ dashboardRoutes.get('/', async (c) => {
 export const metricsRoutes = new Hono<DashboardEnv>()
 
 metricsRoutes.onError(errorResponse)
-metricsRoutes.use('*', secureHeaders(SECURE_HEADERS))
+metricsRoutes.use('*', secureHeaders())
 
 /** GET /admin/metrics?days=7[&tenant=<id>]: everything the dashboard shows, as JSON. */
 metricsRoutes.get('/', async (c) => {

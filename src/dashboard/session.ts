@@ -13,6 +13,7 @@
  * await verifySession(token, cookie, Date.now())          // true
  */
 import type { Context } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { loadConfig, type ConfigEnv } from '../config'
 import { ApiError } from '../http/errors'
 import { KEY_PREFIX, secretsEqual } from '../tenants'
@@ -112,25 +113,16 @@ export async function isAdmin(c: Context): Promise<boolean> {
     if (!check.ok) throw check.error
     return true
   }
-  return verifySession(token, sessionCookieOf(c))
-}
-
-/** The cookie's name on the wire: `__Host-` means Secure, Path=/ and no Domain, so no subdomain can set it. */
-const COOKIE_NAME = `__Host-${SESSION_COOKIE}`
-const COOKIE_ATTRS = '; Path=/; HttpOnly; Secure; SameSite=Strict'
-const COOKIE_RE = new RegExp(`(?:^|;)\\s*${COOKIE_NAME}\\s*=\\s*([^;]*)`)
-
-/** The session cookie's value from the Cookie header (first one; optional quotes removed), if any. */
-function sessionCookieOf(c: Context): string | undefined {
-  const m = COOKIE_RE.exec(c.req.header('cookie') ?? '')
-  return m?.[1].trim().replace(/^"(.*)"$/, '$1')
+  return verifySession(token, getCookie(c, SESSION_COOKIE, 'host'))
 }
 
 /** Sets the session cookie on the response. */
 export async function startSession(c: Context, adminToken: string): Promise<void> {
-  c.header('set-cookie', `${COOKIE_NAME}=${await issueSession(adminToken)}; Max-Age=${SESSION_TTL_S}${COOKIE_ATTRS}`, { append: true })
+  setCookie(c, SESSION_COOKIE, await issueSession(adminToken), {
+    prefix: 'host', path: '/', secure: true, httpOnly: true, sameSite: 'Strict', maxAge: SESSION_TTL_S,
+  })
 }
 
 export function endSession(c: Context): void {
-  c.header('set-cookie', `${COOKIE_NAME}=; Max-Age=0${COOKIE_ATTRS}`, { append: true })
+  deleteCookie(c, SESSION_COOKIE, { prefix: 'host', path: '/', secure: true, httpOnly: true, sameSite: 'Strict' })
 }

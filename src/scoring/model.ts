@@ -69,6 +69,23 @@ export interface Weights {
   hard: Head
 }
 
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+/**
+ * Reads weights packed by scripts/scoring/train.mjs: 2 base64url characters each, the zigzag code of w·1000
+ * (so every weight has 3 decimals, as when written out in full).
+ *
+ * @example unpackMilli('AAAC') // [0, 0.001]
+ */
+export function unpackMilli(packed: string): number[] {
+  const out: number[] = []
+  for (let i = 0; i < packed.length; i += 2) {
+    const v = (B64URL.indexOf(packed[i]) << 6) | B64URL.indexOf(packed[i + 1])
+    out.push((v & 1 ? -(v + 1) / 2 : v / 2) / 1000)
+  }
+  return out
+}
+
 /** Bucket of a token hash. */
 export const bucketOf = (h: number, buckets: number): number => (h >>> 0) % buckets
 

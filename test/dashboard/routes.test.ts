@@ -78,6 +78,35 @@ describe('refusals', () => {
     const r = await form('/dashboard/sign-in', { token: ADMIN }, { origin: 'https://evil.example' })
     expect(r.status).toBe(403)
     expect(r.headers.get('set-cookie')).toBeNull()
+    expect(((await r.json()) as any).error).toMatchObject({ code: 'forbidden', type: 'permission_error', message: 'Cross-site form posts are refused.' })
+    // Same-origin by Sec-Fetch-Site (no Origin header) passes; a JSON post is not a form and is not checked.
+    const same = await req('/dashboard/sign-in', { method: 'POST', body: new URLSearchParams({ token: ADMIN }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' } })
+    expect(same.status).toBe(303)
+  })
+
+  it('refuses a sign-in form over 4 KiB (declared or streamed), and reads a multipart form', async () => {
+    const big = await form('/dashboard/sign-in', { token: ADMIN, pad: 'x'.repeat(5000) })
+    expect(big.status).toBe(413)
+    expect(((await big.json()) as any).error.code).toBe('body_too_large')
+    const chunks = [new TextEncoder().encode(`token=${ADMIN}&pad=`), new TextEncoder().encode('y'.repeat(5000))]
+    const stream = new ReadableStream({ pull(c) { const next = chunks.shift(); if (next) c.enqueue(next); else c.close() } })
+    const streamed = await req('/dashboard/sign-in', { method: 'POST', body: stream, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN }, duplex: 'half' } as RequestInit)
+    expect(streamed.status).toBe(413)
+    const multipart = new FormData()
+    multipart.set('token', ADMIN)
+    const viaMultipart = await req('/dashboard/sign-in', { method: 'POST', body: multipart, headers: { origin: ORIGIN } })
+    expect(viaMultipart.status).toBe(303)
+    expect(viaMultipart.headers.get('set-cookie')).toMatch(/^__Host-triage_session=v1\./)
+  })
+
+  it('answers the metrics API with the standard security headers', async () => {
+    const r = await admin('/admin/metrics')
+    expect(r.status).toBe(200)
+    expect(r.headers.get('x-frame-options')).toBe('SAMEORIGIN')
+    expect(r.headers.get('strict-transport-security')).toBe('max-age=15552000; includeSubDomains')
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(r.headers.get('referrer-policy')).toBe('no-referrer')
+    expect(r.headers.get('content-security-policy')).toBeNull()
   })
 
   it('validates the window', async () => {
