@@ -4,7 +4,7 @@
  *
  * @example export default createApp()   // src/index.ts
  */
-import { Hono } from 'hono/tiny'
+import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import type { Env } from './env'
 import type { Config } from './config'

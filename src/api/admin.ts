@@ -8,7 +8,7 @@
  *   -d '{"name":"acme","budget":{"daily_usd":5,"monthly_usd":50}}'
  * // 201 {"object":"tenant","id":"ten_…","api_key":"trg_…",…}   (the key is shown once)
  */
-import { Hono } from 'hono/tiny'
+import { Hono } from 'hono'
 import type { Context } from 'hono'
 import * as z from 'zod/mini'
 import type { Env } from '../env'

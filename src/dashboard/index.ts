@@ -10,7 +10,7 @@
  * app.route('/dashboard', dashboardRoutes)
  * // curl -s 'localhost:8787/admin/metrics?days=7' -H "authorization: Bearer $ADMIN_TOKEN" | jq .savings
  */
-import { Hono } from 'hono/tiny'
+import { Hono } from 'hono'
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { bodyLimit } from 'hono/body-limit'

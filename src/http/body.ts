@@ -36,21 +36,22 @@ export async function readJson(raw: Request, maxBodyBytes: number, maxDepth?: nu
 }
 
 /** Validates a chat request and applies the structural limits (message count, content nesting). */
-export function toChatRequest(body: unknown, limits: BodyLimits): ChatRequest {
+export function toChatRequest(body: unknown, limits: BodyLimits, opts: { depthChecked?: boolean } = {}): ChatRequest {
   if (body && typeof body === 'object' && Array.isArray((body as { messages?: unknown }).messages)) {
     const n = (body as { messages: unknown[] }).messages.length
     if (n > limits.maxMessages) {
       throw new ApiError(400, `Too many messages: ${n}; the limit is ${limits.maxMessages}.`, { param: 'messages', code: 'too_many_messages' })
     }
   }
-  if (depthExceeds(body, limits.maxContentDepth)) throw tooDeep(limits.maxContentDepth)
+  if (!opts.depthChecked && depthExceeds(body, limits.maxContentDepth)) throw tooDeep(limits.maxContentDepth)
   const r = parseChatRequest(body)
   if (!r.ok) throw new ApiError(400, r.message, { param: r.param, code: 'invalid_request' })
   return r.request
 }
 
 export async function readChatRequest(raw: Request, limits: BodyLimits): Promise<ChatRequest> {
-  return toChatRequest(await readJson(raw, limits.maxBodyBytes, limits.maxContentDepth), limits)
+  // readJson has already checked the nesting on the text, so the object walk is skipped.
+  return toChatRequest(await readJson(raw, limits.maxBodyBytes, limits.maxContentDepth), limits, { depthChecked: true })
 }
 
 const tooDeep = (max: number) => new ApiError(400, `The request body is nested more than ${max} levels deep.`, { code: 'too_deeply_nested' })

@@ -97,9 +97,19 @@ export function budgetOf(tenant: Tenant): LedgerBudget {
   return { daily_nano: daily, monthly_nano: monthly, disabled: tenant.disabled, updated_at: tenant.updated_at ?? '' }
 }
 
+const ids = new WeakMap<object, Map<string, DurableObjectId>>()
+
+/**
+ * The tenant's ledger stub. The id (a hash of the name) is computed once per isolate; the stub itself is made per
+ * call, because a stub belongs to the request that created it.
+ */
 export function ledgerStub(env: LedgerBindings, tenantId: string): DurableObjectStub<TenantLedger> {
   const ns = env.TENANT_LEDGER as unknown as DurableObjectNamespace<TenantLedger>
-  return ns.get(ns.idFromName(tenantId))
+  let byName = ids.get(ns)
+  if (!byName) ids.set(ns, (byName = new Map()))
+  let id = byName.get(tenantId)
+  if (!id) byName.set(tenantId, (id = ns.idFromName(tenantId)))
+  return ns.get(id)
 }
 
 export class LedgerClient {
