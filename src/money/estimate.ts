@@ -27,6 +27,16 @@ export function textTokens(s: string): number {
 }
 
 export function estimateInputTokens(req: ChatRequest): number {
+  // Reserving for several candidate models, and settling a stream cut before usage, ask for the same request's
+  // estimate: compute it once per request object.
+  let n = estimates.get(req)
+  if (n === undefined) estimates.set(req, (n = countInputTokens(req)))
+  return n
+}
+
+const estimates = new WeakMap<ChatRequest, number>()
+
+function countInputTokens(req: ChatRequest): number {
   let tokens = REQUEST_OVERHEAD
   for (const m of req.messages) {
     tokens += MESSAGE_OVERHEAD

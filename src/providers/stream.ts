@@ -10,7 +10,6 @@
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import type { ProviderName } from '../config'
-import type { ChatRequest } from '../openai/request'
 import { toOpenAIUsage, type ChatCompletionChunk, type Usage } from '../openai/types'
 import { asProviderError } from './errors'
 import { ProviderError, type ProviderReply } from './types'
@@ -30,20 +29,6 @@ export function estimateTokens(chars: number): number {
   return chars > 0 ? Math.max(1, Math.ceil(chars / 4)) : 0
 }
 
-/** Estimated prompt tokens of a request (text, tool arguments and tool definitions), plus a little per message. */
-export function estimateInput(req: ChatRequest): number {
-  let chars = 0
-  for (const m of req.messages) {
-    const c = (m as { content?: unknown }).content
-    if (typeof c === 'string') chars += c.length
-    else if (Array.isArray(c)) for (const p of c) chars += typeof p?.text === 'string' ? p.text.length : 0
-    const calls = (m as { tool_calls?: Array<{ function: { arguments: string; name: string } }> }).tool_calls
-    if (calls) for (const t of calls) chars += t.function.arguments.length + t.function.name.length
-    chars += 16 // role and framing
-  }
-  if (req.tools) chars += JSON.stringify(req.tools).length
-  return estimateTokens(chars)
-}
 
 /**
  * Upstream bytes → SSE events, with one reader and no intermediate streams: each `read()` pulls bytes until at
@@ -73,18 +58,6 @@ export function sseReader(body: ReadableStream<Uint8Array>): { read(): Promise<E
   }
 }
 
-/** Upstream bytes → a stream of SSE events (for tests and tools; adapters use `sseReader`). */
-export function sseEvents(body: ReadableStream<Uint8Array>): ReadableStream<EventSourceMessage> {
-  const events = sseReader(body)
-  return new ReadableStream<EventSourceMessage>({
-    async pull(controller) {
-      const batch = await events.read()
-      if (batch === null) return controller.close()
-      for (const ev of batch) controller.enqueue(ev)
-    },
-    cancel: (reason) => events.cancel(reason),
-  })
-}
 
 /**
  * Builds the stream half of a ProviderReply from upstream SSE.

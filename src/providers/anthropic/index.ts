@@ -15,7 +15,9 @@ import type { ChatMessage, ChatRequest } from '../../openai/request'
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../../openai/types'
 import { toOpenAIUsage } from '../../openai/types'
 import { postJson, readJson } from '../errors'
-import { estimateInput, eventJson, streamReply } from '../stream'
+import { eventJson, streamReply } from '../stream'
+// One estimator of prompt tokens for reservations and for usage a provider did not report: the conservative one.
+import { estimateInputTokens as estimateInput } from '../../money/estimate'
 import { ProviderError, type Provider, type ProviderContext, type ProviderReply } from '../types'
 
 export const ANTHROPIC_VERSION = '2023-06-01'

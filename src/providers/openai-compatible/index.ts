@@ -14,7 +14,9 @@ import type { ProviderName } from '../../config'
 import type { ChatRequest } from '../../openai/request'
 import type { ChatCompletion, Usage } from '../../openai/types'
 import { postJson, readJson } from '../errors'
-import { estimateInput, eventJson, streamReply } from '../stream'
+import { eventJson, streamReply } from '../stream'
+// One estimator of prompt tokens for reservations and for usage a provider did not report: the conservative one.
+import { estimateInputTokens as estimateInput } from '../../money/estimate'
 import { ProviderError, type Provider, type ProviderContext, type ProviderReply } from '../types'
 
 /** Usage as OpenAI-compatible servers report it → normalised Usage. DeepSeek's cache fields are understood too. */

@@ -18,7 +18,9 @@ import type { ChatMessage, ChatRequest } from '../../openai/request'
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../../openai/types'
 import { asProviderError, httpError, readJson, sanitize } from '../errors'
 import { usageFromOpenAI } from '../openai-compatible'
-import { estimateInput, estimateTokens, eventJson, streamReply } from '../stream'
+import { estimateTokens, eventJson, streamReply } from '../stream'
+// One estimator of prompt tokens for reservations and for usage a provider did not report: the conservative one.
+import { estimateInputTokens as estimateInput } from '../../money/estimate'
 import { ProviderError, type Provider, type ProviderContext, type ProviderReply } from '../types'
 
 export const CLOUDFLARE_API = 'https://api.cloudflare.com/client/v4'
