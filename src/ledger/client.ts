@@ -5,8 +5,9 @@
  *   waits for the DO, with a call of its own; the others go on.
  * - `settle` / `release` update the lease at once and queue the op; the queue goes to the DO in batches: each
  *   request waits FLUSH_DELAY_MS, then sends whatever is queued by then (usually nothing: another request took it).
- *   Holds are queued the same way, so a reservation orphaned by a crash is charged at its reserved amount by the
- *   DO's alarm. Ops are idempotent by ledger id and the DO applies them in any order (a hold after its settle is
+ *   Holds are queued the same way (`flushHold`: sent if the request is still running after FLUSH_DELAY_MS), so a
+ *   reservation orphaned by a crash is charged at its reserved amount by the DO's alarm; a hold whose settle is
+ *   in the same batch is dropped. Ops are idempotent by ledger id and the DO applies them in any order (a hold after its settle is
  *   ignored), so batches need no ordering between them.
  * - No promise is ever shared between requests: every DO call is made and awaited by the request that needs it.
  *   Workers ties I/O to the request that started it, and a promise awaited across requests can stall or be
@@ -53,6 +54,8 @@ export interface LocalReservation {
   readonly model?: string
   readonly tier?: string
   state: 'held' | 'settled' | 'released' | 'expired'
+  /** Set by `flushHold`: ends its wait when the reservation is settled or released. */
+  ended?: () => void
 }
 
 interface Lease {
@@ -91,7 +94,16 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, timeout]).finally(() => { if (timer !== undefined) clearTimeout(timer) })
 }
 
+const budgets = new WeakMap<Tenant, LedgerBudget>()
+
+/** The budget the DO enforces, from the tenant record (computed once per tenant object: records are replaced, not mutated). */
 export function budgetOf(tenant: Tenant): LedgerBudget {
+  let b = budgets.get(tenant)
+  if (!b) budgets.set(tenant, (b = computeBudget(tenant)))
+  return b
+}
+
+function computeBudget(tenant: Tenant): LedgerBudget {
   const daily = tenant.budget.daily_usd !== undefined ? parseUsd(tenant.budget.daily_usd) ?? 0 : null
   const monthly = tenant.budget.monthly_usd !== undefined ? parseUsd(tenant.budget.monthly_usd) ?? 0 : null
   return { daily_nano: daily, monthly_nano: monthly, disabled: tenant.disabled, updated_at: tenant.updated_at ?? '' }
@@ -142,7 +154,7 @@ export class LedgerClient {
 
   /** One RPC, made by the calling request, carrying every queued op and an optional acquire. */
   private async sync(acquire?: SyncRequest['acquire']): Promise<SyncResult> {
-    const ops = this.pending.splice(0)
+    const ops = withoutSettledHolds(this.pending.splice(0))
     const cost = settledCost(ops)
     this.sending += cost
     this.stats.syncs++
@@ -273,6 +285,7 @@ export class LedgerClient {
   settle(r: LocalReservation, nano: number, record: SpendRecord): boolean {
     if (r.state !== 'held') return false
     r.state = 'settled'
+    r.ended?.()
     this.held.delete(r.id)
     if (this.lease && this.lease.id === r.lease) {
       this.lease.reserved -= r.nano
@@ -286,10 +299,30 @@ export class LedgerClient {
   release(r: LocalReservation): boolean {
     if (r.state !== 'held') return false
     r.state = 'released'
+    r.ended?.()
     this.held.delete(r.id)
     if (this.lease && this.lease.id === r.lease) this.lease.reserved -= r.nano
     this.pending.push({ op: 'release', id: r.id, lease: r.lease })
     return true
+  }
+
+  /**
+   * Sends a reservation's hold within FLUSH_DELAY_MS if the request is still running then. Resolves at once, sending
+   * nothing, when the reservation is settled or released first (its settle's flush carries everything, and the hold
+   * is dropped), so a short request wakes no timer for its hold. Pass to the request's own ctx.waitUntil.
+   */
+  flushHold(r: LocalReservation): Promise<void> {
+    if (r.state !== 'held') return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        r.ended = undefined
+        this.send().then(resolve, resolve)
+      }, FLUSH_DELAY_MS)
+      r.ended = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
   }
 
   /**
@@ -341,6 +374,17 @@ export class LedgerClient {
   state() {
     return { lease: this.lease && { ...this.lease }, held: this.held.size, pending: this.pending.length, view: this.view }
   }
+}
+
+/**
+ * Drops the holds whose settle or release is in the same batch: the hold only matters if the request dies before it
+ * settles, and the DO applies a settle without one. Most requests end within one flush delay, so this halves the
+ * DO's writes.
+ */
+export function withoutSettledHolds(ops: LedgerOp[]): LedgerOp[] {
+  const ended = new Set<string>()
+  for (const op of ops) if (op.op !== 'hold') ended.add(op.id)
+  return ended.size ? ops.filter((op) => op.op !== 'hold' || !ended.has(op.id)) : ops
 }
 
 function settledCost(ops: LedgerOp[]): number {

@@ -123,7 +123,7 @@ export function budgetFor(client: LedgerClient, ctx: Pick<ExecutionContext, 'wai
     async reserve(requestId, nano, meta) {
       try {
         const r = await client.reserve(requestId, nano, meta)
-        ctx.waitUntil(client.flushSoon())
+        ctx.waitUntil(client.flushHold(r))
         return r
       } catch (err) {
         if (err instanceof BudgetRefused) throw quotaError(tenant, err, client)

@@ -2,9 +2,11 @@
  * The KV read path for spend: key names, value shapes, and readers. The TenantLedger DO is the only writer.
  *
  * - `spend:<tenant>:<YYYY-MM>` and `spend:<tenant>:<YYYY-MM-DD>` → SpendTotals (absolute totals, rewritten whole)
- * - `req:<tenant>:<ISO start time>:<request id>` → SpendRecord, with a TTL of REQUEST_RECORD_TTL_S
+ * - `req:<tenant>:<ISO start time>:<ledger id>` → RecordBatch: the per-request records the ledger flushed together
+ *   (one UTC day of start times, keyed by the earliest start and that record's ledger id), TTL REQUEST_RECORD_TTL_S,
+ *   list metadata `{ n }` (how many records). One KV write per flush, not one per request.
  *
- * Keys sort by time, so `list({ prefix: 'req:<tenant>:2026-04-30' })` returns one day's requests in order.
+ * Keys sort by time, so `list({ prefix: 'req:<tenant>:2026-04-30' })` returns one day's batches in order.
  *
  * @example const month = await readSpend(env.TRIAGE_KV, tenant.id, '2026-04')
  */
@@ -15,6 +17,33 @@ export const REQUEST_RECORD_TTL_S = 90 * 24 * 3600
 
 export const spendKey = (tenant: string, period: string) => `spend:${tenant}:${period}`
 export const requestKey = (tenant: string, atIso: string, requestId: string) => `req:${tenant}:${atIso}:${requestId}`
+
+/** The value of a `req:` key: records flushed together, all started on one UTC day. */
+export interface RecordBatch {
+  v: 2
+  records: SpendRecord[]
+}
+
+/** List metadata of a `req:` key. */
+export interface RecordBatchMeta {
+  n: number
+}
+
+/**
+ * Groups records into `req:` batches: one per UTC day of their start time, oldest first, keyed by its earliest record.
+ *
+ * @example for (const b of recordBatches(tenant, records)) await kv.put(b.key, JSON.stringify(b.value), { metadata: b.metadata })
+ */
+export function recordBatches(tenant: string, records: SpendRecord[]): Array<{ key: string; value: RecordBatch; metadata: RecordBatchMeta }> {
+  const byDay = new Map<string, SpendRecord[]>()
+  for (const r of [...records].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))) {
+    const day = r.at.slice(0, 10)
+    const list = byDay.get(day)
+    if (list) list.push(r)
+    else byDay.set(day, [r])
+  }
+  return [...byDay.values()].map((rs) => ({ key: requestKey(tenant, rs[0].at, rs[0].ledger_id), value: { v: 2, records: rs }, metadata: { n: rs.length } }))
+}
 
 export interface Bucket {
   nano: number
@@ -60,7 +89,7 @@ export interface SpendCall {
   cost_nano: number
 }
 
-/** One request's spend record (`req:` key). Read by the dashboard; stable, versioned by `v`. */
+/** One request's spend record (in a `req:` batch). Read by the dashboard; stable, versioned by `v`. */
 export interface SpendRecord {
   v: 1
   /** The request id the client saw (`x-request-id`). */
@@ -136,52 +165,72 @@ export async function readUsage(kv: KVNamespace, tenant: string, opts: { days?: 
   return { days: all.slice(0, days.length), months: all.slice(days.length) }
 }
 
-/** Per-request records of a tenant, oldest first, optionally for one time prefix (e.g. '2026-04-30'). */
+/** Per-request records of a tenant, oldest first, from one page of `req:` keys, optionally for one time prefix (e.g. '2026-04-30'). */
 export async function listRequestRecords(kv: KVNamespace, tenant: string, opts: { prefix?: string; limit?: number; cursor?: string } = {}) {
-  const page = await kv.list({ prefix: `req:${tenant}:${opts.prefix ?? ''}`, limit: opts.limit ?? 1000, cursor: opts.cursor })
-  const records = await getRecords(kv, tenant, page.keys.map((k) => k.name))
+  const page = await kv.list<RecordBatchMeta>({ prefix: `req:${tenant}:${opts.prefix ?? ''}`, limit: opts.limit ?? 1000, cursor: opts.cursor })
+  const records = (await getRecords(kv, tenant, page.keys.map((k) => k.name))).sort(byStart)
   return { records, cursor: page.list_complete ? undefined : page.cursor }
 }
 
 /**
  * A tenant's newest per-request records over `days` (UTC days, newest first), newest first, at most `max`. Lists
- * each day's key names (keys sort by start time), then bulk-gets only the newest `max`. `complete` is false when
- * records were left out.
+ * each day's keys (they sort by start time; their metadata says how many records each holds), then bulk-gets only
+ * the newest batches that hold `max` records. `complete` is false when records were left out.
  *
  * @example const { records, complete } = await readNewestRequestRecords(kv, tenant.id, ['2026-04-30', '2026-04-29'], 2000)
  */
 export async function readNewestRequestRecords(kv: KVNamespace, tenant: string, days: string[], max: number): Promise<{ records: SpendRecord[]; complete: boolean }> {
   const names: string[] = []
+  let counted = 0
   let complete = true
   for (const day of days) {
-    if (names.length >= max) {
+    if (counted >= max) {
       complete = false
       break
     }
-    const dayNames: string[] = []
+    const dayKeys: Array<{ name: string; n: number }> = []
     let cursor: string | undefined
     let pages = 0
     do {
-      const page = await kv.list({ prefix: `req:${tenant}:${day}`, limit: 1000, cursor })
-      dayNames.push(...page.keys.map((k) => k.name))
+      const page = await kv.list<RecordBatchMeta>({ prefix: `req:${tenant}:${day}`, limit: 1000, cursor })
+      for (const k of page.keys) dayKeys.push({ name: k.name, n: k.metadata?.n ?? 1 })
       cursor = page.list_complete ? undefined : page.cursor
     } while (cursor && ++pages < 20)
-    const take = dayNames.reverse().slice(0, max - names.length)
-    if (cursor || take.length < dayNames.length) complete = false
-    names.push(...take)
+    if (cursor) complete = false
+    for (const k of dayKeys.reverse()) {
+      if (counted >= max) {
+        complete = false
+        break
+      }
+      names.push(k.name)
+      counted += k.n
+    }
   }
-  return { records: await getRecords(kv, tenant, names), complete }
+  const records = (await getRecords(kv, tenant, names)).sort((a, b) => byStart(b, a))
+  if (records.length > max) complete = false
+  return { records: records.slice(0, max), complete }
 }
 
-/** Bulk-gets records by key name (100 per call), in the order given; missing ones and other tenants' are skipped. */
+const byStart = (a: SpendRecord, b: SpendRecord) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)
+
+/**
+ * Bulk-gets `req:` keys (100 per call) and flattens their records, each once (a batch re-sent after a lost reply may
+ * repeat one). Values written before batches held one record each, and still read. Other tenants' records are skipped.
+ */
 async function getRecords(kv: KVNamespace, tenant: string, names: string[]): Promise<SpendRecord[]> {
   const records: SpendRecord[] = []
+  const seen = new Set<string>()
   for (let i = 0; i < names.length; i += 100) {
     const chunk = names.slice(i, i + 100)
-    const got = await kv.get<SpendRecord>(chunk, 'json')
+    const got = await kv.get<RecordBatch | SpendRecord>(chunk, 'json')
     for (const n of chunk) {
-      const r = got.get(n)
-      if (r && r.tenant === tenant) records.push(r)
+      const v = got.get(n)
+      if (!v) continue
+      for (const r of 'records' in v && Array.isArray(v.records) ? v.records : [v as SpendRecord]) {
+        if (r.tenant !== tenant || seen.has(r.ledger_id)) continue
+        seen.add(r.ledger_id)
+        records.push(r)
+      }
     }
   }
   return records

@@ -23,7 +23,7 @@ import { formatUsd } from '../money/format'
 import type { MoneyConfig } from '../money'
 import { PRICE_TABLE_VERSION } from '../money/prices'
 import { dayOf, monthOf, dayResetsAt, monthResetsAt, type Window } from './periods'
-import { spendKey, requestKey, REQUEST_RECORD_TTL_S, type SpendRecord, type SpendTotals, type Bucket } from './kv'
+import { spendKey, recordBatches, REQUEST_RECORD_TTL_S, type SpendRecord, type SpendTotals, type Bucket } from './kv'
 import { premiumShares } from './premium'
 import { loadConfig, type ConfigEnv } from '../config'
 import type { LedgerBudget, LedgerOp, SyncRequest, SyncResult, WindowView, Refusal } from './protocol'
@@ -43,9 +43,20 @@ export const RATE_WINDOW_MS = 60_000
 export const FLUSH_MS = 1_000
 /** Charges older than this (and already in KV) are pruned from SQLite. */
 export const CHARGE_RETENTION_MS = 40 * 24 * 3600 * 1000
-const FLUSH_BATCH = 500
+const FLUSH_BATCH = 2_000
 /** totals_by rows per upsert: 8 parameters each, within SQLite's 100 bound parameters per statement. */
 const BY_ROWS_PER_STATEMENT = 12
+
+/** Totals added by one call to one row: a period (`dimKey` '') or a period's tier/model bucket (`dimKey` 'tier\nmedium'). */
+interface TotalsDelta {
+  period: string
+  dimKey: string
+  nano: number
+  requests: number
+  premium: number
+  input: number
+  output: number
+}
 
 export interface LedgerEnv {
   TRIAGE_KV: KVNamespace
@@ -99,6 +110,10 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
   private spentBy = new Map<string, number>()
   /** Totals or records not yet written to KV. */
   private kvDirty = false
+  /** Ids in the `reservations` table, so a settle whose hold never came (the usual case) deletes nothing. */
+  private heldIds = new Set<string>()
+  /** Totals posted by the ops of the current call, summed per row; written once at its end (`commitTotals`). */
+  private delta = new Map<string, TotalsDelta>()
   /** The tenant's rpm/tpm windows (src/ratelimit). In memory: the DO is only evicted after it has been idle, i.e. after the window has passed. */
   private rates: TenantRates | null = null
 
@@ -148,6 +163,7 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
       this.leases.set(l.id, { isolate: l.isolate, nano: l.nano, expires_at: l.expires_at })
       next = Math.min(next, l.expires_at + LEASE_GRACE_MS)
     }
+    this.heldIds = new Set(this.sql.exec<{ request_id: string }>('SELECT request_id FROM reservations').toArray().map((r) => r.request_id))
     const r = this.sql
       .exec<{ orphan: number | null; t: number | null }>('SELECT SUM(CASE WHEN lease_id IS NULL THEN nano ELSE 0 END) AS orphan, MIN(expires_at) AS t FROM reservations')
       .one()
@@ -202,6 +218,7 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
     this.adopt(req.tenant, req.budget)
     if (now >= this.nextExpiry) this.expire(now)
     for (const op of req.ops) this.apply(op, now)
+    this.commitTotals(now)
     let lease: SyncResult['lease']
     let refused: Refusal | undefined
     if (req.acquire) {
@@ -233,6 +250,7 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
 
   /** Deletes a reservation; returns it, or undefined if there was none. */
   private unhold(id: string): { lease_id: string | null; nano: number } | undefined {
+    if (!this.heldIds.delete(id)) return undefined
     const res = this.sql.exec<{ lease_id: string | null; nano: number }>('DELETE FROM reservations WHERE request_id = ? RETURNING lease_id, nano', id).toArray()[0]
     if (res && res.lease_id === null) this.orphanNano -= res.nano
     return res
@@ -249,6 +267,7 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
         op.id, lease, op.nano, op.at, expires, op.model ?? null, op.tier ?? null, op.request_id ?? op.id, op.id,
       ).toArray().length > 0
       if (held) {
+        this.heldIds.add(op.id)
         if (lease === null) this.orphanNano += op.nano
         this.nextExpiry = Math.min(this.nextExpiry, expires)
       }
@@ -288,37 +307,56 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
       id, nano, status, record.model, record.tier, now, day, month, JSON.stringify(record),
     ).toArray().length > 0
     if (!posted) return false
-    const add = 'nano = nano + excluded.nano, requests = requests + excluded.requests, premium = premium + excluded.premium, input = input + excluded.input, output = output + excluded.output'
-    // Both periods in one upsert; RETURNING keeps the in-memory spend equal to the row.
-    for (const t of this.sql.exec<{ period: string; nano: number }>(
-      `INSERT INTO totals (period, nano, requests, premium, input, output, version, flushed, updated_at) VALUES (?, ?, 1, ?, ?, ?, 1, 0, ?), (?, ?, 1, ?, ?, ?, 1, 0, ?)
-       ON CONFLICT(period) DO UPDATE SET ${add}, version = version + 1, updated_at = excluded.updated_at RETURNING period, nano`,
-      day, nano, record.premium_nano, record.tokens.input, record.tokens.output, now,
-      month, nano, record.premium_nano, record.tokens.input, record.tokens.output, now,
-    )) this.spentBy.set(t.period, t.nano)
-    // By tier and model: the calls summed per key first (a cascade or retry can repeat one), then upserted in chunks.
-    const by = new Map<string, [dim: string, key: string, nano: number, requests: number, premium: number, input: number, output: number]>()
+    // Summed per row for the whole call: a batch of settles costs one upsert per period and key, not one per settle.
+    this.add('', day, nano, 1, record.premium_nano, record.tokens.input, record.tokens.output)
+    this.add('', month, nano, 1, record.premium_nano, record.tokens.input, record.tokens.output)
     for (const [i, c] of calls.entries()) {
       for (const [dim, key] of [['tier', c.tier], ['model', c.model]] as const) {
-        const b = by.get(`${dim}\n${key}`) ?? by.set(`${dim}\n${key}`, [dim, key, 0, 0, 0, 0, 0]).get(`${dim}\n${key}`)!
-        b[2] += c.cost_nano
-        b[3] += 1
-        b[4] += premium[i]
-        b[5] += c.tokens.input
-        b[6] += c.tokens.output
+        for (const period of [day, month]) this.add(`${dim}\n${key}`, period, c.cost_nano, 1, premium[i], c.tokens.input, c.tokens.output)
       }
-    }
-    const rows = [...by.values()].flatMap((b) => [[day, ...b], [month, ...b]])
-    for (let i = 0; i < rows.length; i += BY_ROWS_PER_STATEMENT) {
-      const chunk = rows.slice(i, i + BY_ROWS_PER_STATEMENT)
-      this.sql.exec(
-        `INSERT INTO totals_by (period, dim, key, nano, requests, premium, input, output) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
-         ON CONFLICT(period, dim, key) DO UPDATE SET ${add}`,
-        ...chunk.flat(),
-      )
     }
     this.kvDirty = true
     return true
+  }
+
+  private add(dimKey: string, period: string, nano: number, requests: number, premium: number, input: number, output: number): void {
+    const k = `${period}\n${dimKey}`
+    const d = this.delta.get(k)
+    if (d) {
+      d.nano += nano
+      d.requests += requests
+      d.premium += premium
+      d.input += input
+      d.output += output
+    } else this.delta.set(k, { period, dimKey, nano, requests, premium, input, output })
+  }
+
+  /** Writes the summed totals of this call: one upsert for the period rows, chunked upserts for the tier/model rows. */
+  private commitTotals(now: number): void {
+    if (this.delta.size === 0) return
+    const rows = [...this.delta.values()]
+    this.delta.clear()
+    const add = 'nano = nano + excluded.nano, requests = requests + excluded.requests, premium = premium + excluded.premium, input = input + excluded.input, output = output + excluded.output'
+    const periods = rows.filter((r) => r.dimKey === '')
+    // RETURNING keeps the in-memory spend equal to the row.
+    for (const t of this.sql.exec<{ period: string; nano: number }>(
+      `INSERT INTO totals (period, nano, requests, premium, input, output, version, flushed, updated_at) VALUES ${periods.map(() => '(?, ?, ?, ?, ?, ?, 1, 0, ?)').join(', ')}
+       ON CONFLICT(period) DO UPDATE SET ${add}, version = version + 1, updated_at = excluded.updated_at RETURNING period, nano`,
+      ...periods.flatMap((r) => [r.period, r.nano, r.requests, r.premium, r.input, r.output, now]),
+    )) this.spentBy.set(t.period, t.nano)
+    const by = rows.filter((r) => r.dimKey !== '')
+    for (let i = 0; i < by.length; i += BY_ROWS_PER_STATEMENT) {
+      const chunk = by.slice(i, i + BY_ROWS_PER_STATEMENT)
+      this.sql.exec(
+        `INSERT INTO totals_by (period, dim, key, nano, requests, premium, input, output) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+         ON CONFLICT(period, dim, key) DO UPDATE SET ${add}`,
+        ...chunk.flatMap((r) => {
+          const [dim, key] = r.dimKey.split('\n')
+          return [r.period, dim, key, r.nano, r.requests, r.premium, r.input, r.output]
+        }),
+      )
+    }
+    this.kvDirty = true
   }
 
   /** The reference premium model and the prices savings are computed with; none (claim nothing) if the config is invalid. */
@@ -350,6 +388,7 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
       if (r.lease_id) this.sql.exec('UPDATE leases SET nano = MAX(0, nano - ?) WHERE id = ?', r.nano, r.lease_id)
       this.post(r.request_id, r.nano, 'unsettled', unsettledRecord(this.meta.tenant ?? '', r), now)
     }
+    this.commitTotals(now)
     this.reload()
   }
 
@@ -504,22 +543,23 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
         failed = err
       }
     }
-    // 2. Per-request records, in batches.
+    // 2. Per-request records: one KV value per UTC day of start times, not one per request (KV bills per write).
     const pending = this.sql.exec<{ request_id: string; record: string }>('SELECT request_id, record FROM charges WHERE kv_pending = 1 LIMIT ?', FLUSH_BATCH).toArray()
+    const ids = new Map<SpendRecord, string>()
+    for (const p of pending) ids.set(JSON.parse(p.record) as SpendRecord, p.request_id)
     const results = await Promise.allSettled(
-      pending.map(async (p) => {
-        const rec = JSON.parse(p.record) as SpendRecord
-        await this.env.TRIAGE_KV.put(requestKey(tenant, rec.at, p.request_id), p.record, { expirationTtl: REQUEST_RECORD_TTL_S })
-        return p.request_id
+      recordBatches(tenant, [...ids.keys()]).map(async (b) => {
+        await this.env.TRIAGE_KV.put(b.key, JSON.stringify(b.value), { expirationTtl: REQUEST_RECORD_TTL_S, metadata: b.metadata })
+        return b.value.records.map((r) => ids.get(r)!)
       }),
     )
     const done: string[] = []
     for (const r of results) {
-      if (r.status === 'fulfilled') done.push(r.value)
+      if (r.status === 'fulfilled') done.push(...r.value)
       else failed = r.reason
     }
     if (done.length) this.sql.exec('UPDATE charges SET kv_pending = 0 WHERE request_id IN (SELECT value FROM json_each(?))', JSON.stringify(done))
-    written += done.length
+    written += results.length - results.filter((r) => r.status === 'rejected').length
     this.kvDirty =
       this.sql.exec('SELECT 1 FROM totals WHERE version > flushed LIMIT 1').toArray().length > 0 ||
       this.sql.exec('SELECT 1 FROM charges WHERE kv_pending = 1 LIMIT 1').toArray().length > 0

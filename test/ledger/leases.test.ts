@@ -4,6 +4,7 @@ import { runInDurableObject } from 'cloudflare:test'
 import { tenant, isolate, usage, stub } from './helpers'
 import { LEASE_FRACTION, LEASE_MIN_REQUESTS } from '../../src/ledger/object'
 import type { TenantLedger } from '../../src/ledger'
+import { withoutSettledHolds } from '../../src/ledger/client'
 
 describe('leases', () => {
   it('a lease is capped at a fraction of what remains, and at least covers a few requests when it can', async () => {
@@ -118,5 +119,36 @@ describe('leases', () => {
     const b = isolate(t)
     await b.client.ready()
     await expect(b.budget.reserve('disabled', 1)).rejects.toMatchObject({ status: 403, code: 'tenant_disabled' })
+  })
+})
+
+describe('holds', () => {
+  it('a hold whose settle or release is queued in the same batch is not sent; one still open is', async () => {
+    expect(withoutSettledHolds([
+      { op: 'hold', id: 'a', nano: 5, lease: 'l', at: 0, ttl_ms: 1 },
+      { op: 'hold', id: 'b', nano: 5, lease: 'l', at: 0, ttl_ms: 1 },
+      { op: 'hold', id: 'c', nano: 5, lease: 'l', at: 0, ttl_ms: 1 },
+      { op: 'release', id: 'b', lease: 'l' },
+      { op: 'settle', id: 'a', nano: 3, lease: 'l', record: {} as never },
+    ]).map((o) => `${o.op}:${o.id}`)).toEqual(['hold:c', 'release:b', 'settle:a'])
+
+    const t = tenant({ daily_usd: '1' })
+    const { client, ctx, budget } = isolate(t)
+    await client.ready()
+    // Settled before the flush: the DO never holds it, and charges it exactly.
+    const quick = await budget.reserve('quick', 1_000_000)
+    budget.settle(quick, [{ model: 'gpt-4.1', tier: 'premium', provider: 'openai', usage: usage(100, 50) }], { status: 200 })
+    await ctx.drain()
+    expect((await stub(t).snapshot()).reservations).toEqual([])
+    // Still running at the flush: its hold reaches the DO, so a crash would still be charged.
+    const slow = await budget.reserve('slow', 2_000_000)
+    await ctx.drain()
+    const held = await stub(t).snapshot()
+    expect(held.reservations.map((r) => [r.request_id, r.nano])).toEqual([[slow.id, 2_000_000]])
+    budget.settle(slow, [{ model: 'gpt-4.1', tier: 'premium', provider: 'openai', usage: usage(100, 50) }], { status: 200 })
+    await ctx.drain()
+    const after = await stub(t).snapshot()
+    expect(after.reservations).toEqual([])
+    expect(after.charged_nano).toBe(2 * 600_000)
   })
 })

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { runInDurableObject } from 'cloudflare:test'
 import { env, tenant, isolate, usage, stub } from './helpers'
 import { premiumShares } from '../../src/ledger/premium'
-import { readSpend, readUsage, readNewestRequestRecords, spendKey, requestKey, listRequestRecords, type SpendCall, type SpendRecord } from '../../src/ledger'
+import { readSpend, readUsage, readNewestRequestRecords, recordBatches, spendKey, requestKey, listRequestRecords, type SpendCall, type SpendRecord } from '../../src/ledger'
 import { cost } from '../../src/money'
 
 const tokens = (input: number, output: number) => ({ input, cached_input: 0, cache_write: 0, output, reasoning: 0 })
@@ -134,5 +134,49 @@ describe('readNewestRequestRecords', () => {
     expect(full).toMatchObject({ complete: false })
     expect(full.records).toHaveLength(3)
     expect((await readNewestRequestRecords(env.TRIAGE_KV, t.id, [], 10)).records).toEqual([])
+  })
+})
+
+describe('req: batches', () => {
+  it('one flush writes one KV value per UTC start day, with its record count as list metadata', async () => {
+    const t = tenant({ daily_usd: '10' })
+    const { client, ctx, budget } = isolate(t)
+    await client.ready()
+    for (let i = 0; i < 30; i++) {
+      const r = await budget.reserve(`batch-${i}`, 1_000_000, { model: 'gpt-4.1', tier: 'premium' })
+      budget.settle(r, [{ model: 'gpt-4.1', tier: 'premium', provider: 'openai', usage: usage(10, 10) }], { status: 200 })
+    }
+    await ctx.drain()
+    await stub(t).flush()
+    const keys = (await env.TRIAGE_KV.list<{ n: number }>({ prefix: `req:${t.id}:` })).keys
+    expect(keys).toHaveLength(1)
+    expect(keys[0].metadata).toEqual({ n: 30 })
+    const { records } = await listRequestRecords(env.TRIAGE_KV, t.id)
+    expect(records.map((r) => r.request_id).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `batch-${i}`).sort())
+    const newest = await readNewestRequestRecords(env.TRIAGE_KV, t.id, [records[0].at.slice(0, 10)], 10)
+    expect(newest.records).toHaveLength(10)
+    expect(newest.complete).toBe(false)
+    expect(newest.records.map((r) => r.at)).toEqual([...newest.records.map((r) => r.at)].sort().reverse())
+  })
+
+  it('recordBatches splits by UTC start day, oldest first, keyed by the earliest record', () => {
+    const rec = (at: string, id: string) => ({ v: 1, tenant: 't', at, ledger_id: id }) as unknown as SpendRecord
+    const b = recordBatches('t', [rec('2026-04-30T00:00:01.000Z', 'c'), rec('2026-04-29T23:59:59.000Z', 'b'), rec('2026-04-29T10:00:00.000Z', 'a')])
+    expect(b.map((x) => [x.key, x.metadata.n])).toEqual([
+      ['req:t:2026-04-29T10:00:00.000Z:a', 2],
+      ['req:t:2026-04-30T00:00:01.000Z:c', 1],
+    ])
+  })
+
+  it('readers skip a record repeated by a re-sent batch, and other tenants’ records', async () => {
+    const t = tenant()
+    const rec = (at: string, id: string, tenant = t.id) => ({ v: 1, tenant, at, ledger_id: id, request_id: id }) as unknown as SpendRecord
+    const a = rec('2026-04-30T01:00:00.000Z', 'a')
+    const b = rec('2026-04-30T02:00:00.000Z', 'b')
+    await env.TRIAGE_KV.put(requestKey(t.id, a.at, 'a'), JSON.stringify({ v: 2, records: [a] }), { metadata: { n: 1 } })
+    await env.TRIAGE_KV.put(requestKey(t.id, a.at, 'a2'), JSON.stringify({ v: 2, records: [a, b, rec(b.at, 'z', 'other')] }), { metadata: { n: 3 } })
+    const got = await readNewestRequestRecords(env.TRIAGE_KV, t.id, ['2026-04-30'], 10)
+    expect(got.records.map((r) => r.ledger_id)).toEqual(['b', 'a'])
+    expect(got.complete).toBe(true)
   })
 })

@@ -133,8 +133,10 @@ export async function startTriage(vars: Record<string, string> = {}, opts: { tri
     let cursor: string | undefined
     do {
       const page = await kv.list({ prefix: `req:${tenant}:`, cursor })
-      const values = await Promise.all(page.keys.map((k) => kv.get(k.name, 'json') as Promise<SpendRecordLite>))
-      out.push(...values.filter(Boolean))
+      // Each `req:` value is a batch of the records one ledger flush wrote (src/ledger/kv.ts); no dedupe here, so a
+      // record written twice would show as two.
+      const values = await Promise.all(page.keys.map((k) => kv.get(k.name, 'json') as Promise<{ records: SpendRecordLite[] } | null>))
+      for (const v of values) if (v) out.push(...v.records)
       cursor = page.list_complete ? undefined : page.cursor
     } while (cursor)
     return out
