@@ -6,9 +6,10 @@
  * `retry-after` up to `retries.maxDelayMs` (a longer retry-after moves on to the next candidate at once). Then the
  * next candidate. A circuit breaker per provider+model (per isolate, see ./breaker.ts) skips models that keep failing.
  *
- * Streams: the first chunk is read here, before anything is returned, so fallback is only ever possible before the
- * client has seen a byte. After that, a failure errors the returned `chunks` with a ProviderError, and `usage`
- * still resolves with what was used so far (estimated when the provider never said).
+ * Streams: the first batch of chunks is read here, before anything is returned, so fallback is only ever possible
+ * before the client has seen a byte. After that, the returned `chunks` (a ChunkStream: one race with the timeouts
+ * and the client's signal per batch) throws a ProviderError on a failure, and `usage` still resolves with what was
+ * used so far (estimated when the provider never said).
  *
  * Cascade (non-streaming only): `plan.cascade.first` is tried first; its answer is validated (./validate.ts) and
  * returned when good ('accepted'), else the request escalates to `plan.candidates` ('escalated'). Both calls are
@@ -25,7 +26,7 @@ import type { ChatCompletionChunk, Usage } from '../openai/types'
 import { asProviderError } from '../providers/errors'
 // One estimator of prompt tokens for reservations and for usage a provider did not report: the conservative one.
 import { estimateInputTokens as estimateInput } from '../money/estimate'
-import { ProviderError, type Provider, type ProviderReply } from '../providers/types'
+import { ProviderError, type ChunkStream, type Provider, type ProviderReply } from '../providers/types'
 import { CircuitBreaker, isolateBreaker } from './breaker'
 import { validateAnswer } from './validate'
 
@@ -174,57 +175,57 @@ async function run(
     }
     // A stream came back (2xx): the upstream may bill it from here on, whatever happens next.
     calls.push({ model, usage: reply.usage })
-    const reader = reply.chunks.getReader()
-    let first: ReadableStreamReadResult<ChatCompletionChunk>
+    const upstream = reply.chunks
+    let first: ChatCompletionChunk[] | null
     try {
-      first = await Promise.race([reader.read(), aborted])
+      first = await Promise.race([upstream.next(), aborted])
     } catch (e) {
       release()
       const err = asProviderError(model.provider, e, ac.signal)
       ac.abort(err)
-      reader.cancel(err).catch(() => {})
+      upstream.cancel(err).catch(() => {})
       throw err
     }
     if (firstByte) clearTimeout(firstByte)
-    let pendingFirst: ChatCompletionChunk | undefined = first.done ? undefined : first.value
-    let finished = first.done
-    const chunks = new ReadableStream<ChatCompletionChunk>(
-      {
-        async pull(controller) {
-          if (pendingFirst) {
-            controller.enqueue(pendingFirst)
-            pendingFirst = undefined
-            return
-          }
-          if (finished) {
+    if (first === null) release()
+    let held = first // the first batch, handed out by the first next()
+    let finished = first === null
+    let failed: ProviderError | undefined
+    // One race with the timeouts and the client per batch, not per chunk.
+    const chunks: ChunkStream = {
+      async next() {
+        if (held) {
+          const b = held
+          held = null
+          return b
+        }
+        if (failed) throw failed
+        if (finished) return null
+        try {
+          const b = await Promise.race([upstream.next(), aborted])
+          if (b === null) {
+            finished = true
             release()
-            controller.close()
-            return
           }
-          try {
-            const r = await Promise.race([reader.read(), aborted])
-            if (r.done) {
-              finished = true
-              release()
-              controller.close()
-            } else controller.enqueue(r.value)
-          } catch (e) {
-            release()
-            const err = asProviderError(model.provider, e, ac.signal)
-            ac.abort(err)
-            reader.cancel(err).catch(() => {})
-            breaker.failure(`${model.provider}:${model.upstream}`)
-            controller.error(err)
-          }
-        },
-        cancel(reason) {
+          return b
+        } catch (e) {
+          if (finished) return null // cancelled meanwhile
           release()
-          ac.abort(abortError(model.provider))
-          return reader.cancel(reason).catch(() => {})
-        },
+          const err = (failed = asProviderError(model.provider, e, ac.signal))
+          ac.abort(err)
+          upstream.cancel(err).catch(() => {})
+          breaker.failure(`${model.provider}:${model.upstream}`)
+          throw err
+        }
       },
-      { highWaterMark: 0 },
-    )
+      cancel(reason) {
+        held = null
+        finished = true
+        release()
+        ac.abort(abortError(model.provider))
+        return upstream.cancel(reason).catch(() => {})
+      },
+    }
     return { kind: 'stream', chunks, usage: reply.usage }
   }
 

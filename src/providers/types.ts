@@ -18,11 +18,29 @@ export type ProviderReply =
   | { kind: 'json'; completion: ChatCompletion; usage: Usage }
   | {
       kind: 'stream'
-      /** OpenAI chunks, as they arrive. Never buffered. The adapter always asks upstream for usage. */
-      chunks: ReadableStream<ChatCompletionChunk>
+      /** OpenAI chunks, as they arrive, a batch at a time. Never buffered. The adapter always asks upstream for usage. */
+      chunks: ChunkStream
       /** Resolves when the stream ends or is cut: real usage if the provider sent it, else an estimate (`estimated: true`). Never rejects. */
       usage: Promise<Usage>
     }
+
+/**
+ * OpenAI chunks as they arrive, in batches: each `next()` resolves with every chunk parsed from the upstream bytes
+ * in hand (at least one), or null at the end. It never reads ahead of what the caller asks for and never buffers
+ * the whole answer. One batch per call instead of one stream read per chunk keeps the per-token cost of the
+ * stream path down (a batch becomes one write to the client).
+ * - A failure (a cut, an upstream error event, bad JSON, a timeout) rejects `next()` with a ProviderError — after
+ *   the chunks parsed before it were returned — and every later call rejects the same way.
+ * - After `cancel()`, `next()` resolves null. Calls must not overlap: await each before the next.
+ *
+ * @example
+ * for (let batch; (batch = await reply.chunks.next()); ) for (const chunk of batch) send(chunk)
+ */
+export interface ChunkStream {
+  next(): Promise<ChatCompletionChunk[] | null>
+  /** Stops the upstream; `usage` resolves with what was used so far. */
+  cancel(reason?: unknown): Promise<void>
+}
 
 export interface Provider {
   readonly name: ProviderName

@@ -1,6 +1,9 @@
 /**
- * Stream back: pipes the provider's OpenAI chunks to the client as SSE, chunk by chunk as they arrive
- * (never buffered), and reports how the stream ended so spend can be settled.
+ * Stream back: pipes the provider's OpenAI chunks to the client as SSE as they arrive (never buffered), and
+ * reports how the stream ended so spend can be settled.
+ *
+ * - One client read takes one batch of chunks (what one upstream read held) and writes it as ONE buffer of
+ *   `data: …` events: one encode and one socket write per batch, not per chunk.
  *
  * - Upstream is always asked for usage; when the client did not ask (`stream_options.include_usage`),
  *   the usage-only chunk is dropped and `usage` fields are removed from the others.
@@ -14,7 +17,7 @@
  * return streamBack(c, { chunks: reply.chunks, includeUsage: false, onEnd: async (o) => [`x-triage-cost-usd=${usd}`] })
  */
 import type { Context } from 'hono'
-import type { ChatCompletionChunk } from '../openai/types'
+import type { ChunkStream } from '../providers/types'
 import { toApiError, type ApiError } from '../http/errors'
 
 /** A write to the client blocked this long means the client is gone (see streamBack). */
@@ -26,7 +29,7 @@ export type StreamOutcome =
   | { status: 'client_abort' }
 
 export interface StreamBackOptions {
-  chunks: ReadableStream<ChatCompletionChunk>
+  chunks: ChunkStream
   includeUsage: boolean
   /** Maps a mid-stream failure to the error the client sees. */
   toError?: (err: unknown) => ApiError
@@ -36,7 +39,8 @@ export interface StreamBackOptions {
 
 export function streamBack(c: Context, opts: StreamBackOptions): Response {
   const encoder = new TextEncoder()
-  const reader = opts.chunks.getReader()
+  const chunks = opts.chunks
+  const includeUsage = opts.includeUsage
   let finished!: () => void
   c.executionCtx.waitUntil(new Promise<void>((resolve) => (finished = resolve)))
 
@@ -67,7 +71,7 @@ export function streamBack(c: Context, opts: StreamBackOptions): Response {
   const gone = () => {
     if (clientGone || ended) return
     clientGone = true
-    reader.cancel().catch(() => {})
+    chunks.cancel().catch(() => {})
     void end({ status: 'client_abort' }).then(() => {
       try {
         out.close()
@@ -76,7 +80,7 @@ export function streamBack(c: Context, opts: StreamBackOptions): Response {
   }
   /**
    * One timer per stream (not per chunk): workerd may report neither a cancel nor an abort for some hang-ups, so a
-   * client that has not asked for the next chunk in CLIENT_STALL_MS is taken as gone and the request is settled.
+   * client that has not asked for the next bytes in CLIENT_STALL_MS is taken as gone and the request is settled.
    */
   const arm = (ms: number) => {
     watchdog = setTimeout(() => {
@@ -94,14 +98,14 @@ export function streamBack(c: Context, opts: StreamBackOptions): Response {
         out = controller
         arm(CLIENT_STALL_MS)
       },
-      // Pull-based: one upstream chunk per client read, so nothing is read ahead and nothing is buffered.
+      // Pull-based: one batch of upstream chunks per client read, so nothing is read ahead and nothing is buffered.
       async pull(controller) {
         pulling = true
         try {
           for (;;) {
-            let next: ReadableStreamReadResult<ChatCompletionChunk>
+            let batch
             try {
-              next = await reader.read()
+              batch = await chunks.next()
             } catch (err) {
               if (clientGone) return
               const tail = await end({ status: 'upstream_error', error: (opts.toError ?? toApiError)(err) })
@@ -109,17 +113,21 @@ export function streamBack(c: Context, opts: StreamBackOptions): Response {
               return controller.close()
             }
             if (clientGone) return
-            if (next.done) {
+            if (batch === null) {
               const tail = await end({ status: 'ok' })
               if (tail) controller.enqueue(tail)
               return controller.close()
             }
-            const chunk = next.value
-            if (!opts.includeUsage && 'usage' in chunk) {
-              if (chunk.usage && chunk.choices.length === 0) continue
-              delete (chunk as { usage?: unknown }).usage
+            let text = ''
+            for (let i = 0; i < batch.length; i++) {
+              const chunk = batch[i]
+              if (!includeUsage && chunk.usage !== undefined) {
+                if (chunk.usage && chunk.choices.length === 0) continue // the usage-only chunk the client did not ask for
+                chunk.usage = undefined // JSON.stringify leaves it out (and the object keeps its shape, unlike `delete`)
+              }
+              text += `data: ${JSON.stringify(chunk)}\n\n`
             }
-            return controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`))
+            if (text) return controller.enqueue(encoder.encode(text))
           }
         } finally {
           pulling = false
