@@ -59,6 +59,8 @@ export interface Config {
     /** Output tokens reserved when a request sets no max_tokens. */
     defaultMaxOutputTokens: number
     maxContentDepth: number
+    /** The `limit` of the optional RATE_LIMITER binding (wrangler.toml `[ratelimits.simple]`), per key and 60 s. */
+    rateLimiterUnit: number
   }
   /** Origins allowed by CORS; empty = CORS off. */
   corsOrigins: string[]
@@ -152,6 +154,7 @@ const EnvSchema = z.object({
   TRIAGE_MAX_MESSAGES: z.optional(int(1, 100_000)),
   TRIAGE_DEFAULT_MAX_TOKENS: z.optional(int(1, 1_000_000)),
   TRIAGE_MAX_CONTENT_DEPTH: z.optional(int(1, 1000)),
+  TRIAGE_RATE_LIMITER_LIMIT: z.optional(int(1, 1_000_000)),
   TRIAGE_CORS_ORIGINS: z.optional(list),
   TRIAGE_PRICES: z.optional(z.string()),
   ADMIN_TOKEN: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
@@ -299,6 +302,7 @@ export function buildConfig(env: ConfigEnv): Config {
       maxMessages: e.TRIAGE_MAX_MESSAGES ?? 2_000,
       defaultMaxOutputTokens: e.TRIAGE_DEFAULT_MAX_TOKENS ?? 4_096,
       maxContentDepth: e.TRIAGE_MAX_CONTENT_DEPTH ?? 32,
+      rateLimiterUnit: e.TRIAGE_RATE_LIMITER_LIMIT ?? 10,
     },
     corsOrigins: e.TRIAGE_CORS_ORIGINS ?? [],
     adminToken: e.ADMIN_TOKEN,

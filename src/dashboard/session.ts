@@ -73,7 +73,8 @@ export async function verifySession(adminToken: string, value: string | undefine
   if (!m) return false
   if (Number(m[2]) * 1000 <= now) return false
   const sig = fromB64url(m[3])
-  if (!sig) return false
+  // Canonical encoding only: the last character's 2 spare bits would otherwise give 4 spellings of one signature.
+  if (!sig || b64url(sig) !== m[3]) return false
   return crypto.subtle.verify('HMAC', await sessionKey(adminToken), sig, encoder.encode(m[1]))
 }
 

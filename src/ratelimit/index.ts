@@ -6,7 +6,8 @@
  * - **rpm with the Workers Rate Limiting binding** (`env.RATE_LIMITER`) when it is bound. The binding has one fixed
  *   limit per namespace (`[ratelimits.simple] limit`, period 60 s), set in wrangler.toml, so a tenant's rpm is
  *   spread over ⌈rpm / limit⌉ keys (`<tenant>:<shard>`), chosen round-robin per isolate: capacity is rpm rounded
- *   up to a multiple of the binding's limit (`TRIAGE_RATE_LIMITER_LIMIT`, which must equal it; default 10).
+ *   up to a multiple of the binding's limit (config `limits.rateLimiterUnit` = `TRIAGE_RATE_LIMITER_LIMIT`, which must
+ *   equal it; default 10).
  * - **tpm, and rpm without the binding, in the tenant's Durable Object** (`TenantLedger.rate`, an in-memory sliding
  *   window): one RPC per request, for tenants with limits only. The binding cannot count tokens (every call is 1).
  *
@@ -16,10 +17,8 @@
  *
  * @example await enforceRateLimits(c.env, tenant, req, config)   // throws ApiError(429) on a breach
  */
-import * as z from 'zod/mini'
 import type { Env } from '../env'
 import type { Config } from '../config'
-import { ConfigError } from '../config'
 import type { Tenant } from '../tenants'
 import type { ChatRequest } from '../openai/request'
 import { requestedMaxTokens } from '../openai/request'
@@ -35,17 +34,6 @@ export const BINDING_PERIOD_S = 60
 /** How many of a tenant's binding keys one request tries before it is refused. */
 const BINDING_PROBES = 3
 
-const Unit = z.pipe(z.string().check(z.regex(/^\d+$/, 'must be a whole number')), z.pipe(z.transform(Number), z.int().check(z.gte(1), z.lte(1_000_000))))
-
-/** `TRIAGE_RATE_LIMITER_LIMIT`: the binding's configured limit per key and period (must match wrangler.toml). */
-export function bindingUnit(env: Partial<Record<string, unknown>>): number {
-  const v = env.TRIAGE_RATE_LIMITER_LIMIT
-  if (typeof v !== 'string' || v.trim() === '') return 10
-  const r = Unit.safeParse(v.trim())
-  if (!r.success) throw new ConfigError([`TRIAGE_RATE_LIMITER_LIMIT: ${r.error.issues[0].message} (1..1000000)`])
-  return r.data
-}
-
 /** Tokens a request counts against tpm: estimated input + the requested (or default) maximum output. */
 export function rateTokens(req: ChatRequest, config: Pick<Config, 'limits'>): number {
   return estimateInputTokens(req) + (requestedMaxTokens(req) ?? config.limits.defaultMaxOutputTokens)
@@ -59,7 +47,7 @@ export async function enforceRateLimits(env: Env, tenant: Tenant, req: ChatReque
   if (!limits || (limits.rpm === undefined && limits.tpm === undefined)) return
   let rpm = limits.rpm
   if (rpm !== undefined && env.RATE_LIMITER) {
-    await viaBinding(env.RATE_LIMITER, tenant, rpm, bindingUnit(env))
+    await viaBinding(env.RATE_LIMITER, tenant, rpm, config.limits.rateLimiterUnit)
     rpm = undefined
   }
   if (rpm === undefined && limits.tpm === undefined) return

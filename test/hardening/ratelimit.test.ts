@@ -148,12 +148,16 @@ describe('rate limits with the Workers Rate Limiting binding (stubbed)', () => {
     expect(fake.calls).toEqual([])
   })
 
-  it('an invalid TRIAGE_RATE_LIMITER_LIMIT is a named configuration error', async () => {
+  it('an invalid TRIAGE_RATE_LIMITER_LIMIT is a named configuration error, like any other variable', async () => {
     const fake = fakeBinding(1)
-    const r = testRouter({ ...emulatorVars, RATE_LIMITER: fake.binding, TRIAGE_RATE_LIMITER_LIMIT: 'ten' })
-    const t = await r.tenant({ policy: { rate_limits: { rpm: 10 } } })
-    const res = await r.call('/v1/chat/completions', { key: t.api_key, json: ask() })
-    expect(res.status).toBe(500)
-    expect(((await res.json()) as any).error.message).toContain('TRIAGE_RATE_LIMITER_LIMIT')
+    for (const bad of ['ten', '0', '2.5']) {
+      const r = testRouter({ ...emulatorVars, RATE_LIMITER: fake.binding, TRIAGE_RATE_LIMITER_LIMIT: bad })
+      const res = await r.call('/v1/chat/completions', { key: 'trg_whatever', json: ask() })
+      expect(res.status).toBe(500)
+      const e = ((await res.json()) as any).error
+      expect(e.code).toBe('invalid_configuration')
+      expect(e.message).toContain('TRIAGE_RATE_LIMITER_LIMIT')
+    }
+    expect(fake.calls).toEqual([])
   })
 })
