@@ -33,6 +33,20 @@ describe('request limits', () => {
     await expectError(await r.call('/v1/chat/completions', { key, method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit), 413, 'request_too_large')
     // A lying content-length (small) does not get a big body past the cap.
     await expectError(await r.call('/v1/chat/completions', { key, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '10' }, body: big }), 413, 'request_too_large')
+    // The limit is in bytes, not characters: 2-byte 'é' up to exactly 4096 bytes passes the size check, one byte more does not.
+    const sized = (bytes: number) => {
+      const head = '{"model":"auto","messages":[{"role":"user","content":"'
+      const tail = '"}]}'
+      const room = bytes - head.length - tail.length
+      return head + 'é'.repeat(Math.floor(room / 2)) + 'x'.repeat(room % 2) + tail
+    }
+    expect(new TextEncoder().encode(sized(4096)).length).toBe(4096)
+    const fits = await r.call('/v1/chat/completions', { key, method: 'POST', headers: { 'content-type': 'application/json' }, body: sized(4096) })
+    expect(fits.status).not.toBe(413)
+    const over = new TextEncoder().encode(sized(4097))
+    expect(over.length).toBe(4097)
+    await expectError(await r.call('/v1/chat/completions', { key, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '4096' }, body: over }), 413, 'request_too_large')
+    await expectError(await r.call('/v1/chat/completions', { key, method: 'POST', headers: { 'content-type': 'application/json' }, body: sized(4097) }), 413, 'request_too_large')
   })
 
   it('number of messages: 400 too_many_messages naming `messages`', async () => {

@@ -1,0 +1,36 @@
+// What workerd charges for the JS stream work a gateway does (bench/stream-cost.mjs). Each path is one way of
+// answering with the same 16 SSE events; the differences between paths are the runtime's own costs.
+const encoder = new TextEncoder()
+const TOKENS = 16
+const event = (i) => `data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"tok${i} "},"finish_reason":null}]}\n\n`
+const sse = (body) => new Response(body, { headers: { 'content-type': 'text/event-stream' } })
+
+export default {
+  async fetch(request, env) {
+    const path = new URL(request.url).pathname
+    // Request bodies: one native read, or a reader loop (what a size cap without a declared length needs).
+    if (path === '/body/text') return new Response(String((await request.text()).length))
+    if (path === '/body/reader') {
+      const reader = request.body.getReader()
+      let n = 0
+      for (let r = await reader.read(); !r.done; r = await reader.read()) n += r.value.byteLength
+      return new Response(String(n))
+    }
+    await request.arrayBuffer()
+    // Answers made in JS: all events in one write, or one write per event from a pull-based stream.
+    if (path === '/made/one') return sse(encoder.encode(Array.from({ length: TOKENS }, (_, i) => event(i)).join('')))
+    if (path === '/made/per-event') {
+      let i = 0
+      return sse(new ReadableStream({ pull(c) { if (i === TOKENS) c.close(); else c.enqueue(encoder.encode(event(i++))) } }, { highWaterMark: 0 }))
+    }
+    // Answers relayed from an upstream that sends each event in its own write: piped natively (what the floor
+    // does), or read in JS and written back per read (what any gateway that looks at the events must do).
+    const upstream = await fetch(env.UPSTREAM)
+    if (path === '/relay/pipe') return sse(upstream.body)
+    if (path === '/relay/js') {
+      const reader = upstream.body.getReader()
+      return sse(new ReadableStream({ async pull(c) { const r = await reader.read(); if (r.done) c.close(); else c.enqueue(r.value) } }, { highWaterMark: 0 }))
+    }
+    return new Response('not found', { status: 404 })
+  },
+}
