@@ -4,7 +4,8 @@
  *
  * @example export default createApp()   // src/index.ts
  */
-import { Hono } from 'hono'
+import type { HonoBase } from 'hono/hono-base'
+import { honoApp } from './http/app'
 import { cors } from 'hono/cors'
 import type { Env } from './env'
 import type { Config } from './config'
@@ -24,8 +25,8 @@ export interface AppEnv {
   Variables: { requestId: string; config: Config; tenant: Tenant }
 }
 
-export function createApp(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>()
+export function createApp(): HonoBase<AppEnv> {
+  const app = honoApp<AppEnv>()
 
   app.onError((err, c) => {
     if (err instanceof ConfigError) {

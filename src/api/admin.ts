@@ -8,7 +8,7 @@
  *   -d '{"name":"acme","budget":{"daily_usd":5,"monthly_usd":50}}'
  * // 201 {"object":"tenant","id":"ten_…","api_key":"trg_…",…}   (the key is shown once)
  */
-import { Hono } from 'hono'
+import { honoApp } from '../http/app'
 import type { Context } from 'hono'
 import * as z from 'zod/mini'
 import type { Env } from '../env'
@@ -109,7 +109,7 @@ async function save(c: Context<AdminEnv>, r: TenantRecord): Promise<void> {
 
 // ---- the app ----
 
-export const adminRoutes = new Hono<AdminEnv>()
+export const adminRoutes = honoApp<AdminEnv>()
 
 adminRoutes.onError((err) => toApiError(err).toResponse())
 

@@ -12,7 +12,7 @@ import { readChatRequest } from '../http/body'
 import { score, compactReason } from '../scoring'
 import { plan, providerAvailability } from '../routing'
 import { openBudget, remainingUsd } from '../ledger'
-import { worstCase } from '../money'
+import { worstCase, isPriced } from '../money'
 import { execute } from '../execution'
 import { createProviders } from '../providers'
 import { streamBack } from '../streaming'
@@ -30,7 +30,7 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   const cap = capFor(tenant, budget.headroom())
   const route = plan({                                                                   // choose model
     requested: req.model, decision, config, cap: cap.cap, capReason: cap.reason,
-    available: providerAvailability(config, c.env), stream: req.stream === true,
+    available: providerAvailability(config, c.env), priced: (id) => isPriced(id, config), stream: req.stream === true,
   })
   const models = [...(route.cascade?.first ?? []), ...route.candidates]
   const worst = Math.max(...models.map((m) => worstCase(req, m.id, config)))

@@ -13,7 +13,7 @@ import type { AppEnv } from '../app'
 import { readChatRequest } from '../http/body'
 import { score } from '../scoring'
 import { plan } from '../routing'
-import { worstCase, formatUsd } from '../money'
+import { worstCase, formatUsd, isPriced } from '../money'
 import { authenticate } from '../tenants'
 import { openBudget } from '../ledger'
 import { providerAvailability } from '../routing'
@@ -26,7 +26,7 @@ export async function routeDryRun(c: Context<AppEnv>): Promise<Response> {
   const req = await readChatRequest(c.req.raw, config.limits)
   const decision = score(req, thresholdsFor(tenant, config))
   const cap = tenant ? capFor(tenant, (await openBudget(c.env, c.executionCtx, tenant, config)).headroom()) : { cap: 'premium' as const }
-  const route = plan({ requested: req.model, decision, config, cap: cap.cap, capReason: cap.reason, available: () => true, stream: !!req.stream })
+  const route = plan({ requested: req.model, decision, config, cap: cap.cap, capReason: cap.reason, available: () => true, priced: (id) => isPriced(id, config), stream: !!req.stream })
   const model = route.candidates[0]
   const reserve = worstCase(req, model.id, config)
   return c.json({

@@ -7,7 +7,7 @@
  * curl -s localhost:8787/v1/usage?days=7 -H "authorization: Bearer $TRIAGE_KEY"
  * // {"object":"usage","tenant":{"id":"ten_…","name":"acme"},"month":{"period":"2026-04","cost_usd":"0.004213",…},"days":[…]}
  */
-import { Hono } from 'hono'
+import { honoApp } from '../http/app'
 import * as z from 'zod/mini'
 import type { Env } from '../env'
 import { toApiError } from '../http/errors'
@@ -49,7 +49,7 @@ export function totalsView(t: SpendTotals) {
   }
 }
 
-export const usageRoutes = new Hono<{ Bindings: Env }>()
+export const usageRoutes = honoApp<{ Bindings: Env }>()
 
 usageRoutes.onError((err) => toApiError(err).toResponse())
 

@@ -10,7 +10,7 @@
  * app.route('/dashboard', dashboardRoutes)
  * // curl -s 'localhost:8787/admin/metrics?days=7' -H "authorization: Bearer $ADMIN_TOKEN" | jq .savings
  */
-import { Hono } from 'hono'
+import { honoApp } from '../http/app'
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { bodyLimit } from 'hono/body-limit'
@@ -72,7 +72,7 @@ const noStore = (c: Context) => c.header('cache-control', 'no-store')
 
 // ---- /dashboard ----
 
-export const dashboardRoutes = new Hono<DashboardEnv>()
+export const dashboardRoutes = honoApp<DashboardEnv>()
 
 dashboardRoutes.onError(errorResponse)
 dashboardRoutes.use('*', strict)
@@ -123,7 +123,7 @@ dashboardRoutes.get('/', async (c) => {
 
 // ---- /admin/metrics ----
 
-export const metricsRoutes = new Hono<DashboardEnv>()
+export const metricsRoutes = honoApp<DashboardEnv>()
 
 metricsRoutes.onError(errorResponse)
 metricsRoutes.use('*', secureHeaders())

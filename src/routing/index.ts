@@ -8,6 +8,8 @@
  * - The budget cap lowers the tier (premium → medium → trivial) when the tenant's headroom runs low.
  * - Candidates whose provider has no credentials are left out; when none is left the plan is refused
  *   with a 503 that names the missing settings.
+ * - Candidates with no price are left out too (an unpriced model is never run: it could not be charged); when
+ *   only unpriced ones are left the plan is refused with a 503 `model_unpriced` naming them.
  *
  * @example
  * plan({ requested: 'auto', decision, config, cap: 'premium', available, stream: false })
@@ -44,6 +46,8 @@ export interface PlanInput {
   capReason?: string
   /** Whether a provider can be called (credentials or binding present). */
   available: (provider: ProviderName) => boolean
+  /** Whether a model has a price (`isPriced` from money/). Unpriced models are never planned. */
+  priced: (modelId: string) => boolean
   stream: boolean
 }
 
@@ -86,18 +90,24 @@ export function plan(input: PlanInput): Plan {
   const downgraded = tier !== requestedTier ? `${requestedTier}->${tier}: ${input.capReason ?? 'budget'}` : null
 
   const wanted = pinned && tier === requestedTier ? [pinned] : config.tiers[tier].map((id) => config.models[id])
-  const candidates = wanted.filter((m) => available(m.provider))
-  if (candidates.length === 0) {
+  const reachable = wanted.filter((m) => available(m.provider))
+  if (reachable.length === 0) {
     const missing = [...new Set(wanted.flatMap((m) => config.providers[m.provider].missing))]
     throw new ApiError(503, `No provider is configured for the ${tier} tier (${wanted.map((m) => m.id).join(', ')}). Set ${missing.join(' and ') || 'the provider credentials'} (see README.md#configuration).`, {
       type: 'service_unavailable', code: 'provider_not_configured',
+    })
+  }
+  const candidates = reachable.filter((m) => input.priced(m.id))
+  if (candidates.length === 0) {
+    throw new ApiError(503, `No model of the ${tier} tier has a price (${reachable.map((m) => m.id).join(', ')}), so Triage refuses to run it. Add a row to TRIAGE_PRICES.`, {
+      type: 'service_unavailable', code: 'model_unpriced', param: 'model',
     })
   }
 
   const result: Plan = { tier, requestedTier, candidates, downgraded, mode }
   const band = config.cascade
   if (band && mode === 'auto' && !input.stream && tierRank(tier) > 0 && decision.score >= band.low && decision.score < band.high) {
-    const first = config.tiers.trivial.map((id) => config.models[id]).filter((m) => available(m.provider))
+    const first = config.tiers.trivial.map((id) => config.models[id]).filter((m) => available(m.provider) && input.priced(m.id))
     if (first.length) result.cascade = { first }
   }
   return result

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { testRouter, parseSSE, type TestRouter } from './helpers'
+import { testRouter, parseSSE, emulatorVars, type TestRouter } from './helpers'
 import { expectValid } from '../support/openai-spec'
 import { ledgerStub, listRequestRecords } from '../../src/ledger'
 import type { Env } from '../../src/env'
@@ -130,6 +130,24 @@ describe('errors on the request path', () => {
 })
 
 describe('no credentials', () => {
+  it('skips a configured model that has no price (it could not be charged), and 503s model_unpriced when nothing priced is left', async () => {
+    const vars = { ...emulatorVars, TRIAGE_MODELS: JSON.stringify({ mystery: { provider: 'openai', upstream: 'mystery-1', tier: 'premium' } }) }
+    const first = testRouter({ ...vars, TRIAGE_PREMIUM_MODELS: 'mystery,gpt-4.1' })
+    const k = (await first.tenant()).api_key
+    const res = await first.call('/v1/chat/completions', { key: k, json: ask('hi', { model: 'triage/premium' }) })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-triage-model')).toBe('gpt-4.1')
+    expect(first.emulator.requests.map((q: { body?: { model?: string } }) => q.body?.model)).not.toContain('mystery-1')
+    const only = testRouter({ ...vars, TRIAGE_PREMIUM_MODELS: 'mystery' })
+    const k2 = (await only.tenant()).api_key
+    const refused = await only.call('/v1/chat/completions', { key: k2, json: ask('hi', { model: 'triage/premium' }) })
+    expect(refused.status).toBe(503)
+    const body: any = await refused.json()
+    expectValid('ErrorResponse', body)
+    expect(body.error).toMatchObject({ code: 'model_unpriced', param: 'model' })
+    expect(body.error.message).toContain('mystery')
+  })
+
   it('answers 503 naming the missing setting, while /v1/route still works', async () => {
     const bare = testRouter({ ADMIN_TOKEN: 'test-admin-token-0123456789' })
     const { api_key } = await bare.tenant()

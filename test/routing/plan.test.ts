@@ -5,7 +5,7 @@ import { ApiError } from '../../src/http/errors'
 
 const config = buildConfig({ DEEPSEEK_API_KEY: 'k', OPENAI_API_KEY: 'k', ANTHROPIC_API_KEY: 'k', CLOUDFLARE_ACCOUNT_ID: 'a', CLOUDFLARE_API_TOKEN: 't', TRIAGE_CASCADE: '0.3-0.5' })
 const all = () => true
-const base = { config, cap: 'premium' as const, available: all, stream: false }
+const base = { config, cap: 'premium' as const, available: all, priced: all, stream: false }
 
 describe('plan', () => {
   it('auto routes by the decision, tier aliases pin a tier, model ids pin a model', () => {
@@ -34,6 +34,24 @@ describe('plan', () => {
       expect((e as ApiError).status).toBe(503)
       expect((e as ApiError).message).toContain('DEEPSEEK_API_KEY')
     }
+  })
+
+  it('leaves out unpriced models (never run what cannot be charged), and refuses with 503 model_unpriced when none is left', () => {
+    const noGpt = (id: string) => id !== 'gpt-4.1'
+    expect(plan({ ...base, requested: 'triage/premium', priced: noGpt, decision: { tier: 'premium', score: 1 } }).candidates.map((m) => m.id)).toEqual(['claude-sonnet-4-6'])
+    const e = (() => {
+      try {
+        plan({ ...base, requested: 'triage/premium', priced: () => false, decision: { tier: 'premium', score: 1 } })
+      } catch (err) {
+        return err as ApiError
+      }
+    })()
+    expect(e).toBeInstanceOf(ApiError)
+    expect(e).toMatchObject({ status: 503, code: 'model_unpriced', param: 'model' })
+    expect(e!.message).toContain('gpt-4.1, claude-sonnet-4-6')
+    expect(e!.message).toContain('TRIAGE_PRICES')
+    // The cascade's first try is only planned on a priced model.
+    expect(plan({ ...base, requested: 'auto', priced: (id) => id !== config.tiers.trivial[0], decision: { tier: 'medium', score: 0.4 } }).cascade).toBeUndefined()
   })
 
   it('cascades only auto, non-streaming requests inside the band', () => {
