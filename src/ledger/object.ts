@@ -112,6 +112,10 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
   private kvDirty = false
   /** Ids in the `reservations` table, so a settle whose hold never came (the usual case) deletes nothing. */
   private heldIds = new Set<string>()
+  /** Charges posted in the last RATE_WINDOW_MS, oldest first (`[at, nano]`), and their sum: the spend rate leases are sized by, without a scan of `charges` per grant. */
+  private recent: Array<[at: number, nano: number]> = []
+  private recentHead = 0
+  private recentNano = 0
   /** Totals posted by the ops of the current call, summed per row; written once at its end (`commitTotals`). */
   private delta = new Map<string, TotalsDelta>()
   /** The tenant's rpm/tpm windows (src/ratelimit). In memory: the DO is only evicted after it has been idle, i.e. after the window has passed. */
@@ -164,6 +168,12 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
       next = Math.min(next, l.expires_at + LEASE_GRACE_MS)
     }
     this.heldIds = new Set(this.sql.exec<{ request_id: string }>('SELECT request_id FROM reservations').toArray().map((r) => r.request_id))
+    this.recent = this.sql
+      .exec<{ at: number; nano: number }>(`SELECT at, nano FROM charges WHERE at > ? AND status != 'released' ORDER BY at`, Date.now() - RATE_WINDOW_MS)
+      .toArray()
+      .map((c) => [c.at, c.nano])
+    this.recentHead = 0
+    this.recentNano = this.recent.reduce((a, [, nano]) => a + nano, 0)
     const r = this.sql
       .exec<{ orphan: number | null; t: number | null }>('SELECT SUM(CASE WHEN lease_id IS NULL THEN nano ELSE 0 END) AS orphan, MIN(expires_at) AS t FROM reservations')
       .one()
@@ -307,6 +317,8 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
       id, nano, status, record.model, record.tier, now, day, month, JSON.stringify(record),
     ).toArray().length > 0
     if (!posted) return false
+    this.recent.push([now, nano])
+    this.recentNano += nano
     // Summed per row for the whole call: a batch of settles costs one upsert per period and key, not one per settle.
     this.add('', day, nano, 1, record.premium_nano, record.tokens.input, record.tokens.output)
     this.add('', month, nano, 1, record.premium_nano, record.tokens.input, record.tokens.output)
@@ -453,8 +465,7 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
     const avail = this.available(now)
     if (avail === null) return {} // unlimited: isolates reserve without leases
     if (avail.nano < need) return { refused: { window: avail.window, need_nano: need, available_nano: Math.max(0, avail.nano) } }
-    const recent = this.sql.exec<{ s: number | null }>(`SELECT SUM(nano) AS s FROM charges WHERE at > ? AND status != 'released'`, now - RATE_WINDOW_MS).one().s ?? 0
-    const byRate = Math.ceil((recent * LEASE_TTL_MS) / RATE_WINDOW_MS)
+    const byRate = Math.ceil((this.recentSpend(now) * LEASE_TTL_MS) / RATE_WINDOW_MS)
     const target = Math.max(Math.floor(a.want), need * LEASE_MIN_REQUESTS, byRate)
     const cap = Math.floor(Math.max(0, avail.nano) * LEASE_FRACTION)
     let grant = Math.min(target, cap)
@@ -480,6 +491,17 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
     this.leases.set(id, { isolate, nano: grant, expires_at: expires })
     this.nextExpiry = Math.min(this.nextExpiry, expires + LEASE_GRACE_MS)
     return { lease: { id, granted_nano: grant, expires_at: expires } }
+  }
+
+  /** Spend posted in the last RATE_WINDOW_MS (drops older entries; amortised O(1) per charge). */
+  private recentSpend(now: number): number {
+    const r = this.recent
+    while (this.recentHead < r.length && r[this.recentHead][0] <= now - RATE_WINDOW_MS) this.recentNano -= r[this.recentHead++][1]
+    if (this.recentHead > 1024 && this.recentHead * 2 > r.length) {
+      this.recent = r.slice(this.recentHead)
+      this.recentHead = 0
+    }
+    return this.recentNano
   }
 
   /** The isolate's newest live lease (latest expiry), if any: calls that race from one isolate add to one lease. */

@@ -7,6 +7,7 @@ import { runInDurableObject, runDurableObjectAlarm } from 'cloudflare:test'
 import { tenant, stub } from './helpers'
 import { budgetOf, type SpendRecord, type TenantLedger } from '../../src/ledger'
 import type { SyncResult } from '../../src/ledger/protocol'
+import { RATE_WINDOW_MS } from '../../src/ledger/object'
 
 const tokens = (input: number, output: number) => ({ input, cached_input: 0, cache_write: 0, output, reasoning: 0 })
 /** A settle record with these calls ([model, tier, cost]); a cascade may call one model twice. */
@@ -84,10 +85,20 @@ describe('in-memory mirrors', () => {
     await runInDurableObject(s, (instance: unknown) => expect((instance as { kvDirty: boolean }).kvDirty).toBe(false))
     await sync([{ op: 'settle', id: 'e', nano: 5_000, lease: null, record: record(t, 'e', [['m1', 'trivial', 5_000]]) }])
 
+    // The spend rate (leases are sized by it) is the charges of the last minute, released ones excluded.
+    const rate = (o: unknown, at: number) => (o as { recentSpend(now: number): number }).recentSpend(at)
+    await runInDurableObject(s, (instance: unknown, st: DurableObjectState) => {
+      const sql = st.storage.sql.exec<{ s: number }>(`SELECT SUM(nano) AS s FROM charges WHERE at > ? AND status != 'released'`, Date.now() - RATE_WINDOW_MS).one().s
+      expect(rate(instance, Date.now())).toBe(sql)
+      expect(rate(instance, Date.now())).toBe(350_000 + 250_000 + 10_000 + 5_000) // a, orphan, c, e (d is still held)
+    })
+
     // A restart rebuilds the mirrors from SQL alone.
     const before = await sync([])
     await runInDurableObject(s, (instance: unknown) => {
-      const o = instance as { leases: Map<string, unknown>; orphanNano: number; spentBy: Map<string, number>; nextExpiry: number; kvDirty: boolean; reload(): void }
+      const o = instance as { leases: Map<string, unknown>; orphanNano: number; spentBy: Map<string, number>; nextExpiry: number; kvDirty: boolean; recent: unknown[]; recentNano: number; reload(): void }
+      o.recent = []
+      o.recentNano = -1
       o.leases = new Map()
       o.orphanNano = -1
       o.spentBy.set('x', 1).clear()
@@ -100,5 +111,10 @@ describe('in-memory mirrors', () => {
     const after = await sync([])
     expect({ ...after, now: 0 }).toEqual({ ...before, now: 0 })
     expectAgree(after, await s.snapshot())
+    await runInDurableObject(s, (instance: unknown) => {
+      expect(rate(instance, Date.now())).toBe(615_000)
+      // A minute later it is all forgotten.
+      expect(rate(instance, Date.now() + RATE_WINDOW_MS + 1)).toBe(0)
+    })
   })
 })
