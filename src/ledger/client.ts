@@ -22,7 +22,7 @@ import type { Tenant } from '../tenants'
 import { parseUsd } from '../money/format'
 import { randomBase62 } from '../tenants/keys'
 import type { TenantLedger } from './object'
-import type { LedgerBudget, LedgerOp, SyncRequest, SyncResult } from './protocol'
+import { encodeOps, type LedgerBudget, type LedgerOp, type SyncRequest, type SyncResult } from './protocol'
 import type { SpendRecord } from './kv'
 import { dayOf, monthOf } from './periods'
 
@@ -158,7 +158,7 @@ export class LedgerClient {
     const cost = settledCost(ops)
     this.sending += cost
     this.stats.syncs++
-    const call = ledgerStub(this.env, this.tenant.id).sync({ tenant: this.tenant.id, budget: budgetOf(this.tenant), isolate: this.isolate, ops, acquire })
+    const call = ledgerStub(this.env, this.tenant.id).sync({ tenant: this.tenant.id, budget: budgetOf(this.tenant), isolate: this.isolate, ops: encodeOps(ops), acquire })
     this.inflight.add(call)
     try {
       // A timeout, so one lost call cannot hold a request for long; its ops are re-queued (they are idempotent).

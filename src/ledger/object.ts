@@ -16,7 +16,7 @@
  *
  * @example
  * const stub = env.TENANT_LEDGER.get(env.TENANT_LEDGER.idFromName(tenantId)) as DurableObjectStub<TenantLedger>
- * await stub.sync({ tenant, budget, isolate, ops: [], acquire: { lease: null, need, want: need } })
+ * await stub.sync({ tenant, budget, isolate, ops: encodeOps([]), acquire: { lease: null, need, want: need } })
  */
 import { DurableObject } from 'cloudflare:workers'
 import { formatUsd } from '../money/format'
@@ -26,7 +26,7 @@ import { dayOf, monthOf, dayResetsAt, monthResetsAt, type Window } from './perio
 import { spendKey, recordBatches, REQUEST_RECORD_TTL_S, type SpendRecord, type SpendTotals, type Bucket } from './kv'
 import { premiumShares } from './premium'
 import { loadConfig, type ConfigEnv } from '../config'
-import type { LedgerBudget, LedgerOp, SyncRequest, SyncResult, WindowView, Refusal } from './protocol'
+import { decodeOps, type LedgerBudget, type LedgerOp, type SyncRequest, type SyncResult, type WindowView, type Refusal } from './protocol'
 import { TenantRates, type RateRequest, type RateResult } from '../ratelimit/window'
 
 /** A lease may be used for new reservations this long. */
@@ -227,7 +227,7 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
     const now = Date.now()
     this.adopt(req.tenant, req.budget)
     if (now >= this.nextExpiry) this.expire(now)
-    for (const op of req.ops) this.apply(op, now)
+    for (const op of decodeOps(req.ops)) this.apply(op, now)
     this.commitTotals(now)
     let lease: SyncResult['lease']
     let refused: Refusal | undefined

@@ -20,12 +20,22 @@ export type LedgerOp =
   | { op: 'settle'; id: string; nano: number; lease: string | null; record: SpendRecord }
   | { op: 'release'; id: string; lease: string | null }
 
+/**
+ * Ops travel as JSON text: settles carry whole spend records, and JSON.stringify + JSON.parse cost less than the
+ * RPC's structured clone of them (about 4% of a request's CPU in the benchmark).
+ *
+ * @example stub.sync({ tenant, budget, isolate, ops: encodeOps([{ op: 'release', id, lease }]) })
+ */
+export type OpsJson = string & { readonly __ops: LedgerOp[] }
+export const encodeOps = (ops: LedgerOp[]): OpsJson => JSON.stringify(ops) as OpsJson
+export const decodeOps = (json: OpsJson): LedgerOp[] => JSON.parse(json) as LedgerOp[]
+
 export interface SyncRequest {
   tenant: string
   budget: LedgerBudget
   /** Random id of the calling isolate (for lease bookkeeping and debugging). */
   isolate: string
-  ops: LedgerOp[]
+  ops: OpsJson
   /** Ask for (more) headroom: `need` = the shortfall of the request that ran short (beyond what its lease still has), `want` = what the waiting requests add up to, `unit` = the size of one reservation (leases are granted in whole units beyond `need`). */
   acquire?: { lease: string | null; need: number; want: number; unit?: number }
 }

@@ -7,6 +7,7 @@ import { env, tenant, isolate, usage, stub } from './helpers'
 import { cost } from '../../src/money'
 import { budgetOf, listRequestRecords, readSpend, type TenantLedger } from '../../src/ledger'
 import type { SpendRecord } from '../../src/ledger'
+import { encodeOps } from '../../src/ledger/protocol'
 
 /** Moves every lease and reservation of a tenant's DO into the past, as if the clock had run on. */
 async function ageEverything(t: ReturnType<typeof tenant>) {
@@ -178,9 +179,9 @@ describe('faults', () => {
         { op: 'settle' as const, id: 'b2', nano: 123, lease: null, record: record('b2') },
       ],
     }
-    await s.sync(batch)
-    await s.sync(batch) // the response was lost; the isolate sends the same batch again
-    await s.sync({ ...batch, ops: [...batch.ops].reverse() }) // and a reordered copy
+    await s.sync({ ...batch, ops: encodeOps(batch.ops) })
+    await s.sync({ ...batch, ops: encodeOps(batch.ops) }) // the response was lost; the isolate sends the same batch again
+    await s.sync({ ...batch, ops: encodeOps([...batch.ops].reverse()) }) // and a reordered copy
     const snap = await s.snapshot()
     expect(snap.charged_nano).toBe(246)
     expect(snap.charges).toBe(2)

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { runInDurableObject, runDurableObjectAlarm } from 'cloudflare:test'
 import { tenant, stub } from './helpers'
 import { budgetOf, type SpendRecord, type TenantLedger } from '../../src/ledger'
-import type { SyncResult } from '../../src/ledger/protocol'
+import { encodeOps, type LedgerOp, type SyncResult } from '../../src/ledger/protocol'
 import { RATE_WINDOW_MS } from '../../src/ledger/object'
 
 const tokens = (input: number, output: number) => ({ input, cached_input: 0, cache_write: 0, output, reasoning: 0 })
@@ -37,7 +37,7 @@ describe('in-memory mirrors', () => {
     const t = tenant({ daily_usd: '1', monthly_usd: '5' })
     const s = stub(t)
     const base = { tenant: t.id, budget: budgetOf(t), isolate: 'i1' }
-    const sync = (ops: Parameters<typeof s.sync>[0]['ops'], acquire?: Parameters<typeof s.sync>[0]['acquire']) => s.sync({ ...base, ops, ...(acquire ? { acquire } : {}) })
+    const sync = (ops: LedgerOp[], acquire?: Parameters<typeof s.sync>[0]['acquire']) => s.sync({ ...base, ops: encodeOps(ops), ...(acquire ? { acquire } : {}) })
     const now = Date.now()
     const leased = await sync([], { lease: null, need: 1_000_000, want: 1_000_000 })
     const lease = leased.lease!.id
