@@ -319,6 +319,7 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
     if (!posted) return false
     this.recent.push([now, nano])
     this.recentNano += nano
+    this.recentSpend(now) // drops what left the window, so the mirror stays one minute long even when nothing asks for it
     // Summed per row for the whole call: a batch of settles costs one upsert per period and key, not one per settle.
     this.add('', day, nano, 1, record.premium_nano, record.tokens.input, record.tokens.output)
     this.add('', month, nano, 1, record.premium_nano, record.tokens.input, record.tokens.output)

@@ -117,4 +117,27 @@ describe('in-memory mirrors', () => {
       expect(rate(instance, Date.now() + RATE_WINDOW_MS + 1)).toBe(0)
     })
   })
+
+  it('keep the spend-rate window one minute long for a tenant with no budget (no grant ever trims it)', async () => {
+    const t = tenant({})
+    const s = stub(t)
+    const base = { tenant: t.id, budget: budgetOf(t), isolate: 'i1' }
+    await runInDurableObject(s, (instance: unknown) => {
+      const o = instance as { sync(r: unknown): unknown; recent: unknown[]; recentHead: number }
+      const realNow = Date.now
+      try {
+        // 3,000 charges over ten simulated minutes, one every 200 ms.
+        for (let i = 0; i < 3000; i++) {
+          const at = realNow() + i * 200
+          Date.now = () => at
+          o.sync({ ...base, ops: encodeOps([{ op: 'settle', id: `u${i}`, nano: 1, lease: null, record: record(t, `u${i}`, [['m1', 'trivial', 1]]) }]) })
+        }
+      } finally {
+        Date.now = realNow
+      }
+      // One minute at one charge per 200 ms is 300 entries (plus what compaction has not dropped yet).
+      expect(o.recent.length - o.recentHead).toBeLessThanOrEqual(301)
+      expect(o.recent.length).toBeLessThanOrEqual(301 + 1025)
+    })
+  })
 })
