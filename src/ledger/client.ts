@@ -6,9 +6,9 @@
  * - `settle` / `release` update the lease at once and queue the op; the queue goes to the DO in batches: each
  *   request waits FLUSH_DELAY_MS, then sends whatever is queued by then (usually nothing: another request took it).
  *   Holds are queued the same way (`flushHold`: sent if the request is still running after FLUSH_DELAY_MS), so a
- *   reservation orphaned by a crash is charged at its reserved amount by the DO's alarm; a hold whose settle is
- *   in the same batch is dropped. Ops are idempotent by ledger id and the DO applies them in any order (a hold after its settle is
- *   ignored), so batches need no ordering between them.
+ *   reservation orphaned by a crash is charged at its reserved amount by the DO's alarm; a hold whose settle is in
+ *   the same batch is dropped. Ops are idempotent by ledger id and the DO applies them in any order (a hold after
+ *   its settle is ignored), so batches need no ordering between them.
  * - No promise is ever shared between requests: every DO call is made and awaited by the request that needs it.
  *   Workers ties I/O to the request that started it, and a promise awaited across requests can stall or be
  *   cancelled with the request that made it.
