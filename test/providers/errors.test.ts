@@ -3,7 +3,7 @@ import { createProviders, toApiError } from '../../src/providers'
 import { parseRetryAfter, sanitize } from '../../src/providers/errors'
 import { ProviderError } from '../../src/providers/types'
 import { expectValid } from '../support/openai-spec'
-import { collect, model, setup, signal, user } from './helpers'
+import { collect, emulatorEnv, model, setup, signal, user } from './helpers'
 
 describe('provider errors', () => {
   it('parses retry-after as seconds, HTTP date and retry-after-ms', () => {
@@ -46,7 +46,7 @@ describe('provider errors', () => {
     const e = await p.openai.chat(user('x [[fault:401]]'), model(config, 'gpt-4.1'), { signal: signal(), stream: false }).catch((e) => e)
     const api = toApiError(e)
     expect(api.status).toBe(502)
-    expect(JSON.stringify(api.toJSON())).not.toContain('sk-test')
+    expect(JSON.stringify(api.toJSON())).not.toContain(emulatorEnv.OPENAI_API_KEY)
   })
 
   it('a 2xx that is not what the provider documents is `invalid` (JSON and stream)', async () => {

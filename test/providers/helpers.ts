@@ -6,22 +6,13 @@ import { parseChatRequest } from '../../src/openai/request'
 import type { ChatCompletionChunk } from '../../src/openai/types'
 import type { ChunkStream } from '../../src/providers/types'
 import { createEmulator } from '../fixtures/emulator.mjs'
+import { offlineVars } from '../../scripts/offline-env.mjs'
 import { expectValid } from '../support/openai-spec'
 
 export const EMU = 'http://emulator.test'
 
-/** Env vars pointing every provider at the emulator (same prefixes as emulator-server.mjs). */
-export const emulatorEnv = {
-  OPENAI_API_KEY: 'sk-test-openai-0123456789',
-  OPENAI_BASE_URL: `${EMU}/openai/v1`,
-  DEEPSEEK_API_KEY: 'sk-test-deepseek-0123456789',
-  DEEPSEEK_BASE_URL: `${EMU}/deepseek`,
-  ANTHROPIC_API_KEY: 'sk-ant-test-0123456789',
-  ANTHROPIC_BASE_URL: `${EMU}/anthropic`,
-  CLOUDFLARE_ACCOUNT_ID: 'acct123',
-  CLOUDFLARE_API_TOKEN: 'cf-token-0123456789',
-  WORKERS_AI_BASE_URL: `${EMU}/workers-ai`,
-}
+/** Env vars pointing every provider at the emulator: the same set `npm run dev:offline` and the e2e tests use. */
+export const emulatorEnv: Record<string, string> = offlineVars(EMU)
 
 export function setup(extraEnv: Record<string, string> = {}) {
   const emu = createEmulator({ trickleMs: 5 })

@@ -109,7 +109,7 @@ describe('workers-ai adapter through the REST API', () => {
     expect(reply.completion.choices[0].message.content).toBe('Echo: rest please')
     expect(reply.usage).toMatchObject({ input: 2, output: 3 })
     expect(emu.ai.calls).toHaveLength(0)
-    expect(emu.requests[0].path).toBe(`/workers-ai/accounts/acct123/ai/run/${LLAMA}`)
+    expect(emu.requests[0].path).toBe(`/workers-ai/accounts/${emulatorEnv.CLOUDFLARE_ACCOUNT_ID}/ai/run/${LLAMA}`)
     expect(emu.requests[0].headers.authorization).toMatch(/^Bearer /)
   })
 
