@@ -25,7 +25,9 @@ const quick = args.includes('--quick');
 
 const rows = readFileSync(DEV, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 const { score, DEFAULT_THRESHOLDS } = await loadScorer();
-const req = (content) => ({ model: 'auto', messages: [{ role: 'user', content }] });
+// Requests are built the way the Worker gets them, from JSON.parse of a body: the prompt is then one flat string.
+// (A prompt cut with slice() from a concatenation is a V8 "sliced" string, slower to read char by char.)
+const req = (content) => JSON.parse(JSON.stringify({ model: 'auto', messages: [{ role: 'user', content }] }));
 const tmp = mkdtempSync(join(tmpdir(), 'triage-bench-'));
 
 try {

@@ -87,7 +87,8 @@ export function unpackMilli(packed: string): number[] {
 }
 
 /** Bucket of a token hash. */
-export const bucketOf = (h: number, buckets: number): number => (h >>> 0) % buckets
+export const bucketOf = (h: number, buckets: number): number =>
+  (buckets & (buckets - 1)) === 0 ? (h >>> 0) & (buckets - 1) : (h >>> 0) % buckets
 
 export const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z))
 
@@ -100,17 +101,33 @@ export function taskTypes(x: Extracted, w: Weights): Float64Array {
     const z = (x.dense[i] - w.mean[i]) / w.scale[i]
     for (let t = 0; t < N_TYPES; t++) logits[t] += w.types.dense[t * nd + i] * z
   }
-  const n = x.hashes.length
+  const hashes = x.hashes
+  const n = hashes.length
   if (n > 0) {
+    // count the tokens per bucket (one increment each), then read each used bucket's weights once
+    const buckets = w.buckets
+    if (scratch.counts.length !== buckets) scratch = { counts: new Int32Array(buckets), used: new Int32Array(buckets) }
+    const { counts, used } = scratch
+    let nUsed = 0
+    for (let k = 0; k < n; k++) {
+      const b = bucketOf(hashes[k], buckets)
+      if (counts[b]++ === 0) used[nUsed++] = b
+    }
     const norm = 1 / Math.sqrt(n)
     const hashed = w.types.hashed
-    for (let k = 0; k < n; k++) {
-      const o = bucketOf(x.hashes[k], w.buckets) * N_TYPES
-      for (let t = 0; t < N_TYPES; t++) logits[t] += hashed[o + t] * norm
+    for (let u = 0; u < nUsed; u++) {
+      const b = used[u]
+      const m = counts[b] * norm
+      counts[b] = 0
+      const o = b * N_TYPES
+      for (let t = 0; t < N_TYPES; t++) logits[t] += hashed[o + t] * m
     }
   }
   return softmax(logits)
 }
+
+/** Scratch space of `taskTypes` (tokens per bucket, and the buckets used), all counts zero between calls. */
+let scratch = { counts: new Int32Array(0), used: new Int32Array(0) }
 
 /** In place; returns its argument. */
 export function softmax(v: Float64Array): Float64Array {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { compactReason, DEFAULT_THRESHOLDS, FEATURES, score, tierOf, type Decision } from '../../src/scoring'
-import { extract } from '../../src/scoring/features'
+import { extract, N_DENSE } from '../../src/scoring/features'
+import { bucketOf, softmax, taskTypes, TASK_TYPES, type Weights } from '../../src/scoring/model'
+import { WEIGHTS } from '../../src/scoring/weights'
 import type { ChatRequest } from '../../src/openai/request'
 
 const ask = (content: ChatRequest['messages'][number]['content'], extra: Partial<ChatRequest> = {}): ChatRequest =>
@@ -191,6 +193,38 @@ describe('determinism and bad input', () => {
       }),
       { numRuns: 300 },
     )
+  })
+})
+
+describe('task-type stage', () => {
+  /** The definition: every token adds its bucket's weights / sqrt(tokens), one token at a time. */
+  const reference = (hashes: number[], w: Weights): number[] => {
+    const logits = new Float64Array(TASK_TYPES.length)
+    for (let t = 0; t < TASK_TYPES.length; t++) logits[t] = w.types.bias[t]
+    for (let t = 0; t < TASK_TYPES.length; t++) for (let i = 0; i < N_DENSE; i++) logits[t] += w.types.dense[t * N_DENSE + i] * -w.mean[i] / w.scale[i]
+    for (const h of hashes) for (let t = 0; t < TASK_TYPES.length; t++) logits[t] += w.types.hashed[bucketOf(h, w.buckets) * TASK_TYPES.length + t] / Math.sqrt(hashes.length)
+    return [...softmax(logits)]
+  }
+  const extracted = (hashes: number[]) => ({ ...extract(ask('')), dense: new Float64Array(N_DENSE), hashes })
+
+  it('equals the token-by-token sum, call after call, for any bucket count (its per-bucket scratch is left clean)', () => {
+    const odd: Weights = { ...WEIGHTS, buckets: 97, types: { ...WEIGHTS.types, hashed: WEIGHTS.types.hashed.slice(0, 97 * TASK_TYPES.length) } }
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { maxLength: 600 }), fc.boolean(), (hashes, useOdd) => {
+        const w = useOdd ? odd : WEIGHTS
+        const got = [...taskTypes(extracted(hashes), w)]
+        const want = reference(hashes, w)
+        for (let t = 0; t < got.length; t++) expect(got[t]).toBeCloseTo(want[t], 12)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('maps a hash to the same bucket as the modulo the trainer uses', () => {
+    for (const h of [0, 1, -1, 255, 256, -(2 ** 31), 2 ** 31 - 1, 0x9e3779b9 | 0]) {
+      expect(bucketOf(h, 256)).toBe((h >>> 0) % 256)
+      expect(bucketOf(h, 97)).toBe((h >>> 0) % 97)
+    }
   })
 })
 
