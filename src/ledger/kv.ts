@@ -2,11 +2,13 @@
  * The KV read path for spend: key names, value shapes, and readers. The TenantLedger DO is the only writer.
  *
  * - `spend:<tenant>:<YYYY-MM>` and `spend:<tenant>:<YYYY-MM-DD>` → SpendTotals (absolute totals, rewritten whole)
- * - `req:<tenant>:<ISO start time>:<ledger id>` → RecordBatch: the per-request records the ledger flushed together
- *   (one UTC day of start times, keyed by the earliest start and that record's ledger id), TTL REQUEST_RECORD_TTL_S,
+ * - `req:<tenant>:<ISO settle time>:<ledger id>` → RecordBatch: the per-request records the ledger flushed together
+ *   (one UTC day of settle times, keyed by the earliest settle and that record's ledger id), TTL REQUEST_RECORD_TTL_S,
  *   list metadata `{ n }` (how many records). One KV write per flush, not one per request.
  *
- * Keys sort by time, so `list({ prefix: 'req:<tenant>:2026-04-30' })` returns one day's batches in order.
+ * Keys sort by time, so `list({ prefix: 'req:<tenant>:2026-04-30' })` returns the batches of the records settled
+ * that day, in order. A day's records and its `spend:` totals cover the same requests: the ledger totals a charge
+ * on the day it settles, so a request that starts before midnight and ends after it counts on the later day.
  *
  * @example const month = await readSpend(env.TRIAGE_KV, tenant.id, '2026-04')
  */
@@ -16,9 +18,9 @@ import { lastDays, lastMonths } from './periods'
 export const REQUEST_RECORD_TTL_S = 90 * 24 * 3600
 
 export const spendKey = (tenant: string, period: string) => `spend:${tenant}:${period}`
-export const requestKey = (tenant: string, atIso: string, requestId: string) => `req:${tenant}:${atIso}:${requestId}`
+export const requestKey = (tenant: string, settledIso: string, requestId: string) => `req:${tenant}:${settledIso}:${requestId}`
 
-/** The value of a `req:` key: records flushed together, all started on one UTC day. */
+/** The value of a `req:` key: records flushed together, all settled on one UTC day. */
 export interface RecordBatch {
   v: 2
   records: SpendRecord[]
@@ -30,19 +32,21 @@ export interface RecordBatchMeta {
 }
 
 /**
- * Groups records into `req:` batches: one per UTC day of their start time, oldest first, keyed by its earliest record.
+ * Groups records into `req:` batches: one per UTC day of their settle time (the day the ledger totals them), oldest
+ * first, keyed by its earliest-settled record.
  *
  * @example for (const b of recordBatches(tenant, records)) await kv.put(b.key, JSON.stringify(b.value), { metadata: b.metadata })
  */
 export function recordBatches(tenant: string, records: SpendRecord[]): Array<{ key: string; value: RecordBatch; metadata: RecordBatchMeta }> {
+  const settled = (r: SpendRecord) => r.settled_at || r.at
   const byDay = new Map<string, SpendRecord[]>()
-  for (const r of [...records].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))) {
-    const day = r.at.slice(0, 10)
+  for (const r of [...records].sort((a, b) => (settled(a) < settled(b) ? -1 : settled(a) > settled(b) ? 1 : 0))) {
+    const day = settled(r).slice(0, 10)
     const list = byDay.get(day)
     if (list) list.push(r)
     else byDay.set(day, [r])
   }
-  return [...byDay.values()].map((rs) => ({ key: requestKey(tenant, rs[0].at, rs[0].ledger_id), value: { v: 2, records: rs }, metadata: { n: rs.length } }))
+  return [...byDay.values()].map((rs) => ({ key: requestKey(tenant, settled(rs[0]), rs[0].ledger_id), value: { v: 2, records: rs }, metadata: { n: rs.length } }))
 }
 
 export interface Bucket {
@@ -174,7 +178,7 @@ export async function listRequestRecords(kv: KVNamespace, tenant: string, opts: 
 
 /**
  * A tenant's newest per-request records over `days` (UTC days, newest first), newest first, at most `max`. Lists
- * each day's keys (they sort by start time; their metadata says how many records each holds), then bulk-gets only
+ * each day's keys (they sort by settle time; their metadata says how many records each holds), then bulk-gets only
  * the newest batches that hold `max` records. `complete` is false when records were left out.
  *
  * @example const { records, complete } = await readNewestRequestRecords(kv, tenant.id, ['2026-04-30', '2026-04-29'], 2000)

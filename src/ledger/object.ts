@@ -566,7 +566,7 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
         failed = err
       }
     }
-    // 2. Per-request records: one KV value per UTC day of start times, not one per request (KV bills per write).
+    // 2. Per-request records: one KV value per UTC day of settle times, not one per request (KV bills per write).
     const pending = this.sql.exec<{ request_id: string; record: string }>('SELECT request_id, record FROM charges WHERE kv_pending = 1 LIMIT ?', FLUSH_BATCH).toArray()
     const ids = new Map<SpendRecord, string>()
     for (const p of pending) ids.set(JSON.parse(p.record) as SpendRecord, p.request_id)

@@ -138,7 +138,7 @@ describe('readNewestRequestRecords', () => {
 })
 
 describe('req: batches', () => {
-  it('one flush writes one KV value per UTC start day, with its record count as list metadata', async () => {
+  it('one flush writes one KV value per UTC settle day, with its record count as list metadata', async () => {
     const t = tenant({ daily_usd: '10' })
     const { client, ctx, budget } = isolate(t)
     await client.ready()
@@ -159,13 +159,36 @@ describe('req: batches', () => {
     expect(newest.records.map((r) => r.at)).toEqual([...newest.records.map((r) => r.at)].sort().reverse())
   })
 
-  it('recordBatches splits by UTC start day, oldest first, keyed by the earliest record', () => {
-    const rec = (at: string, id: string) => ({ v: 1, tenant: 't', at, ledger_id: id }) as unknown as SpendRecord
-    const b = recordBatches('t', [rec('2026-04-30T00:00:01.000Z', 'c'), rec('2026-04-29T23:59:59.000Z', 'b'), rec('2026-04-29T10:00:00.000Z', 'a')])
-    expect(b.map((x) => [x.key, x.metadata.n])).toEqual([
-      ['req:t:2026-04-29T10:00:00.000Z:a', 2],
-      ['req:t:2026-04-30T00:00:01.000Z:c', 1],
+  it('recordBatches splits by UTC settle day (the day the ledger totals), oldest first, keyed by the earliest settle', () => {
+    const rec = (at: string, settled_at: string, id: string) => ({ v: 1, tenant: 't', at, settled_at, ledger_id: id }) as unknown as SpendRecord
+    const b = recordBatches('t', [
+      rec('2026-04-30T00:00:01.000Z', '2026-04-30T00:00:02.000Z', 'c'),
+      // started before midnight, settled after it: it belongs to the 30th, like its charge in the totals
+      rec('2026-04-29T23:59:59.000Z', '2026-04-30T00:00:01.000Z', 'b'),
+      rec('2026-04-29T10:00:00.000Z', '2026-04-29T10:00:03.000Z', 'a'),
     ])
+    expect(b.map((x) => [x.key, x.value.records.map((r) => r.ledger_id)])).toEqual([
+      ['req:t:2026-04-29T10:00:03.000Z:a', ['a']],
+      ['req:t:2026-04-30T00:00:01.000Z:b', ['b', 'c']],
+    ])
+    expect(b.map((x) => x.metadata.n)).toEqual([1, 2])
+  })
+
+  it('keys a flushed record by the settle time the ledger stamped, the time its charge was totalled', async () => {
+    const t = tenant({ daily_usd: '10' })
+    const { client, ctx, budget } = isolate(t)
+    await client.ready()
+    const r = await budget.reserve('settle-day', 1_000_000, { model: 'gpt-4.1', tier: 'premium' })
+    budget.settle(r, [{ model: 'gpt-4.1', tier: 'premium', provider: 'openai', usage: usage(10, 10) }], { status: 200 })
+    await ctx.drain()
+    await stub(t).flush()
+    const keys = (await env.TRIAGE_KV.list({ prefix: `req:${t.id}:` })).keys
+    const { records } = await listRequestRecords(env.TRIAGE_KV, t.id)
+    expect(records).toHaveLength(1)
+    expect(records[0].settled_at).not.toBe('')
+    expect(keys.map((k) => k.name)).toEqual([requestKey(t.id, records[0].settled_at, records[0].ledger_id)])
+    const snap = await stub(t).snapshot()
+    expect(snap.totals.find((x) => x.period === records[0].settled_at.slice(0, 10))).toMatchObject({ nano: records[0].cost_nano, requests: 1 })
   })
 
   it('readers skip a record repeated by a re-sent batch, and other tenants’ records', async () => {
