@@ -13,7 +13,7 @@ import { score, compactReason } from '../scoring'
 import { plan, providerAvailability } from '../routing'
 import { openBudget, remainingUsd } from '../ledger'
 import { worstCase, isPriced } from '../money'
-import { execute } from '../execution'
+import { execute, unsupportedIn } from '../execution'
 import { createProviders } from '../providers'
 import { streamBack } from '../streaming'
 import { enforceRateLimits } from '../ratelimit'
@@ -54,6 +54,8 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   c.header('x-triage-model', run.model.id)
   c.header('x-triage-provider', run.provider)
   c.header('x-triage-attempts', String(run.attempts))
+  const dropped = unsupportedIn(req, run.model)                                          // fields this model refuses, left out
+  if (dropped.length) c.header('x-triage-dropped', dropped.join(', '))
   if (run.cascade) c.header('x-triage-cascade', run.cascade)
   const outcome = { attempts: run.attempts, model: run.model, cascade: run.cascade }
 
@@ -77,3 +79,4 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
     },
   })
 }
+

@@ -17,6 +17,7 @@ import { worstCase, formatUsd, isPriced } from '../money'
 import { authenticate } from '../tenants'
 import { openBudget } from '../ledger'
 import { providerAvailability } from '../routing'
+import { unsupportedIn } from '../execution'
 import { capFor, thresholdsFor } from './spend'
 
 export async function routeDryRun(c: Context<AppEnv>): Promise<Response> {
@@ -39,6 +40,7 @@ export async function routeDryRun(c: Context<AppEnv>): Promise<Response> {
     provider: model.provider,
     provider_configured: providerAvailability(config, c.env)(model.provider),
     fallbacks: route.candidates.slice(1).map((m) => m.id),
+    dropped: unsupportedIn(req, model),
     cascade: route.cascade ? route.cascade.first.map((m) => m.id) : null,
     downgraded: route.downgraded,
     estimated_max_cost_usd: formatUsd(reserve),

@@ -25,6 +25,12 @@ export interface ModelSpec {
   upstream: string
   /** The tier this model serves when routed to. */
   tier: Tier
+  /**
+   * Request fields this model refuses (OpenAI answers 400 `unsupported_parameter` for `reasoning_effort` on a
+   * non-reasoning model). Execution leaves them out of the call, so that a request routed here does not fail for a
+   * field meant for another model; the response names them in `x-triage-dropped`.
+   */
+  unsupported?: readonly string[]
 }
 
 /** Connection settings for one provider. A provider with no credentials is `configured: false`. */
@@ -72,15 +78,20 @@ export interface Config {
 /** What the Worker's environment may hold. Bindings are typed in src/env.ts. */
 export type ConfigEnv = Partial<Record<string, unknown>>
 
+/** Fields no model may list as `unsupported`: Triage itself sets or needs them on every call. */
+const REQUIRED_FIELDS = new Set(['model', 'messages', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens'])
+
 export const DEFAULT_MODELS: ModelSpec[] = [
   { id: '@cf/meta/llama-3.2-3b-instruct', provider: 'workers-ai', upstream: '@cf/meta/llama-3.2-3b-instruct', tier: 'trivial' },
   { id: '@cf/meta/llama-3.2-1b-instruct', provider: 'workers-ai', upstream: '@cf/meta/llama-3.2-1b-instruct', tier: 'trivial' },
   { id: '@cf/meta/llama-3.1-8b-instruct-fast', provider: 'workers-ai', upstream: '@cf/meta/llama-3.1-8b-instruct-fast', tier: 'trivial' },
   { id: '@cf/qwen/qwen2.5-coder-32b-instruct', provider: 'workers-ai', upstream: '@cf/qwen/qwen2.5-coder-32b-instruct', tier: 'trivial' },
-  { id: 'deepseek-reasoner', provider: 'deepseek', upstream: 'deepseek-reasoner', tier: 'medium' },
+  // https://api-docs.deepseek.com/guides/reasoning_model: logprobs and top_logprobs trigger an error
+  { id: 'deepseek-reasoner', provider: 'deepseek', upstream: 'deepseek-reasoner', tier: 'medium', unsupported: ['logprobs', 'top_logprobs'] },
   { id: 'deepseek-chat', provider: 'deepseek', upstream: 'deepseek-chat', tier: 'medium' },
-  { id: 'gpt-4.1', provider: 'openai', upstream: 'gpt-4.1', tier: 'premium' },
-  { id: 'gpt-4.1-mini', provider: 'openai', upstream: 'gpt-4.1-mini', tier: 'medium' },
+  // not reasoning models: https://platform.openai.com/docs/guides/reasoning (reasoning_effort is for reasoning models)
+  { id: 'gpt-4.1', provider: 'openai', upstream: 'gpt-4.1', tier: 'premium', unsupported: ['reasoning_effort'] },
+  { id: 'gpt-4.1-mini', provider: 'openai', upstream: 'gpt-4.1-mini', tier: 'medium', unsupported: ['reasoning_effort'] },
   { id: 'claude-sonnet-4-6', provider: 'anthropic', upstream: 'claude-sonnet-4-6', tier: 'premium' },
 ]
 
@@ -121,6 +132,7 @@ const ModelSpecInput = z.object({
   provider: z.enum(PROVIDERS),
   upstream: z.optional(z.string().check(z.minLength(1))),
   tier: z.enum(TIERS),
+  unsupported: z.optional(z.array(z.string().check(z.regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be request field names, e.g. ["reasoning_effort"]')))),
 })
 const modelsJson = z.pipe(
   z.string(),
@@ -208,7 +220,8 @@ export function buildConfig(env: ConfigEnv): Config {
   const models: Record<string, ModelSpec> = {}
   for (const m of DEFAULT_MODELS) models[m.id] = m
   for (const [id, m] of Object.entries(e.TRIAGE_MODELS ?? {})) {
-    models[id] = { id, provider: m.provider, upstream: m.upstream ?? id, tier: m.tier }
+    models[id] = { id, provider: m.provider, upstream: m.upstream ?? id, tier: m.tier, ...(m.unsupported ? { unsupported: m.unsupported } : {}) }
+    for (const f of m.unsupported ?? []) if (REQUIRED_FIELDS.has(f)) problems.push(`TRIAGE_MODELS: '${id}': '${f}' cannot be unsupported (every request needs it)`)
   }
 
   const tiers: Record<Tier, string[]> = {

@@ -95,6 +95,23 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true })
   })
 
+/** The request's fields that `model` refuses (its config's `unsupported`), in config order. */
+export const unsupportedIn = (req: ChatRequest, model: ModelSpec): string[] => model.unsupported?.filter((f) => f in req) ?? []
+
+/**
+ * The request as `model` accepts it: without the fields it refuses (the request itself when it has none of them).
+ * A routed request may carry a field meant for another model, e.g. `reasoning_effort`.
+ *
+ * @example withoutUnsupported({ model: 'auto', messages, reasoning_effort: 'high' }, gpt41) // { model: 'auto', messages }
+ */
+export function withoutUnsupported(req: ChatRequest, model: ModelSpec): ChatRequest {
+  const fields = unsupportedIn(req, model)
+  if (fields.length === 0) return req
+  const copy: Record<string, unknown> = { ...req }
+  for (const f of fields) delete copy[f]
+  return copy as ChatRequest
+}
+
 /** The upstream error is the client's fault (bad content): no retry, no fallback, not the provider's failure. */
 const isClientError = (e: ProviderError) =>
   e.kind === 'http' && e.status !== undefined && e.status >= 400 && e.status < 500 && ![401, 403, 408, 409, 429].includes(e.status)
@@ -149,7 +166,7 @@ async function run(
       deps.signal?.removeEventListener('abort', onClient)
     }
     let reply: ProviderReply
-    const call = provider.chat(req, model, { signal: ac.signal, stream })
+    const call = provider.chat(withoutUnsupported(req, model), model, { signal: ac.signal, stream })
     // If the timeout wins the race, a reply that still arrives later is released, not leaked.
     call.then(
       (r) => {

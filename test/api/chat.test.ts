@@ -88,6 +88,50 @@ describe('POST /v1/chat/completions', () => {
   })
 })
 
+describe('fields a model refuses', () => {
+  it('leaves a field out for the model that refuses it, names it in x-triage-dropped, and still sends it to a model that takes it', async () => {
+    // gpt-4.1 (premium) is not a reasoning model: OpenAI (and the emulator) answer 400 to reasoning_effort
+    const premium = await r.call('/v1/chat/completions', { key, json: ask('Hi', { model: 'triage/premium', reasoning_effort: 'high', seed: 7 }) })
+    expect(premium.status).toBe(200)
+    expect(premium.headers.get('x-triage-model')).toBe('gpt-4.1')
+    expect(premium.headers.get('x-triage-attempts')).toBe('1')
+    expect(premium.headers.get('x-triage-dropped')).toBe('reasoning_effort')
+    const sent = r.emulator.requests.filter((q) => q.path.endsWith('/chat/completions')).at(-1)!
+    expect(sent.body).not.toHaveProperty('reasoning_effort')
+    expect(sent.body.seed).toBe(7) // other unknown fields still pass through
+
+    // deepseek-reasoner refuses logprobs; a stream too
+    const medium = await r.call('/v1/chat/completions', { key, json: ask('Hi', { model: 'triage/medium', stream: true, logprobs: true, top_logprobs: 2, reasoning_effort: 'high' }) })
+    expect(medium.status).toBe(200)
+    expect(medium.headers.get('x-triage-dropped')).toBe('logprobs, top_logprobs')
+    expect(parseSSE(await medium.text()).data.at(-1)).toBe('[DONE]')
+    const sentDs = r.emulator.requests.filter((q) => q.path.endsWith('/chat/completions')).at(-1)!
+    expect(sentDs.body).not.toHaveProperty('logprobs')
+    expect(sentDs.body).not.toHaveProperty('top_logprobs')
+    expect(sentDs.body.reasoning_effort).toBe('high')
+
+    // nothing dropped, no header
+    const plain = await r.call('/v1/chat/completions', { key, json: ask('Hi', { model: 'triage/premium' }) })
+    expect(plain.headers.get('x-triage-dropped')).toBeNull()
+
+    // /v1/route says the same without calling anything
+    const route: any = await (await r.call('/v1/route', { json: ask('Hi', { model: 'triage/premium', reasoning_effort: 'high' }) })).json()
+    expect(route).toMatchObject({ model: 'gpt-4.1', dropped: ['reasoning_effort'] })
+  })
+
+  it('takes a model\'s unsupported fields from TRIAGE_MODELS', async () => {
+    const custom = testRouter({
+      ...emulatorVars,
+      TRIAGE_MODELS: JSON.stringify({ 'gpt-4.1': { provider: 'openai', tier: 'premium', unsupported: ['temperature', 'reasoning_effort'] } }),
+    })
+    const k = (await custom.tenant()).api_key
+    const res = await custom.call('/v1/chat/completions', { key: k, json: ask('Hi', { model: 'triage/premium', temperature: 0.2 }) })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-triage-dropped')).toBe('temperature')
+    expect(custom.emulator.requests.filter((q) => q.path.endsWith('/chat/completions')).at(-1)!.body).not.toHaveProperty('temperature')
+  })
+})
+
 describe('errors on the request path', () => {
   it('401 without a key, 400 with param for a bad body, 400 for bad JSON, 415, 413', async () => {
     const none = await r.call('/v1/chat/completions', { json: ask('hi') })

@@ -57,6 +57,18 @@ describe('config', () => {
     expect(() => buildConfig({ TRIAGE_THRESHOLD_MEDIUM: '0.9', TRIAGE_THRESHOLD_PREMIUM: '0.2' })).toThrow(/TRIAGE_THRESHOLD_MEDIUM/)
   })
 
+  it('reads the fields a model refuses, and refuses fields every request needs or that are not field names', () => {
+    expect(buildConfig({}).models['gpt-4.1'].unsupported).toEqual(['reasoning_effort'])
+    expect(buildConfig({}).models['deepseek-reasoner'].unsupported).toEqual(['logprobs', 'top_logprobs'])
+    expect(buildConfig({}).models['claude-sonnet-4-6'].unsupported).toBeUndefined()
+    const c = buildConfig({ TRIAGE_MODELS: JSON.stringify({ 'o-local': { provider: 'openai', tier: 'premium', unsupported: ['temperature', 'top_p'] } }) })
+    expect(c.models['o-local']).toEqual({ id: 'o-local', provider: 'openai', upstream: 'o-local', tier: 'premium', unsupported: ['temperature', 'top_p'] })
+    expect(() => buildConfig({ TRIAGE_MODELS: JSON.stringify({ x: { provider: 'openai', tier: 'premium', unsupported: ['max_tokens'] } }) }))
+      .toThrow(/TRIAGE_MODELS: 'x': 'max_tokens' cannot be unsupported/)
+    expect(() => buildConfig({ TRIAGE_MODELS: JSON.stringify({ x: { provider: 'openai', tier: 'premium', unsupported: ['Temp erature'] } }) }))
+      .toThrow(/TRIAGE_MODELS.*request field names/)
+  })
+
   it('ignores bindings and empty strings', () => {
     expect(() => buildConfig({ TRIAGE_KV: {}, OPENAI_API_KEY: '' })).not.toThrow()
     expect(buildConfig({ OPENAI_API_KEY: '' }).providers.openai.configured).toBe(false)

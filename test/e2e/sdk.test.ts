@@ -56,6 +56,16 @@ describe('openai SDK → Triage → emulators', () => {
     expect(chunks.every((c) => c.usage == null && c.choices.length === 1)).toBe(true)
   })
 
+  it('sends reasoning_effort to every tier: the model that refuses it gets the call without it, and says so', async () => {
+    for (const model of ['triage/trivial', 'triage/medium', 'triage/premium']) {
+      const { data, response } = await client.chat.completions
+        .create({ model, reasoning_effort: 'high', messages: [{ role: 'user', content: 'Say hello to the team.' }] })
+        .withResponse()
+      expect(data.choices[0].message.content).toBe('Echo: Say hello to the team.')
+      expect(response.headers.get('x-triage-dropped')).toBe(model === 'triage/premium' ? 'reasoning_effort' : null)
+    }
+  })
+
   it('surfaces a schema error as BadRequestError with param', async () => {
     const err = await client.chat.completions
       .create({ model: 'auto', messages: [{ role: 'wizard', content: 'x' }] as never })

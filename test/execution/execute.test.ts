@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildConfig, type ModelSpec } from '../../src/config'
-import { CircuitBreaker, execute, ExecutionError, validateAnswer, type ExecuteDeps, type Plan } from '../../src/execution'
+import { CircuitBreaker, execute, ExecutionError, unsupportedIn, validateAnswer, withoutUnsupported, type ExecuteDeps, type Plan } from '../../src/execution'
 import { createProviders, toApiError } from '../../src/providers'
 import { ProviderError } from '../../src/providers/types'
 import type { ChatCompletion } from '../../src/openai/types'
@@ -34,6 +34,31 @@ function harness(env: Record<string, string> = {}, opts: { now?: () => number } 
   const hits = (path: string) => emu.requests.filter((r) => r.path.includes(path)).length
   return { emu, config, deps, sleeps, breaker, m, hits }
 }
+
+describe('the request each model accepts', () => {
+  it('leaves out only the fields the model refuses, and passes the request itself when there are none', () => {
+    const { m } = harness()
+    const req = user('hi', { reasoning_effort: 'high', logprobs: true, seed: 1 })
+    const forGpt = withoutUnsupported(req, m('gpt-4.1'))
+    expect(forGpt).not.toHaveProperty('reasoning_effort')
+    expect(forGpt).toMatchObject({ logprobs: true, seed: 1, messages: req.messages })
+    expect(req).toHaveProperty('reasoning_effort', 'high') // the client's request is not changed
+    expect(unsupportedIn(req, m('deepseek-reasoner'))).toEqual(['logprobs'])
+    expect(withoutUnsupported(req, m('claude-sonnet-4-6'))).toBe(req)
+    const plain = user('hi')
+    expect(withoutUnsupported(plain, m('gpt-4.1'))).toBe(plain)
+  })
+
+  it('a fallback gets the request as it accepts it, not as the first model did', async () => {
+    const { deps, m, emu } = harness()
+    const req = user('hi [[fault:503;model=gpt-4.1]]', { reasoning_effort: 'low' })
+    const ex = await execute({ tier: 'premium', candidates: [m('gpt-4.1'), m('deepseek-reasoner')] }, req, deps)
+    expect(ex.model.id).toBe('deepseek-reasoner')
+    const bodies = emu.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.body)
+    expect(bodies.filter((b) => b.model === 'gpt-4.1').every((b) => !('reasoning_effort' in b))).toBe(true)
+    expect(bodies.find((b) => b.model === 'deepseek-reasoner')?.reasoning_effort).toBe('low')
+  })
+})
 
 describe('execute: retries and fallback', () => {
   it('retries a 429 honouring retry-after, then succeeds on the same model', async () => {
