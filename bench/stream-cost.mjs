@@ -37,7 +37,7 @@ try {
     req.end(body)
   })
   const rows = []
-  for (const path of ['/made/one', '/made/per-event', '/relay/pipe', '/relay/js', '/body/text', '/body/reader']) {
+  for (const path of ['/made/one', '/made/per-event', '/relay/pipe', '/relay/js', '/relay/its', '/body/text', '/body/reader']) {
     for (let i = 0; i < 200; i++) await call(path)
     const c0 = cpuMs()
     const t0 = performance.now()
@@ -48,6 +48,7 @@ try {
   for (const r of rows) console.log(`${r.path.padEnd(16)} ${String(r.cpu_us).padStart(6)} µs CPU ${String(r.wall_us).padStart(6)} µs wall`)
   const by = Object.fromEntries(rows.map((r) => [r.path, r.cpu_us]))
   console.log(`per event: a JS write costs ${Math.round((by['/made/per-event'] - by['/made/one']) / (TOKENS - 1))} µs; reading the upstream in JS and writing back costs ${Math.round((by['/relay/js'] - by['/relay/pipe']) / TOKENS)} µs more than a native pipe`)
+  console.log(`per event: written into an IdentityTransformStream instead of a pull-based ReadableStream: ${Math.round((by['/relay/its'] - by['/relay/js']) / TOKENS)} µs`)
   console.log(`request body: a reader loop costs ${by['/body/reader'] - by['/body/text']} µs more than one text()`)
 } finally {
   await mf.dispose()

@@ -6,7 +6,7 @@ const event = (i) => `data: {"id":"chatcmpl-1","object":"chat.completion.chunk",
 const sse = (body) => new Response(body, { headers: { 'content-type': 'text/event-stream' } })
 
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     const path = new URL(request.url).pathname
     // Request bodies: one native read, or a reader loop (what a size cap without a declared length needs).
     if (path === '/body/text') return new Response(String((await request.text()).length))
@@ -24,12 +24,21 @@ export default {
       return sse(new ReadableStream({ pull(c) { if (i === TOKENS) c.close(); else c.enqueue(encoder.encode(event(i++))) } }, { highWaterMark: 0 }))
     }
     // Answers relayed from an upstream that sends each event in its own write: piped natively (what the floor
-    // does), or read in JS and written back per read (what any gateway that looks at the events must do).
+    // does), or read in JS and written back per read (what any gateway that looks at the events must do), into a
+    // pull-based JS ReadableStream or into workerd's IdentityTransformStream.
     const upstream = await fetch(env.UPSTREAM)
     if (path === '/relay/pipe') return sse(upstream.body)
     if (path === '/relay/js') {
       const reader = upstream.body.getReader()
       return sse(new ReadableStream({ async pull(c) { const r = await reader.read(); if (r.done) c.close(); else c.enqueue(r.value) } }, { highWaterMark: 0 }))
+    }
+    // The same relay written into workerd's native byte pipe, each write awaited (what src/streaming does).
+    if (path === '/relay/its') {
+      const reader = upstream.body.getReader()
+      const { readable, writable } = new IdentityTransformStream()
+      const writer = writable.getWriter()
+      ctx.waitUntil((async () => { for (let r = await reader.read(); !r.done; r = await reader.read()) await writer.write(r.value); await writer.close() })())
+      return sse(readable)
     }
     return new Response('not found', { status: 404 })
   },
