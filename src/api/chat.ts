@@ -79,4 +79,3 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
     },
   })
 }
-
