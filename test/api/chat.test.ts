@@ -88,6 +88,9 @@ describe('POST /v1/chat/completions', () => {
   })
 })
 
+/** The last OpenAI-wire chat call the emulator received. */
+const lastChatCall = (router: TestRouter) => router.emulator.requests.filter((q) => q.path.endsWith('/chat/completions')).at(-1)!
+
 describe('fields a model refuses', () => {
   it('leaves a field out for the model that refuses it, names it in x-triage-dropped, and still sends it to a model that takes it', async () => {
     // gpt-4.1 (premium) is not a reasoning model: OpenAI (and the emulator) answer 400 to reasoning_effort
@@ -96,7 +99,7 @@ describe('fields a model refuses', () => {
     expect(premium.headers.get('x-triage-model')).toBe('gpt-4.1')
     expect(premium.headers.get('x-triage-attempts')).toBe('1')
     expect(premium.headers.get('x-triage-dropped')).toBe('reasoning_effort')
-    const sent = r.emulator.requests.filter((q) => q.path.endsWith('/chat/completions')).at(-1)!
+    const sent = lastChatCall(r)
     expect(sent.body).not.toHaveProperty('reasoning_effort')
     expect(sent.body.seed).toBe(7) // other unknown fields still pass through
 
@@ -105,7 +108,7 @@ describe('fields a model refuses', () => {
     expect(medium.status).toBe(200)
     expect(medium.headers.get('x-triage-dropped')).toBe('logprobs, top_logprobs')
     expect(parseSSE(await medium.text()).data.at(-1)).toBe('[DONE]')
-    const sentDs = r.emulator.requests.filter((q) => q.path.endsWith('/chat/completions')).at(-1)!
+    const sentDs = lastChatCall(r)
     expect(sentDs.body).not.toHaveProperty('logprobs')
     expect(sentDs.body).not.toHaveProperty('top_logprobs')
     expect(sentDs.body.reasoning_effort).toBe('high')
@@ -128,7 +131,7 @@ describe('fields a model refuses', () => {
     const res = await custom.call('/v1/chat/completions', { key: k, json: ask('Hi', { model: 'triage/premium', temperature: 0.2 }) })
     expect(res.status).toBe(200)
     expect(res.headers.get('x-triage-dropped')).toBe('temperature')
-    expect(custom.emulator.requests.filter((q) => q.path.endsWith('/chat/completions')).at(-1)!.body).not.toHaveProperty('temperature')
+    expect(lastChatCall(custom).body).not.toHaveProperty('temperature')
   })
 })
 

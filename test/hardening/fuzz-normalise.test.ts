@@ -49,15 +49,19 @@ const malformedBody = (provider: string) =>
     { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }) },
   )
 
+/** A router on the emulators with one attempt and no breaker (every fuzz case reaches the provider), a tenant, quiet logs. */
+async function fuzzRouter() {
+  vi.spyOn(console, 'log').mockImplementation(() => {})
+  const r = testRouter({ ...emulatorVars, TRIAGE_MAX_ATTEMPTS: '1', TRIAGE_BREAKER_FAILURES: '999' })
+  const t = await r.tenant({ budget: { daily_usd: 1000 } })
+  return { r, t, emu: r.emulator as { fetch: typeof fetch }, fast: fastCaller(r.env) }
+}
+
 describe('provider normaliser fuzz (JSON answers)', () => {
   it('a malformed 200 → 502 naming the provider (or a well-typed completion), and every request is recorded and charged exactly', async () => {
-    vi.spyOn(console, 'log').mockImplementation(() => {})
-    const r = testRouter({ ...emulatorVars, TRIAGE_MAX_ATTEMPTS: '1', TRIAGE_BREAKER_FAILURES: '999' })
-    const t = await r.tenant({ budget: { daily_usd: 1000 } })
-    const emu = r.emulator as { fetch: typeof fetch }
+    const { t, emu, fast } = await fuzzRouter()
     const real = emu.fetch
     const models: Record<string, string> = { openai: 'gpt-4.1', deepseek: 'deepseek-chat', anthropic: 'claude-sonnet-4-6', 'workers-ai': '@cf/meta/llama-3.2-3b-instruct' }
-    const fast = fastCaller(r.env)
     const seen = { ok: 0, bad: 0, costs: 0 }
     for (const provider of Object.keys(models)) {
       await fc.assert(fc.asyncProperty(malformedBody(provider), counted(counters[provider], async (body) => {
@@ -114,11 +118,7 @@ describe('provider normaliser fuzz (JSON answers)', () => {
 
 describe('provider normaliser fuzz (streams turning to junk mid-way)', () => {
   it('the client gets the text so far, then an OpenAI error event and the cost; the partial spend is charged', async () => {
-    vi.spyOn(console, 'log').mockImplementation(() => {})
-    const r = testRouter({ ...emulatorVars, TRIAGE_MAX_ATTEMPTS: '1', TRIAGE_BREAKER_FAILURES: '999' })
-    const t = await r.tenant({ budget: { daily_usd: 1000 } })
-    const emu = r.emulator as { fetch: typeof fetch }
-    const fast = fastCaller(r.env)
+    const { t, emu, fast } = await fuzzRouter()
     const good = (c: string) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4.1', choices: [{ index: 0, delta: { content: c }, finish_reason: null }] })}\n\n`
     await fc.assert(fc.asyncProperty(fc.array(fc.string({ minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 5 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }),
       counted(counters.stream, async (pieces, garbage) => {
