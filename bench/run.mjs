@@ -42,7 +42,7 @@ import zlib from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { runLoad } from './load.mjs'
-import { startSampler, sampleTree, pidListeningOn, machineBusyMs } from './procstat.mjs'
+import { startSampler, sampleTree, cpuDeltaMs, pidListeningOn, machineBusyMs } from './procstat.mjs'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const ROOT = path.resolve(HERE, '..')
@@ -296,7 +296,7 @@ async function ledgerBench(ledger) {
     if (r.status !== 200) throw new Error(`ledger run: ${r.status} ${r.body.slice(0, 300)}`)
     const j = JSON.parse(r.body)
     out.push({ tenants, ops: j.ops, chargedByDO: j.charged, exact: j.charged === j.ops, seconds: round2(r.ms / 1000), opsPerSec: Math.round(j.ops / (r.ms / 1000)),
-      doSyncs: j.syncs, refills: j.refills, servedFromLease: j.local, cpuMsPerOp: round2((s1.cpuMs - s0.cpuMs) / j.ops) })
+      doSyncs: j.syncs, refills: j.refills, servedFromLease: j.local, cpuMsPerOp: round2(cpuDeltaMs(s0.cpu, s1.cpu) / j.ops) })
     log(`ledger: ${tenants} tenant(s): ${j.ops} reserve+settle in ${(r.ms / 1000).toFixed(2)} s = ${Math.round(j.ops / (r.ms / 1000))}/s, DO charged ${j.charged}, ${j.syncs} DO syncs`)
   }
   return out

@@ -5,7 +5,7 @@
 import http from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { Miniflare } from 'miniflare'
-import { cmdline, processTree, sampleTree } from './procstat.mjs'
+import { cmdline, cpuDeltaMs, processTree, sampleTree } from './procstat.mjs'
 
 const N = Number(process.argv[2] ?? 1500)
 const TOKENS = 16
@@ -28,7 +28,7 @@ const mf = new Miniflare({
 try {
   const url = (await mf.ready).origin
   const pid = processTree(process.pid).find((p) => p !== process.pid && cmdline(p).includes('workerd'))
-  const cpuMs = () => sampleTree(pid).cpuMs
+  const cpu = () => sampleTree(pid).cpu
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
   const body = JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'x'.repeat(1200) }] })
   const call = (path) => new Promise((resolve, reject) => {
@@ -39,10 +39,10 @@ try {
   const rows = []
   for (const path of ['/made/one', '/made/per-event', '/relay/pipe', '/relay/js', '/relay/its', '/body/text', '/body/reader']) {
     for (let i = 0; i < 200; i++) await call(path)
-    const c0 = cpuMs()
+    const c0 = cpu()
     const t0 = performance.now()
     for (let i = 0; i < N; i++) await call(path)
-    rows.push({ path, cpu_us: Math.round(((cpuMs() - c0) / N) * 1000), wall_us: Math.round(((performance.now() - t0) / N) * 1000) })
+    rows.push({ path, cpu_us: Math.round((cpuDeltaMs(c0, cpu()) / N) * 1000), wall_us: Math.round(((performance.now() - t0) / N) * 1000) })
   }
   console.log(`workerd CPU and wall time per request, ${N} sequential requests per path, ${TOKENS} SSE events per answer`)
   for (const r of rows) console.log(`${r.path.padEnd(16)} ${String(r.cpu_us).padStart(6)} µs CPU ${String(r.wall_us).padStart(6)} µs wall`)
