@@ -20,6 +20,11 @@ export default defineConfig({
               bindings: {
                 ADMIN_TOKEN: 'test-admin-token-0123456789',
               },
+              // The admin Worker is a second script; in here tests bind the admin app in-process instead
+              // (test/support/admin.ts). The node project runs both Workers for real.
+              serviceBindings: {
+                ADMIN: () => new Response('the admin Worker is not running in the workers test pool', { status: 503 }),
+              },
             },
           }),
         ],

@@ -202,15 +202,19 @@ export function loadConfig(env: ConfigEnv): Config {
   return config
 }
 
-/** Like loadConfig, without the cache. */
-export function buildConfig(env: ConfigEnv): Config {
-  // Only string vars are config; bindings (KV, DO, AI) and empty strings are ignored.
+/** The variables a config is built from: every known string var, trimmed. Bindings (KV, DO, AI) and empty strings are left out. */
+export function configVars(env: ConfigEnv): Record<string, string> {
   const vars: Record<string, string> = {}
   for (const key of Object.keys(EnvSchema.def.shape)) {
     const v = env[key]
     if (typeof v === 'string' && v.trim() !== '') vars[key] = v.trim()
   }
-  const parsed = EnvSchema.safeParse(vars)
+  return vars
+}
+
+/** Like loadConfig, without the cache. */
+export function buildConfig(env: ConfigEnv): Config {
+  const parsed = EnvSchema.safeParse(configVars(env))
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`))
   }

@@ -7,6 +7,7 @@ import { vi } from 'vitest'
 import { createApp } from '../../src/app'
 import { createEmulator, type Emulator } from '../fixtures/emulator.mjs'
 import { offlineVars } from '../../scripts/offline-env.mjs'
+import { localAdmin } from '../support/admin'
 
 export const EMU = 'http://emulator.test'
 export const ADMIN = 'test-admin-token-0123456789'
@@ -31,7 +32,8 @@ export function testRouter(vars: Record<string, unknown> = emulatorVars): TestRo
     return url.startsWith(EMU) ? emulator.fetch(input as RequestInfo, init) : real(input as RequestInfo, init)
   })
   // A fresh env object per router, so the per-isolate config cache sees these vars.
-  const env = { ...testEnv, AI: undefined, ...vars }
+  const env: Record<string, unknown> = { ...testEnv, AI: undefined, ...vars }
+  env.ADMIN = localAdmin(env)
   const app = createApp()
   const call: TestRouter['call'] = async (path, init = {}) => {
     const headers = new Headers(init.headers)

@@ -1,9 +1,9 @@
 /**
- * /dashboard and /admin/metrics through the real app (createApp), with real KV and TenantLedger DOs: sign-in,
+ * /dashboard and /admin/metrics through the admin Worker's app (createAdminApp), with real KV and TenantLedger DOs: sign-in,
  * refusals, headers, and figures that match the ledger.
  */
 import { describe, expect, it } from 'vitest'
-import { createApp } from '../../src/app'
+import { createAdminApp } from '../../src/admin'
 import { env, fakeCtx, usage } from '../ledger/helpers'
 import { authenticate, forgetTenant } from '../../src/tenants'
 import { openBudget, ledgerStub } from '../../src/ledger'
@@ -12,7 +12,7 @@ import { collectMetrics } from '../../src/dashboard'
 import { renderDashboard } from '../../src/dashboard/page'
 import { loadConfig } from '../../src/config'
 
-const app = createApp()
+const app = createAdminApp()
 const ADMIN = 'test-admin-token-0123456789'
 const ORIGIN = 'http://localhost'
 

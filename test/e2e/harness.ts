@@ -1,15 +1,23 @@
 /**
- * End-to-end harness: the real Worker (wrangler's `unstable_startWorker`, local mode, real KV and Durable
- * Objects) in front of the project's provider emulators on loopback, plus a tenant to call it with.
+ * End-to-end harness: Triage's two Workers as they deploy — the router and the admin Worker behind its ADMIN
+ * service binding (scripts/workers.mjs: both on one Miniflare, bindings read from their wrangler configs by
+ * wrangler, real KV and Durable Objects, local mode) — in front of the project's provider emulators on loopback,
+ * plus a tenant to call it with.
  *
  * @example
  * const h = await startRouter()
  * const client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.apiKey })
  * await h.stop()
  */
-import { unstable_startWorker } from 'wrangler'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { Miniflare } from 'miniflare'
 import { startEmulatorServer } from '../fixtures/emulator-server.mjs'
 import { offlineVars, DEV_ADMIN_TOKEN } from '../../scripts/offline-env.mjs'
+import { bundleWorkers, triageWorkers } from '../../scripts/workers.mjs'
+
+let bundled: ReturnType<typeof bundleWorkers> | undefined
 
 export interface Router {
   /** e.g. http://127.0.0.1:41234 */
@@ -27,13 +35,12 @@ export async function startRouter(vars: Record<string, string> = {}): Promise<Ro
   process.env.WRANGLER_SEND_METRICS = 'false'
   const emulator = await startEmulatorServer(0)
   const all = { ...offlineVars(emulator.url), ...vars }
-  const worker = await unstable_startWorker({
-    config: 'wrangler.toml',
-    bindings: Object.fromEntries(Object.entries(all).map(([k, v]) => [k, { type: 'plain_text' as const, value: v }])),
-    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, persist: false, watch: false, remote: false, logLevel: 'warn' },
+  bundled ??= bundleWorkers(fs.mkdtempSync(path.join(os.tmpdir(), 'triage-e2e-')))
+  const worker = new Miniflare({
+    host: '127.0.0.1', port: 0, workers: await triageWorkers(await bundled, all),
+    handleRuntimeStdio(stdout, stderr) { stdout.resume(); stderr.pipe(process.stderr) },
   })
-  await worker.ready
-  const url = (await worker.url).origin
+  const url = (await worker.ready).origin
   const admin = (path: string, init: RequestInit = {}) =>
     fetch(`${url}/admin${path}`, {
       ...init,

@@ -1,9 +1,9 @@
 /**
- * Harness for the fault-injection and soak suites: the real Worker bundle (src/index.ts, bundled by esbuild the way
- * wrangler does) on its own Miniflare — its own workerd process on loopback, real KV and SQLite Durable Objects —
- * in front of the provider emulator server. Unlike test/e2e/harness.ts (unstable_startWorker), Miniflare hands
- * the test the KV namespace, so the per-request spend records can be read and summed, and the workerd process
- * id, so its memory can be measured.
+ * Harness for the fault-injection and soak suites: the real Workers (the router and the admin Worker, bundled by
+ * esbuild the way wrangler does; scripts/workers.mjs) on their own Miniflare — its own workerd process on loopback,
+ * real KV and SQLite Durable Objects — in front of the provider emulator server. Unlike test/e2e/harness.ts, it
+ * hands the test the KV namespace, so the per-request spend records can be read and summed, the workerd process
+ * id, so its memory can be measured, and the router isolate's inspector, for its heap.
  *
  * @example
  * const t = await startTriage({ TRIAGE_FIRST_BYTE_TIMEOUT_MS: '600' })
@@ -16,12 +16,11 @@ import os from 'node:os'
 import net from 'node:net'
 import path from 'node:path'
 import WebSocket from 'ws'
-import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
 import { startEmulatorServer } from '../fixtures/emulator-server.mjs'
 import { offlineVars, DEV_ADMIN_TOKEN } from '../../scripts/offline-env.mjs'
+import { bundleWorkers, triageWorkers } from '../../scripts/workers.mjs'
 
-const ROOT = path.resolve(import.meta.dirname, '../..')
 
 export interface SpendRecordLite { request_id: string; ledger_id: string; status: number | 'unsettled'; cost_nano: number; estimated: boolean; stream: boolean; attempts: number; model: string | null; calls: Array<{ model: string; cost_nano: number; estimated?: boolean }> }
 
@@ -53,30 +52,7 @@ export interface Triage {
   stop(): Promise<void>
 }
 
-/** compatibility_date and compatibility_flags as wrangler.toml sets them. */
-function compat(): { compatibilityDate: string; compatibilityFlags: string[] } {
-  const toml = fs.readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8')
-  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1] ?? '2026-04-01'
-  const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1] ?? ''
-  return { compatibilityDate: date, compatibilityFlags: [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1]) }
-}
-
-let bundled: Promise<string> | undefined
-
-/** Bundles the Worker once per test process. */
-function bundle(): Promise<string> {
-  bundled ??= (async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'triage-faults-'))
-    const outfile = path.join(dir, 'index.js')
-    await build({
-      entryPoints: [path.join(ROOT, 'src/index.ts')], outfile, bundle: true, format: 'esm', platform: 'neutral', target: 'es2022',
-      external: ['cloudflare:*', 'node:*'], conditions: ['workerd', 'worker', 'browser'], mainFields: ['module', 'main'],
-      tsconfig: path.join(ROOT, 'tsconfig.json'), logLevel: 'error',
-    })
-    return outfile
-  })()
-  return bundled
-}
+let bundled: ReturnType<typeof bundleWorkers> | undefined
 
 function descendants(root: number): number[] {
   const kids = new Map<number, number[]>()
@@ -98,16 +74,13 @@ const rssOf = (pid: number) => { try { return Number(/VmRSS:\s+(\d+) kB/.exec(fs
 
 export async function startTriage(vars: Record<string, string> = {}, opts: { trickleMs?: number; stallMs?: number } = {}): Promise<Triage> {
   const emulator = await startEmulatorServer(0, { trickleMs: opts.trickleMs ?? 20, stallMs: opts.stallMs ?? 30_000 })
-  const scriptPath = await bundle()
+  bundled ??= bundleWorkers(fs.mkdtempSync(path.join(os.tmpdir(), 'triage-faults-')))
   const all: Record<string, string> = { ...offlineVars(emulator.url), ...vars }
   const before = new Set(descendants(process.pid).filter(isWorkerd))
   const logs: string[] = []
   const inspectorPort = await freePort()
   const mf = new Miniflare({
-    host: '127.0.0.1', port: 0, modules: true, scriptPath, modulesRoot: path.dirname(scriptPath), inspectorPort,
-    ...compat(), kvNamespaces: ['TRIAGE_KV'],
-    durableObjects: { TENANT_LEDGER: { className: 'TenantLedger', useSQLite: true } },
-    bindings: all,
+    host: '127.0.0.1', port: 0, inspectorPort, workers: await triageWorkers(await bundled, all),
     handleRuntimeStdio(stdout, stderr) {
       for (const s of [stdout, stderr]) {
         let tail = ''
@@ -187,10 +160,12 @@ function freePort(): Promise<number> {
   })
 }
 
-/** Forces a full GC in the Worker's isolate and returns its used JS heap (Chrome DevTools Protocol over the inspector). */
+/** Forces a full GC in the router's isolate and returns its used JS heap (Chrome DevTools Protocol over the inspector). */
 async function isolateHeap(port: number): Promise<number> {
-  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as Array<{ webSocketDebuggerUrl: string }>
-  const ws = new WebSocket(targets[0].webSocketDebuggerUrl)
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as Array<{ title: string; webSocketDebuggerUrl: string }>
+  const router = targets.find((t) => t.title.endsWith('core:user:triage'))
+  if (!router) throw new Error(`no inspector target for the router among ${targets.map((t) => t.title).join(', ')}`)
+  const ws = new WebSocket(router.webSocketDebuggerUrl)
   await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)))
   let id = 0
   const send = (method: string) =>
