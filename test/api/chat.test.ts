@@ -135,6 +135,32 @@ describe('fields a model refuses', () => {
   })
 })
 
+describe('the output cap for OpenAI reasoning models', () => {
+  it('sends max_tokens as max_completion_tokens to o-series and GPT-5 models (which refuse max_tokens), JSON and stream', async () => {
+    const custom = testRouter({
+      ...emulatorVars,
+      TRIAGE_MODELS: JSON.stringify({ o3: { provider: 'openai', tier: 'premium' }, 'gpt-5.1': { provider: 'openai', tier: 'premium' } }),
+      // Test prices: an unpriced model is never run.
+      TRIAGE_PRICES: JSON.stringify({ o3: { input: 2, output: 8 }, 'gpt-5.1': { input: 1.25, output: 10 } }),
+    })
+    const k = (await custom.tenant()).api_key
+    for (const model of ['o3', 'gpt-5.1']) {
+      for (const stream of [false, true]) {
+        const res = await custom.call('/v1/chat/completions', { key: k, json: ask('Hi', { model, stream, max_tokens: 64 }) })
+        expect(res.status).toBe(200)
+        expect(res.headers.get('x-triage-model')).toBe(model)
+        const sent = lastChatCall(custom).body
+        expect(sent).not.toHaveProperty('max_tokens')
+        expect(sent.max_completion_tokens).toBe(64)
+      }
+    }
+    // gpt-4.1 takes max_tokens as sent
+    const plain = await custom.call('/v1/chat/completions', { key: k, json: ask('Hi', { model: 'gpt-4.1', max_tokens: 64 }) })
+    expect(plain.status).toBe(200)
+    expect(lastChatCall(custom).body.max_tokens).toBe(64)
+  })
+})
+
 describe('errors on the request path', () => {
   it('401 without a key, 400 with param for a bad body, 400 for bad JSON, 415, 413', async () => {
     const none = await r.call('/v1/chat/completions', { json: ask('hi') })

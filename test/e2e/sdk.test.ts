@@ -10,7 +10,11 @@ let router: Router
 let client: OpenAI
 
 beforeAll(async () => {
-  router = await startRouter()
+  // o3 as a pinnable model (not in any tier), with test prices: an unpriced model is never run.
+  router = await startRouter({
+    TRIAGE_MODELS: JSON.stringify({ o3: { provider: 'openai', tier: 'premium' } }),
+    TRIAGE_PRICES: JSON.stringify({ o3: { input: 2, output: 8 } }),
+  })
   const tenant = await router.createTenant({ name: 'sdk' })
   client = new OpenAI({ baseURL: `${router.url}/v1`, apiKey: tenant.api_key, maxRetries: 0 })
 })
@@ -64,6 +68,22 @@ describe('openai SDK → Triage → emulators', () => {
       expect(data.choices[0].message.content).toBe('Echo: Say hello to the team.')
       expect(response.headers.get('x-triage-dropped')).toBe(model === 'triage/premium' ? 'reasoning_effort' : null)
     }
+  })
+
+  it("takes max_tokens for an OpenAI reasoning model, which only accepts max_completion_tokens upstream", async () => {
+    const { data, response } = await client.chat.completions
+      .create({ model: 'o3', max_tokens: 32, messages: [{ role: 'user', content: 'Say hello to the team.' }] })
+      .withResponse()
+    expect(response.headers.get('x-triage-model')).toBe('o3')
+    expect(data.choices[0].message.content).toBe('Echo: Say hello to the team.')
+    const stream = await client.chat.completions.create({ model: 'o3', max_tokens: 32, stream: true, messages: [{ role: 'user', content: 'Hi there' }] })
+    let text = ''
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? ''
+    expect(text).toBe('Echo: Hi there')
+    const sent = router.emulator.emulator.requests.filter((q) => q.body?.model === 'o3')
+    expect(sent).toHaveLength(2)
+    for (const q of sent) expect(q.body).toMatchObject({ max_completion_tokens: 32 })
+    for (const q of sent) expect(q.body).not.toHaveProperty('max_tokens')
   })
 
   it('surfaces a schema error as BadRequestError with param', async () => {

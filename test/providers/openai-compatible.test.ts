@@ -76,6 +76,32 @@ describe('openai-compatible adapter (OpenAI)', () => {
     expect(JSON.stringify(e429) + e429.message).not.toContain(emulatorEnv.OPENAI_API_KEY)
   })
 
+  it("sends the output cap as max_completion_tokens to OpenAI's reasoning models, which answer 400 to max_tokens", async () => {
+    const models = JSON.stringify({ o3: { provider: 'openai', tier: 'premium' }, 'o4-mini': { provider: 'openai', tier: 'premium' }, 'gpt-5.1': { provider: 'openai', tier: 'premium' } })
+    const { emu, config } = setup({ TRIAGE_MODELS: models })
+    const p = createProviders(config, {}, emu.fetch)
+    for (const id of ['o3', 'o4-mini', 'gpt-5.1']) {
+      const reply = await p.openai.chat(request({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 50 }), model(config, id), { signal: signal(), stream: false })
+      expect(reply.kind).toBe('json')
+      expect(emu.requests.at(-1)!.body).toMatchObject({ model: id, max_completion_tokens: 50 })
+      expect(emu.requests.at(-1)!.body).not.toHaveProperty('max_tokens')
+    }
+    // Both sent: max_completion_tokens wins, as it does for the reservation.
+    await p.openai.chat(request({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 50, max_completion_tokens: 20 }), model(config, 'o3'), { signal: signal(), stream: false })
+    expect(emu.requests.at(-1)!.body).toMatchObject({ max_completion_tokens: 20 })
+    expect(emu.requests.at(-1)!.body).not.toHaveProperty('max_tokens')
+    // Other models get the request's field as it is.
+    await p.openai.chat(request({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 50 }), model(config, 'gpt-4.1'), { signal: signal(), stream: false })
+    expect(emu.requests.at(-1)!.body).toMatchObject({ model: 'gpt-4.1', max_tokens: 50 })
+    // What the emulator (like OpenAI) answers when max_tokens does reach a reasoning model.
+    const res = await emu.fetch('http://emulator.test/openai/v1/chat/completions', {
+      method: 'POST', headers: { authorization: 'Bearer sk-x', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'o3', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+    })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as any).error).toMatchObject({ param: 'max_tokens', code: 'unsupported_parameter' })
+  })
+
   it('throws unconfigured naming the missing setting', async () => {
     const { emu } = setup()
     const { buildConfig } = await import('../../src/config')
