@@ -31,6 +31,11 @@ export interface ModelSpec {
    * field meant for another model; the response names them in `x-triage-dropped`.
    */
   unsupported?: readonly string[]
+  /**
+   * Output tokens for a request that names no cap (default: TRIAGE_DEFAULT_MAX_TOKENS). Reserved, and sent to the
+   * provider as the cap, so a call can never cost more than its reservation.
+   */
+  maxOutputTokens?: number
 }
 
 /** Connection settings for one provider. A provider with no credentials is `configured: false`. */
@@ -86,8 +91,9 @@ export const DEFAULT_MODELS: ModelSpec[] = [
   { id: '@cf/meta/llama-3.2-1b-instruct', provider: 'workers-ai', upstream: '@cf/meta/llama-3.2-1b-instruct', tier: 'trivial' },
   { id: '@cf/meta/llama-3.1-8b-instruct-fast', provider: 'workers-ai', upstream: '@cf/meta/llama-3.1-8b-instruct-fast', tier: 'trivial' },
   { id: '@cf/qwen/qwen2.5-coder-32b-instruct', provider: 'workers-ai', upstream: '@cf/qwen/qwen2.5-coder-32b-instruct', tier: 'trivial' },
-  // https://api-docs.deepseek.com/guides/reasoning_model: logprobs and top_logprobs trigger an error
-  { id: 'deepseek-reasoner', provider: 'deepseek', upstream: 'deepseek-reasoner', tier: 'medium', unsupported: ['logprobs', 'top_logprobs'] },
+  // https://api-docs.deepseek.com/guides/reasoning_model: logprobs and top_logprobs trigger an error; max_tokens
+  // counts the chain of thought too, "default 32K, maximum 64K", so a smaller default cap would cut reasoning short
+  { id: 'deepseek-reasoner', provider: 'deepseek', upstream: 'deepseek-reasoner', tier: 'medium', unsupported: ['logprobs', 'top_logprobs'], maxOutputTokens: 32_768 },
   { id: 'deepseek-chat', provider: 'deepseek', upstream: 'deepseek-chat', tier: 'medium' },
   // not reasoning models: https://platform.openai.com/docs/guides/reasoning (reasoning_effort is for reasoning models)
   { id: 'gpt-4.1', provider: 'openai', upstream: 'gpt-4.1', tier: 'premium', unsupported: ['reasoning_effort'] },
@@ -133,6 +139,7 @@ const ModelSpecInput = z.object({
   upstream: z.optional(z.string().check(z.minLength(1))),
   tier: z.enum(TIERS),
   unsupported: z.optional(z.array(z.string().check(z.regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be request field names, e.g. ["reasoning_effort"]')))),
+  max_output_tokens: z.optional(z.int().check(z.gte(1), z.lte(1_000_000))),
 })
 const modelsJson = z.pipe(
   z.string(),
@@ -224,7 +231,11 @@ export function buildConfig(env: ConfigEnv): Config {
   const models: Record<string, ModelSpec> = {}
   for (const m of DEFAULT_MODELS) models[m.id] = m
   for (const [id, m] of Object.entries(e.TRIAGE_MODELS ?? {})) {
-    models[id] = { id, provider: m.provider, upstream: m.upstream ?? id, tier: m.tier, ...(m.unsupported ? { unsupported: m.unsupported } : {}) }
+    models[id] = {
+      id, provider: m.provider, upstream: m.upstream ?? id, tier: m.tier,
+      ...(m.unsupported ? { unsupported: m.unsupported } : {}),
+      ...(m.max_output_tokens ? { maxOutputTokens: m.max_output_tokens } : {}),
+    }
     for (const f of m.unsupported ?? []) if (REQUIRED_FIELDS.has(f)) problems.push(`TRIAGE_MODELS: '${id}': '${f}' cannot be unsupported (every request needs it)`)
   }
 

@@ -14,7 +14,7 @@
 import * as z from 'zod/mini'
 import type { Config } from '../config'
 import type { ChatRequest } from '../openai/request'
-import { requestedMaxTokens } from '../openai/request'
+import { outputCap } from '../openai/request'
 import type { Usage } from '../openai/types'
 import { ApiError } from '../http/errors'
 import { PRICES, PRICE_TABLE_VERSION, NANO_PER_NEURON, type PriceRowInput } from './prices'
@@ -47,7 +47,11 @@ export interface Prices {
 }
 
 /** Anything with the config fields money needs (a full Config works). */
-export type MoneyConfig = Pick<Config, 'priceOverrides'> & { limits?: Pick<Config['limits'], 'defaultMaxOutputTokens'> }
+export type MoneyConfig = Pick<Config, 'priceOverrides'> & {
+  limits?: Pick<Config['limits'], 'defaultMaxOutputTokens'>
+  /** Each model's default output cap (`maxOutputTokens`), for requests that name none. */
+  models?: Readonly<Record<string, { maxOutputTokens?: number }>>
+}
 
 // ---- parsing rows ----
 
@@ -211,12 +215,13 @@ export function cost(usage: Usage, modelId: string, config?: MoneyConfig): numbe
 
 /**
  * The most a request can cost on a model: estimated input tokens at the highest input rate, plus the output cap
- * (`max_completion_tokens` / `max_tokens`, else `limits.defaultMaxOutputTokens`) at the highest output rate.
+ * (`outputCap`: the request's, else the model's `maxOutputTokens`, else `limits.defaultMaxOutputTokens`; the adapters
+ * send the same cap upstream) at the highest output rate.
  */
 export function worstCase(req: ChatRequest, modelId: string, config: MoneyConfig | number = {}): number {
   const cfg: MoneyConfig = typeof config === 'number' ? { limits: { defaultMaxOutputTokens: config } } : config
   const p = priceOf(modelId, cfg)
-  const maxOut = requestedMaxTokens(req) ?? cfg.limits?.defaultMaxOutputTokens ?? 4096
+  const maxOut = outputCap(req, cfg.models?.[modelId]?.maxOutputTokens, cfg.limits?.defaultMaxOutputTokens)
   return perMillionCost([
     [estimateInputTokens(req), Math.max(p.input, p.cacheWrite)],
     [maxOut, Math.max(p.output, p.reasoning)],

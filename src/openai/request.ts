@@ -122,3 +122,18 @@ function formatPath(path: PropertyKey[]): string {
 export function requestedMaxTokens(req: ChatRequest): number | undefined {
   return req.max_completion_tokens ?? req.max_tokens ?? undefined
 }
+
+/** Output tokens a call may produce when the request names no cap (TRIAGE_DEFAULT_MAX_TOKENS's default). */
+export const DEFAULT_OUTPUT_CAP = 4096
+
+/**
+ * The output cap a call runs with: the client's, else the model's default (`maxOutputTokens`), else the configured
+ * default. The budget reserves this many output tokens and every adapter sends it upstream, so the reservation is a
+ * real bound on what the call can cost.
+ *
+ * @example outputCap({ messages, max_tokens: 100 }, undefined, 4096)   // 100
+ * @example outputCap({ messages }, 32768, 4096)                         // 32768 (deepseek-reasoner)
+ */
+export function outputCap(req: ChatRequest, modelDefault?: number, configDefault = DEFAULT_OUTPUT_CAP): number {
+  return requestedMaxTokens(req) ?? modelDefault ?? configDefault
+}

@@ -87,6 +87,6 @@ export interface ProviderContext {
   fetch?: typeof fetch
   /** Workers AI binding, when the Worker has one. */
   ai?: Ai
-  /** Output cap sent when the request sets none and the provider needs one (Anthropic, Workers AI). Config `limits.defaultMaxOutputTokens`. */
+  /** Output cap sent when neither the request nor the model names one (every adapter sends a cap). Config `limits.defaultMaxOutputTokens`. */
   defaultMaxTokens?: number
 }

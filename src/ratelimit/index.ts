@@ -12,7 +12,8 @@
  *   window): one RPC per request, for tenants with limits only. The binding cannot count tokens (every call is 1).
  *
  * Tokens are counted at admission like OpenAI does: the estimated input tokens plus the requested maximum output
- * (`max_completion_tokens` ‖ `max_tokens` ‖ `TRIAGE_DEFAULT_MAX_TOKENS`) — the same worst case the budget reserves.
+ * (`max_completion_tokens` ‖ `max_tokens` ‖ `TRIAGE_DEFAULT_MAX_TOKENS`). Admission comes before routing, so a model's
+ * own default cap (`maxOutputTokens`, which the budget reserves) is not known here; the configured default stands in.
  * A breach is a 429 `rate_limit_exceeded` (type `rate_limit_error`) with `retry-after`.
  *
  * @example await enforceRateLimits(c.env, tenant, req, config)   // throws ApiError(429) on a breach

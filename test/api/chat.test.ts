@@ -135,6 +135,36 @@ describe('fields a model refuses', () => {
   })
 })
 
+describe('a request that names no output cap', () => {
+  it('is sent the cap its reservation assumed, so the call cannot cost more than was reserved', async () => {
+    const small = testRouter({ ...emulatorVars, TRIAGE_DEFAULT_MAX_TOKENS: '20' })
+    const k = (await small.tenant({ budget: { daily_usd: 100 } })).api_key
+    // The emulator echoes the prompt: uncapped, this answer would be ~200 tokens.
+    const long = ask(Array.from({ length: 200 }, (_, i) => `w${i}`).join(' '), { model: 'triage/premium' })
+    const route: any = await (await small.call('/v1/route', { json: long })).json()
+    const res = await small.call('/v1/chat/completions', { key: k, json: long })
+    expect(res.status).toBe(200)
+    const body: any = await res.json()
+    expect(lastChatCall(small).body.max_tokens).toBe(20)
+    expect(body.choices[0].finish_reason).toBe('length')
+    expect(body.usage.completion_tokens).toBeLessThanOrEqual(20)
+    expect(Number(res.headers.get('x-triage-cost-usd'))).toBeLessThanOrEqual(Number(route.estimated_max_cost_usd))
+  })
+
+  it("uses the model's own default cap where it has one: deepseek-reasoner's 32K (its chain of thought counts)", async () => {
+    const res = await r.call('/v1/chat/completions', { key, json: ask('Hi', { model: 'triage/medium', stream: true }) })
+    expect(res.status).toBe(200)
+    await res.text()
+    expect(lastChatCall(r).body.max_tokens).toBe(32_768)
+    const route: any = await (await r.call('/v1/route', { json: ask('Hi', { model: 'triage/medium' }) })).json()
+    // deepseek-reasoner's output price is $0.42/M: 32,768 tokens alone reserve ≥ $0.0137
+    expect(Number(route.estimated_max_cost_usd)).toBeGreaterThan(0.0137)
+    // the client's own cap still wins
+    await r.call('/v1/chat/completions', { key, json: ask('Hi', { model: 'triage/medium', max_tokens: 100 }) })
+    expect(lastChatCall(r).body.max_tokens).toBe(100)
+  })
+})
+
 describe('the output cap for OpenAI reasoning models', () => {
   it('sends max_tokens as max_completion_tokens to o-series and GPT-5 models (which refuse max_tokens), JSON and stream', async () => {
     const custom = testRouter({

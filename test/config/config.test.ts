@@ -69,6 +69,17 @@ describe('config', () => {
       .toThrow(/TRIAGE_MODELS.*request field names/)
   })
 
+  it("reads a model's default output cap, and refuses one that is not a positive whole number", () => {
+    expect(buildConfig({}).models['deepseek-reasoner'].maxOutputTokens).toBe(32_768)
+    expect(buildConfig({}).models['gpt-4.1'].maxOutputTokens).toBeUndefined()
+    const c = buildConfig({ TRIAGE_MODELS: JSON.stringify({ o3: { provider: 'openai', tier: 'premium', max_output_tokens: 25_000 } }) })
+    expect(c.models.o3.maxOutputTokens).toBe(25_000)
+    for (const bad of [0, 1.5, '100', 2_000_000]) {
+      expect(() => buildConfig({ TRIAGE_MODELS: JSON.stringify({ o3: { provider: 'openai', tier: 'premium', max_output_tokens: bad } }) }))
+        .toThrow(/TRIAGE_MODELS\.o3\.max_output_tokens/)
+    }
+  })
+
   it('ignores bindings and empty strings', () => {
     expect(() => buildConfig({ TRIAGE_KV: {}, OPENAI_API_KEY: '' })).not.toThrow()
     expect(buildConfig({ OPENAI_API_KEY: '' }).providers.openai.configured).toBe(false)

@@ -102,6 +102,25 @@ describe('openai-compatible adapter (OpenAI)', () => {
     expect(((await res.json()) as any).error).toMatchObject({ param: 'max_tokens', code: 'unsupported_parameter' })
   })
 
+  it('sends a cap when the request has none: the model\'s maxOutputTokens, else TRIAGE_DEFAULT_MAX_TOKENS', async () => {
+    const models = JSON.stringify({ o3: { provider: 'openai', tier: 'premium' }, big: { provider: 'openai', upstream: 'gpt-4.1', tier: 'premium', max_output_tokens: 9000 } })
+    const { emu, config } = setup({ TRIAGE_MODELS: models, TRIAGE_DEFAULT_MAX_TOKENS: '1000' })
+    const p = createProviders(config, {}, emu.fetch)
+    const hi = () => request({ messages: [{ role: 'user', content: 'hi' }] })
+    await p.openai.chat(hi(), model(config, 'gpt-4.1'), { signal: signal(), stream: false })
+    expect(emu.requests.at(-1)!.body.max_tokens).toBe(1000)
+    const streamed = await p.openai.chat(hi(), model(config, 'big'), { signal: signal(), stream: true })
+    if (streamed.kind === 'stream') await collect(streamed.chunks)
+    expect(emu.requests.at(-1)!.body.max_tokens).toBe(9000)
+    await p.openai.chat(hi(), model(config, 'o3'), { signal: signal(), stream: false })
+    expect(emu.requests.at(-1)!.body).toMatchObject({ max_completion_tokens: 1000 })
+    expect(emu.requests.at(-1)!.body).not.toHaveProperty('max_tokens')
+    await p.deepseek.chat(hi(), model(config, 'deepseek-reasoner'), { signal: signal(), stream: false })
+    expect(emu.requests.at(-1)!.body.max_tokens).toBe(32_768)
+    await p.deepseek.chat(hi(), model(config, 'deepseek-chat'), { signal: signal(), stream: false })
+    expect(emu.requests.at(-1)!.body.max_tokens).toBe(1000)
+  })
+
   it('throws unconfigured naming the missing setting', async () => {
     const { emu } = setup()
     const { buildConfig } = await import('../../src/config')

@@ -11,7 +11,7 @@
  *
  * @example createAnthropic({ settings: config.providers.anthropic }).chat(req, config.models['claude-sonnet-4-6'], { signal, stream: true })
  */
-import type { ChatMessage, ChatRequest } from '../../openai/request'
+import { outputCap, DEFAULT_OUTPUT_CAP, type ChatMessage, type ChatRequest } from '../../openai/request'
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../../openai/types'
 import { toOpenAIUsage } from '../../openai/types'
 import { postJson, readJson } from '../errors'
@@ -21,7 +21,6 @@ import { estimateInputTokens as estimateInput } from '../../money/estimate'
 import { ProviderError, type Provider, type ProviderContext, type ProviderReply } from '../types'
 
 export const ANTHROPIC_VERSION = '2023-06-01'
-const DEFAULT_MAX_TOKENS = 4096
 
 type Block = Record<string, unknown>
 interface AnthropicMessage {
@@ -83,7 +82,7 @@ function userBlocks(content: ChatMessage['content']): Block[] {
 }
 
 /** The OpenAI request → an Anthropic Messages body. Pure; exported for tests. */
-export function toAnthropicRequest(req: ChatRequest, upstream: string, stream: boolean, defaultMaxTokens = DEFAULT_MAX_TOKENS): Record<string, unknown> {
+export function toAnthropicRequest(req: ChatRequest, upstream: string, stream: boolean, defaultMaxTokens = DEFAULT_OUTPUT_CAP): Record<string, unknown> {
   const system: Block[] = []
   const messages: AnthropicMessage[] = []
   const push = (role: 'user' | 'assistant', blocks: Block[]) => {
@@ -137,7 +136,7 @@ export function toAnthropicRequest(req: ChatRequest, upstream: string, stream: b
   const body: Record<string, unknown> = {
     model: upstream,
     messages,
-    max_tokens: req.max_completion_tokens ?? req.max_tokens ?? defaultMaxTokens,
+    max_tokens: outputCap(req, undefined, defaultMaxTokens),
   }
   if (system.length) body.system = system
   if (stream) body.stream = true
@@ -197,7 +196,7 @@ export function createAnthropic(ctx: ProviderContext): Provider {
       if (!settings.configured || !settings.apiKey) {
         throw new ProviderError('anthropic', 'unconfigured', `The anthropic provider is not configured: set ${settings.missing.join(', ') || 'ANTHROPIC_API_KEY'}.`)
       }
-      const body = toAnthropicRequest(req, model.upstream, stream, ctx.defaultMaxTokens)
+      const body = toAnthropicRequest(req, model.upstream, stream, model.maxOutputTokens ?? ctx.defaultMaxTokens)
       const res = await postJson(
         'anthropic',
         fetchImpl,

@@ -11,7 +11,7 @@
  * const reply = await openai.chat(req, config.models['gpt-4.1'], { signal, stream: true })
  */
 import type { ProviderName } from '../../config'
-import type { ChatRequest } from '../../openai/request'
+import { outputCap, requestedMaxTokens, type ChatRequest } from '../../openai/request'
 import type { ChatCompletion, Usage } from '../../openai/types'
 import { postJson, readJson } from '../errors'
 import { eventJson, streamReply } from '../stream'
@@ -54,6 +54,8 @@ export function createOpenAICompatible(name: ProviderName, ctx: ProviderContext,
         throw new ProviderError(name, 'unconfigured', `The ${name} provider is not configured: set ${settings.missing.join(', ') || 'its API key'}.`)
       }
       let body: Record<string, unknown> = { ...req, model: model.upstream, stream }
+      // No cap asked for: send the one the budget reserved (an uncapped call could cost more than its reservation).
+      if (requestedMaxTokens(req) === undefined) body.max_tokens = outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens)
       if (stream) body.stream_options = { ...(req.stream_options ?? {}), include_usage: true }
       else delete body.stream_options
       if (opts.prepare) body = opts.prepare(body, req)

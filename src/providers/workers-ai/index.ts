@@ -14,7 +14,7 @@
  *
  * @example createWorkersAI({ settings: config.providers['workers-ai'], ai: env.AI }).chat(req, model, { signal, stream: true })
  */
-import type { ChatMessage, ChatRequest } from '../../openai/request'
+import { outputCap, DEFAULT_OUTPUT_CAP, type ChatMessage, type ChatRequest } from '../../openai/request'
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../../openai/types'
 import { asProviderError, httpError, readJson, sanitize } from '../errors'
 import { usageFromOpenAI } from '../openai-compatible'
@@ -24,7 +24,6 @@ import { estimateInputTokens as estimateInput } from '../../money/estimate'
 import { ProviderError, type Provider, type ProviderContext, type ProviderReply } from '../types'
 
 export const CLOUDFLARE_API = 'https://api.cloudflare.com/client/v4'
-const DEFAULT_MAX_TOKENS = 4096
 
 const fail = (message: string): never => {
   throw new ProviderError('workers-ai', 'http', message, { status: 400, upstreamBody: JSON.stringify({ error: { message } }) })
@@ -39,7 +38,7 @@ function textOf(content: ChatMessage['content'] | undefined): string {
 }
 
 /** The OpenAI request → Workers AI text-generation inputs. Only documented input fields are sent. Exported for tests. */
-export function toWorkersAIInputs(req: ChatRequest, stream: boolean, defaultMaxTokens = DEFAULT_MAX_TOKENS): Record<string, unknown> {
+export function toWorkersAIInputs(req: ChatRequest, stream: boolean, defaultMaxTokens = DEFAULT_OUTPUT_CAP): Record<string, unknown> {
   const messages = req.messages.map((m) => {
     const role = m.role === 'developer' ? 'system' : m.role === 'function' ? 'tool' : m.role
     const out: Record<string, unknown> = { role, content: textOf(m.content as ChatMessage['content']) }
@@ -48,7 +47,7 @@ export function toWorkersAIInputs(req: ChatRequest, stream: boolean, defaultMaxT
     if (m.role === 'function') out.name = m.name
     return out
   })
-  const inputs: Record<string, unknown> = { messages, max_tokens: req.max_completion_tokens ?? req.max_tokens ?? defaultMaxTokens }
+  const inputs: Record<string, unknown> = { messages, max_tokens: outputCap(req, undefined, defaultMaxTokens) }
   if (stream) inputs.stream = true
   if (req.temperature != null) inputs.temperature = req.temperature
   if (req.top_p != null) inputs.top_p = req.top_p
@@ -143,7 +142,7 @@ export function createWorkersAI(ctx: ProviderContext): Provider {
       if (!useRest && !ai) {
         throw new ProviderError('workers-ai', 'unconfigured', `The workers-ai provider is not configured: add the AI binding or set ${settings.missing.join(', ') || 'CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_API_TOKEN'}.`)
       }
-      const inputs = toWorkersAIInputs(req, stream, ctx.defaultMaxTokens)
+      const inputs = toWorkersAIInputs(req, stream, model.maxOutputTokens ?? ctx.defaultMaxTokens)
       const now = Date.now()
       const id = `chatcmpl-wai-${now.toString(36)}${(++seq).toString(36)}`
 
@@ -188,7 +187,7 @@ export function createWorkersAI(ctx: ProviderContext): Provider {
         return { kind: 'json', completion, usage }
       }
       if (!(output instanceof ReadableStream)) throw new ProviderError('workers-ai', 'invalid', 'workers-ai returned no stream for a stream request')
-      return streamReply('workers-ai', output as ReadableStream<Uint8Array>, signal, estimateInput(req), workersAIEvents(id, model.upstream, now, req.max_completion_tokens ?? req.max_tokens ?? ctx.defaultMaxTokens))
+      return streamReply('workers-ai', output as ReadableStream<Uint8Array>, signal, estimateInput(req), workersAIEvents(id, model.upstream, now, outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens)))
     },
   }
 }
