@@ -4,7 +4,7 @@
  * so in OpenAI's error format. The admin Worker itself answers nothing directly.
  */
 import { env as testEnv } from 'cloudflare:test'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createApp } from '../../src/app'
 import AdminWorker from '../../src/admin'
 import { adminVars, ADMIN_PATHS, type AdminService } from '../../src/admin/service'
@@ -64,6 +64,20 @@ describe('the router forwards admin paths to the admin Worker', () => {
     const pre = await createApp().request('/v1/usage', { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' } }, env, fakeCtx())
     expect(pre.status).toBe(204)
     expect(seen).toHaveLength(1)
+  })
+
+  it('an admin Worker that fails answers 500 in OpenAI format, with the request id, and nothing of the failure', async () => {
+    const failing: AdminService = { serve: async () => { throw new Error('RPC failed: secret-detail') } }
+    const logs: string[] = []
+    const spy = vi.spyOn(console, 'error').mockImplementation((line: string) => void logs.push(String(line)))
+    const res = await createApp().request('/admin/tenants', { headers: { 'x-request-id': 'req-fail-1' } }, { ...testEnv, ...vars, ADMIN: failing }, fakeCtx())
+    spy.mockRestore()
+    expect(res.status).toBe(500)
+    expect(res.headers.get('x-request-id')).toBe('req-fail-1')
+    const text = await res.text()
+    expectValid('ErrorResponse', JSON.parse(text))
+    expect(text).not.toContain('secret-detail')
+    expect(logs.join('\n')).toContain('req-fail-1') // the operator can find it
   })
 
   it('without an ADMIN binding: 503 admin_unavailable in OpenAI format; the request path still works', async () => {
