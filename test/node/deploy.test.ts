@@ -66,6 +66,20 @@ describe('npm run deploy', () => {
     expect(r.state.workers).toEqual({})
   })
 
+  it('keeps the two configs in step: one KV namespace, the same runtime, the names the bindings point at', () => {
+    const read = (f: string) => fs.readFileSync(path.join(ROOT, f), 'utf8')
+    const router = read('wrangler.toml'), admin = read('wrangler.admin.toml')
+    const field = (toml: string, re: RegExp) => re.exec(toml)?.[1]
+    const kvId = /binding\s*=\s*"TRIAGE_KV"\s*\nid\s*=\s*"([^"]+)"/
+    expect(field(admin, kvId)).toBe(field(router, kvId))
+    expect(field(admin, /^compatibility_date\s*=\s*"([^"]+)"/m)).toBe(field(router, /^compatibility_date\s*=\s*"([^"]+)"/m))
+    expect(field(admin, /^compatibility_flags\s*=\s*(\[[^\]]*\])/m)).toBe(field(router, /^compatibility_flags\s*=\s*(\[[^\]]*\])/m))
+    expect(field(router, /^service\s*=\s*"([^"]+)"/m)).toBe(field(admin, /^name\s*=\s*"([^"]+)"/m))
+    expect(field(admin, /^script_name\s*=\s*"([^"]+)"/m)).toBe(field(router, /^name\s*=\s*"([^"]+)"/m))
+    // Configuration lives on the router only: the admin Worker gets it over the binding.
+    expect(admin).not.toMatch(/^\[vars\]/m)
+  })
+
   it('leaves out exactly the ADMIN service binding', () => {
     const toml = fs.readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8')
     const out = withoutAdminBinding(toml)
