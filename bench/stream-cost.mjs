@@ -37,7 +37,7 @@ try {
     req.end(body)
   })
   const rows = []
-  for (const path of ['/made/one', '/made/per-event', '/relay/pipe', '/relay/js', '/relay/its', '/body/text', '/body/reader']) {
+  for (const path of ['/made/one', '/made/per-event', '/relay/pipe', '/relay/js', '/relay/its', '/relay/tee', '/body/text', '/body/reader']) {
     for (let i = 0; i < 200; i++) await call(path)
     const c0 = cpu()
     const t0 = performance.now()

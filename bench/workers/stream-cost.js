@@ -40,6 +40,14 @@ export default {
       ctx.waitUntil((async () => { for (let r = await reader.read(); !r.done; r = await reader.read()) await writer.write(r.value); await writer.close() })())
       return sse(readable)
     }
+    // The upstream tee'd: one branch piped natively to the client, the other read in JS (what metering usage would
+    // take without writing each event back through JS).
+    if (path === '/relay/tee') {
+      const [toClient, toMeter] = upstream.body.tee()
+      const reader = toMeter.getReader()
+      ctx.waitUntil((async () => { let n = 0; for (let r = await reader.read(); !r.done; r = await reader.read()) n += r.value.byteLength; return n })())
+      return sse(toClient)
+    }
     return new Response('not found', { status: 404 })
   },
 }
