@@ -36,7 +36,7 @@ export function adminVars(env: Record<string, unknown>): Record<string, string> 
 export async function forwardToAdmin(c: Context<AppEnv>): Promise<Response> {
   const admin = c.env.ADMIN
   if (!admin) {
-    throw new ApiError(503, 'The admin API, the dashboard and /v1/usage are served by the triage-admin Worker, and this router has no ADMIN service binding to it. Deploy wrangler.admin.toml and bind it as ADMIN (README.md#deploy).', {
+    throw new ApiError(503, 'The admin API, the dashboard and /v1/usage are served by the triage-admin Worker, and this router has no ADMIN service binding to it. Deploy wrangler.admin.toml and bind it as ADMIN (README.md#deploying).', {
       type: 'server_error', code: 'admin_unavailable',
     })
   }
