@@ -43,7 +43,7 @@ import zlib from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { runLoad } from './load.mjs'
-import { WORKERS, triageWorkers } from '../scripts/workers.mjs'
+import { WORKERS, bundleWorker, triageWorkers } from '../scripts/workers.mjs'
 import { startSampler, sampleTree, cpuDeltaMs, pidListeningOn, machineBusyMs } from './procstat.mjs'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
@@ -167,10 +167,7 @@ async function buildBundles(dir) {
   const admin = await sized(WORKERS.admin.config, 'admin')
   // The bar is the router's: the Worker on the request path. The admin Worker is reported beside it.
   const bundle = { ...router.size, admin: admin.size }
-  const { build } = await import('esbuild')
-  const ledgerOut = path.join(dir, 'ledger', 'index.js')
-  await build({ entryPoints: [path.join(HERE, 'workers/ledger.ts')], outfile: ledgerOut, bundle: true, format: 'esm', platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'], mainFields: ['module', 'main'], external: ['cloudflare:*', 'node:*'], target: 'es2022', logLevel: 'error', absWorkingDir: ROOT })
+  const ledgerOut = await bundleWorker('bench/workers/ledger.ts', path.join(dir, 'ledger', 'index.js'))
   return { scripts: { router: router.script, admin: admin.script }, ledgerScript: ledgerOut, bundle }
 }
 

@@ -19,19 +19,21 @@ export const WORKERS = {
   admin: { config: 'wrangler.admin.toml', entry: 'src/admin/index.ts' },
 }
 
-/** Bundles both entry points with esbuild the way wrangler does (ES modules, workerd conditions); returns their paths. */
-export async function bundleWorkers(outDir) {
+/** Bundles one Worker entry (a path from the project root) with esbuild the way wrangler does: ES modules, workerd conditions. */
+export async function bundleWorker(entry, outfile) {
   const { build } = await import('esbuild')
+  await build({
+    entryPoints: [path.join(ROOT, entry)], outfile, bundle: true, format: 'esm', platform: 'neutral', target: 'es2022',
+    external: ['cloudflare:*', 'node:*'], conditions: ['workerd', 'worker', 'browser'], mainFields: ['module', 'main'],
+    tsconfig: path.join(ROOT, 'tsconfig.json'), logLevel: 'error',
+  })
+  return outfile
+}
+
+/** Bundles both Workers' entries (bundleWorker); returns their paths. */
+export async function bundleWorkers(outDir) {
   const out = {}
-  for (const [key, w] of Object.entries(WORKERS)) {
-    const outfile = path.join(outDir, key, 'index.js')
-    await build({
-      entryPoints: [path.join(ROOT, w.entry)], outfile, bundle: true, format: 'esm', platform: 'neutral', target: 'es2022',
-      external: ['cloudflare:*', 'node:*'], conditions: ['workerd', 'worker', 'browser'], mainFields: ['module', 'main'],
-      tsconfig: path.join(ROOT, 'tsconfig.json'), logLevel: 'error',
-    })
-    out[key] = outfile
-  }
+  for (const [key, w] of Object.entries(WORKERS)) out[key] = await bundleWorker(w.entry, path.join(outDir, key, 'index.js'))
   return out
 }
 
