@@ -14,7 +14,7 @@
  *
  * @example createWorkersAI({ settings: config.providers['workers-ai'], ai: env.AI }).chat(req, model, { signal, stream: true })
  */
-import { outputCap, DEFAULT_OUTPUT_CAP, type ChatMessage, type ChatRequest } from '../../openai/request'
+import { outputCap, requestedMaxTokens, DEFAULT_OUTPUT_CAP, type ChatMessage, type ChatRequest } from '../../openai/request'
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../../openai/types'
 import { asProviderError, httpError, readJson, sanitize } from '../errors'
 import { usageFromOpenAI } from '../openai-compatible'
@@ -92,7 +92,7 @@ export function fromWorkersAIOutput(out: any, req: ChatRequest, model: string, i
   const text = out.response == null ? '' : typeof out.response === 'string' ? out.response : JSON.stringify(out.response)
   const calls = toolCallsFrom(out.tool_calls, id)
   const usage = usageFrom(out.usage, req, text + calls.map((c) => c.function.arguments).join(''))
-  const cap = req.max_completion_tokens ?? req.max_tokens
+  const cap = requestedMaxTokens(req)
   const finish = calls.length ? 'tool_calls' : cap != null && !usage.estimated && usage.output >= cap ? 'length' : 'stop'
   const message: Record<string, unknown> = { role: 'assistant', content: calls.length && !text ? null : text, refusal: null }
   if (calls.length) message.tool_calls = calls
