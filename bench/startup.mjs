@@ -11,7 +11,7 @@
 //      request, with the V8 CPU profiler on (sampling every 50 µs) over the inspector. The figure is the profile's
 //      non-idle time: evaluating every module's top level (compiling the functions it calls) and nothing else.
 //      Date.now() does not advance during a request in workerd, so the profiler is the only clock that sees it.
-//   2. First request on a cold isolate: a fresh Miniflare running the Worker(s) with their wrangler bindings
+//   2. First request on a cold isolate: a fresh Miniflare running the Worker with wrangler.toml's bindings
 //      (scripts/workers.mjs), storage persisted from a setup run (one tenant, created through the admin API), every
 //      provider on the emulator server; the wall time of the isolate's very first request, then of a second one
 //      (warm) for comparison. Probes: GET /healthz, POST /v1/chat/completions (model auto, JSON), GET /admin/tenants.
@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { Miniflare } from 'miniflare'
 import WebSocket from 'ws'
-import { WORKERS, triageWorkers } from '../scripts/workers.mjs'
+import { TRIAGE, triageWorker } from '../scripts/workers.mjs'
 import { offlineVars } from '../scripts/offline-env.mjs'
 import { startEmulatorServer } from '../test/fixtures/emulator-server.mjs'
 
@@ -46,16 +46,12 @@ const stats = (xs) => {
 }
 const round = (x) => Math.round(x * 1000) / 1000
 
-/** Each Worker as it deploys: `wrangler deploy --dry-run --minify --outdir` (the bundle uploaded to Cloudflare). */
+/** The Worker as it deploys: `wrangler deploy --dry-run --minify --outdir` (the bundle uploaded to Cloudflare). */
 async function build() {
   const wrangler = path.join(ROOT, 'node_modules/.bin/wrangler')
-  const out = {}
-  for (const [key, w] of Object.entries(WORKERS)) {
-    const dir = path.join(tmp, key)
-    await promisify(execFile)(wrangler, ['deploy', '--dry-run', '--minify', '-c', w.config, '--outdir', dir], { cwd: ROOT, env: process.env, maxBuffer: 1 << 24 })
-    out[key] = path.join(dir, 'index.js')
-  }
-  return out
+  const dir = path.join(tmp, 'build')
+  await promisify(execFile)(wrangler, ['deploy', '--dry-run', '--minify', '-c', TRIAGE.config, '--outdir', dir], { cwd: ROOT, env: process.env, maxBuffer: 1 << 24 })
+  return path.join(dir, 'index.js')
 }
 
 /** Compatibility settings of a Worker, as wrangler reads them from its config. */
@@ -108,13 +104,13 @@ function timed(url, init) {
 
 async function main() {
   console.error(`building (wrangler deploy --dry-run --minify) in ${tmp} ...`)
-  const scripts = await build()
-  const sizes = Object.fromEntries(Object.entries(scripts).map(([k, f]) => [k, fs.statSync(f).size]))
+  const script = await build()
+  const bytes = fs.statSync(script).size
 
   // 1. global scope
-  const settings = await compat(WORKERS.router.config)
+  const settings = await compat(TRIAGE.config)
   const cpu = []
-  for (let i = 0; i < RUNS; i++) cpu.push(await globalScopeCpu(scripts.router, settings))
+  for (let i = 0; i < RUNS; i++) cpu.push(await globalScopeCpu(script, settings))
 
   // 2. the first request on a cold isolate
   const emulator = await startEmulatorServer(0)
@@ -123,7 +119,7 @@ async function main() {
   const start = async () => {
     const mf = new Miniflare({
       host: '127.0.0.1', port: 0, kvPersist: path.join(persist, 'kv'), durableObjectsPersist: path.join(persist, 'do'),
-      workers: await triageWorkers(scripts, vars),
+      ...(await triageWorker(script, vars)),
       handleRuntimeStdio(stdout, stderr) { stdout.resume(); stderr.resume() },
     })
     return { mf, url: (await mf.ready).origin }
@@ -159,15 +155,14 @@ async function main() {
 
   const result = {
     commit: await promisify(execFile)('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).then((r) => r.stdout.trim(), () => null),
-    workers: Object.keys(WORKERS),
-    bundleBytes: sizes,
+    bundleBytes: bytes,
     runs: RUNS,
     globalScopeCpuMs: stats(cpu),
     firstRequestMs: Object.fromEntries(Object.entries(first).map(([k, v]) => [k, { cold: stats(v.cold), warm: stats(v.warm) }])),
   }
   const lines = [
-    `Triage start-up (${result.commit}; Workers: ${result.workers.join(' + ')}; ${RUNS} fresh isolates per figure; ${os.cpus().length}× ${os.cpus()[0]?.model ?? ''})`,
-    `bundle (minified, main Worker): ${sizes.router} B`,
+    `Triage start-up (${result.commit}; ${RUNS} fresh isolates per figure; ${os.cpus().length}× ${os.cpus()[0]?.model ?? ''})`,
+    `bundle (minified): ${bytes} B`,
     `global-scope CPU (V8 profile of the import, non-idle): median ${result.globalScopeCpuMs.median} ms (min ${result.globalScopeCpuMs.min}, max ${result.globalScopeCpuMs.max})`,
     'first request on a cold isolate, wall ms (median; min–max) — and the second request, warm:',
     ...Object.entries(result.firstRequestMs).map(([k, v]) => `  ${k.padEnd(28)} cold ${String(v.cold.median).padStart(8)} (${v.cold.min}–${v.cold.max})   warm ${String(v.warm.median).padStart(7)} (${v.warm.min}–${v.warm.max})`),

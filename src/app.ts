@@ -1,19 +1,19 @@
 /**
- * The router's Hono app: the request path (`/v1/chat/completions`), its dry run (`/v1/route`), `/v1/models` and
- * `/healthz`. Admin paths (`/admin`, `/dashboard`, `/v1/usage`) are forwarded to the admin Worker
- * (src/admin/service.ts), so clients see one origin and the router's bundle carries only the request path.
- * Each route's work lives in its own module under api/.
+ * Triage's one app: the request path (`/v1/chat/completions`), its dry run (`/v1/route`), `/v1/models` and
+ * `/healthz`; each tenant's `/v1/usage`; the admin API (`/admin`), its metrics (`/admin/metrics`) and the dashboard
+ * (`/dashboard`), behind ADMIN_TOKEN (src/admin). Each route's work lives in its own module under api/ or dashboard/.
  *
  * @example export default createApp()   // src/index.ts
  */
 import type { HonoBase } from 'hono/hono-base'
 import { cors } from 'hono/cors'
-import { ApiError } from './http/errors'
 import { baseApp, type AppEnv } from './http/base'
 import { chatCompletions } from './api/chat'
 import { listModels } from './api/models'
 import { routeDryRun } from './api/route'
-import { ADMIN_PATHS, forwardToAdmin } from './admin/service'
+import { adminRoutes } from './api/admin'
+import { usageRoutes } from './api/usage'
+import { dashboardRoutes, metricsRoutes } from './dashboard'
 
 export type { AppEnv } from './http/base'
 
@@ -30,13 +30,9 @@ export function createApp(): HonoBase<AppEnv> {
   app.post('/v1/chat/completions', chatCompletions)
   app.post('/v1/route', routeDryRun)
   app.get('/v1/models', listModels)
-  for (const prefix of ADMIN_PATHS) {
-    app.all(prefix, forwardToAdmin)
-    app.all(`${prefix}/*`, forwardToAdmin)
-  }
-
-  for (const [path, allow] of [['/v1/chat/completions', 'POST'], ['/v1/route', 'POST'], ['/v1/models', 'GET'], ['/healthz', 'GET']] as const) {
-    app.all(path, () => new ApiError(405, `Method not allowed: use ${allow} ${path}.`, { code: 'method_not_allowed', headers: { allow } }).toResponse())
-  }
+  app.route('/v1/usage', usageRoutes)
+  app.route('/admin/metrics', metricsRoutes)
+  app.route('/admin', adminRoutes)
+  app.route('/dashboard', dashboardRoutes)
   return app
 }

@@ -10,18 +10,20 @@
  */
 import { honoApp } from '../http/app'
 import type { Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import * as z from 'zod/mini'
-import type { Env } from '../env'
-import { loadConfig, type ConfigEnv } from '../config'
-import { ApiError, toApiError } from '../http/errors'
+import type { AppEnv } from '../http/base'
+import { ApiError } from '../http/errors'
+import { adminAuth } from '../admin/auth'
 import { formatUsd, parseUsd } from '../money'
 import {
   PolicySchema, createTenant, getTenantRecord, putTenantRecord, issueKey, revokeKey, listTenantRecords,
-  toTenant, forgetTenant, secretsEqual, KEY_PREFIX, resolvePolicy, type TenantRecord, type BudgetUsd,
+  toTenant, forgetTenant, resolvePolicy, tenantKey, type TenantRecord, type BudgetUsd,
 } from '../tenants'
 import { configureLedger, ledgerStub, readUsage } from '../ledger'
 
-type AdminEnv = { Bindings: Env }
+/** The largest admin request body, in bytes (a tenant with a full policy is well under 4 KiB). */
+export const MAX_ADMIN_BODY_BYTES = 64 * 1024
 
 // ---- bodies ----
 
@@ -92,7 +94,7 @@ function view(r: TenantRecord) {
   }
 }
 
-async function load(c: Context<AdminEnv>): Promise<TenantRecord> {
+async function load(c: Context<AppEnv>): Promise<TenantRecord> {
   const id = c.req.param('id') ?? ''
   const r = await getTenantRecord(c.env.TRIAGE_KV, id)
   if (!r) throw new ApiError(404, `No tenant with id '${id}'.`, { code: 'tenant_not_found', param: 'id' })
@@ -100,7 +102,7 @@ async function load(c: Context<AdminEnv>): Promise<TenantRecord> {
 }
 
 /** Writes a changed tenant: KV record, the ledger's budget (authoritative for enforcement), and this isolate's auth cache. */
-async function save(c: Context<AdminEnv>, r: TenantRecord): Promise<void> {
+async function save(c: Context<AppEnv>, r: TenantRecord): Promise<void> {
   r.updated_at = new Date(Math.max(Date.now(), Date.parse(r.updated_at) + 1)).toISOString()
   await putTenantRecord(c.env.TRIAGE_KV, r)
   await configureLedger(c.env, toTenant(r))
@@ -109,28 +111,13 @@ async function save(c: Context<AdminEnv>, r: TenantRecord): Promise<void> {
 
 // ---- the app ----
 
-export const adminRoutes = honoApp<AdminEnv>()
+export const adminRoutes = honoApp<AppEnv>()
 
-adminRoutes.onError((err) => toApiError(err).toResponse())
-
-adminRoutes.use('*', async (c, next) => {
-  const token = loadConfig(c.env as unknown as ConfigEnv).adminToken
-  if (!token) {
-    throw new ApiError(503, 'The admin API is disabled: set the ADMIN_TOKEN secret (at least 16 characters).', { code: 'admin_disabled' })
-  }
-  const auth = c.req.header('authorization')
-  const presented = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1] : c.req.header('x-admin-token')
-  if (!presented) {
-    throw new ApiError(401, "Missing admin token. Send 'Authorization: Bearer <ADMIN_TOKEN>'.", { type: 'invalid_request_error', code: 'missing_admin_token' })
-  }
-  if (presented.startsWith(KEY_PREFIX)) {
-    throw new ApiError(401, 'Tenant API keys cannot use the admin API. Use the ADMIN_TOKEN.', { type: 'invalid_request_error', code: 'invalid_admin_token' })
-  }
-  if (!(await secretsEqual(presented, token))) {
-    throw new ApiError(401, 'Incorrect admin token.', { type: 'invalid_request_error', code: 'invalid_admin_token' })
-  }
-  await next()
-})
+adminRoutes.use('*', adminAuth())
+adminRoutes.use('*', bodyLimit({
+  maxSize: MAX_ADMIN_BODY_BYTES,
+  onError: () => { throw new ApiError(413, `The request body is larger than the admin API's limit of ${MAX_ADMIN_BODY_BYTES} bytes.`, { code: 'request_too_large' }) },
+}))
 
 adminRoutes.post('/tenants', async (c) => {
   const body = await readBody(c, CreateBody)
@@ -167,6 +154,22 @@ for (const [path, disabled] of [['disable', true], ['enable', false]] as const) 
     return c.json(view(r))
   })
 }
+
+/**
+ * Deletes a tenant: every key is revoked (it answers 401 from then on) and the tenant leaves every list. Its spend
+ * totals and per-request records stay in KV, for audit, and the dashboard still counts them under its id.
+ */
+adminRoutes.delete('/tenants/:id', async (c) => {
+  const r = await load(c)
+  const revoked: string[] = []
+  for (const k of r.keys) {
+    if (!k.revoked_at) revoked.push(k.key_id)
+    await revokeKey(c.env.TRIAGE_KV, r, k.key_id)
+  }
+  await c.env.TRIAGE_KV.delete(tenantKey(r.id))
+  forgetTenant(r.id)
+  return c.json({ object: 'tenant', id: r.id, deleted: true, revoked_keys: revoked })
+})
 
 adminRoutes.put('/tenants/:id/budget', async (c) => {
   const body = await readBody(c, BudgetBody)

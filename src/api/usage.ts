@@ -9,10 +9,8 @@
  */
 import { honoApp } from '../http/app'
 import * as z from 'zod/mini'
-import type { Env } from '../env'
-import { toApiError } from '../http/errors'
+import type { AppEnv } from '../http/base'
 import { formatUsd, PRICE_TABLE_VERSION } from '../money'
-import { loadConfig, type ConfigEnv } from '../config'
 import { authenticate } from '../tenants'
 import { readUsage, type SpendTotals, type Bucket } from '../ledger/kv'
 import { validate } from './admin'
@@ -49,9 +47,7 @@ export function totalsView(t: SpendTotals) {
   }
 }
 
-export const usageRoutes = honoApp<{ Bindings: Env }>()
-
-usageRoutes.onError((err) => toApiError(err).toResponse())
+export const usageRoutes = honoApp<AppEnv>()
 
 usageRoutes.get('/', async (c) => {
   const tenant = await authenticate(c.req.raw, c.env)
@@ -61,7 +57,7 @@ usageRoutes.get('/', async (c) => {
     object: 'usage',
     tenant: { id: tenant.id, name: tenant.name },
     currency: 'USD',
-    reference_premium_model: loadConfig(c.env as ConfigEnv).tiers.premium[0] ?? null,
+    reference_premium_model: c.get('config').tiers.premium[0] ?? null,
     budget: { daily_usd: tenant.budget.daily_usd ?? null, monthly_usd: tenant.budget.monthly_usd ?? null },
     today: totalsView(days[0]),
     month: totalsView(months[0]),

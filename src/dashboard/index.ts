@@ -12,22 +12,18 @@
  */
 import { honoApp } from '../http/app'
 import type { Context } from 'hono'
-import { HTTPException } from 'hono/http-exception'
 import { bodyLimit } from 'hono/body-limit'
 import { csrf } from 'hono/csrf'
 import { secureHeaders } from 'hono/secure-headers'
-import type { Env } from '../env'
-import { loadConfig, type ConfigEnv } from '../config'
-import { ApiError, toApiError } from '../http/errors'
+import type { AppEnv } from '../http/base'
+import { ApiError } from '../http/errors'
+import { adminAuth, adminTokenOf, checkAdminToken } from '../admin/auth'
+import { endSession, hasSession, startSession } from '../admin/session'
 import { collectMetrics, type MetricsOptions } from './metrics'
-import { adminTokenOf, checkAdminToken, endSession, isAdmin, startSession } from './session'
 import { renderDashboard, renderSignIn, DASHBOARD_PATH } from './page'
 import { CSS } from './style'
 
 export { collectMetrics, type Metrics } from './metrics'
-export { issueSession, verifySession, SESSION_COOKIE } from './session'
-
-type DashboardEnv = { Bindings: Env }
 
 /** The longest window the dashboard reads, in days. */
 export const MAX_WINDOW_DAYS = 31
@@ -60,21 +56,12 @@ export function metricsOptions(query: Record<string, string>): MetricsOptions {
   return { days: Number(days), ...(tenant ? { tenant } : {}) }
 }
 
-/** Errors in OpenAI's format; Hono's own (e.g. the CSRF check's 403) keep their status. */
-function errorResponse(err: unknown): Response {
-  if (err instanceof HTTPException && err.status < 500) {
-    return new ApiError(err.status, err.status === 403 ? 'Cross-site form posts are refused.' : err.message || 'Request refused.', { code: 'forbidden' }).toResponse()
-  }
-  return toApiError(err).toResponse()
-}
-
 const noStore = (c: Context) => c.header('cache-control', 'no-store')
 
 // ---- /dashboard ----
 
-export const dashboardRoutes = honoApp<DashboardEnv>()
+export const dashboardRoutes = honoApp<AppEnv>()
 
-dashboardRoutes.onError(errorResponse)
 dashboardRoutes.use('*', strict)
 dashboardRoutes.use('*', csrf())
 
@@ -83,14 +70,13 @@ dashboardRoutes.get('/assets/dashboard.css', (c) => {
   return c.body(CSS, 200, { 'content-type': 'text/css; charset=utf-8' })
 })
 
-const page = (c: Context, html: string, status: 200 | 401 = 200) => {
+const page = (c: Context, html: string, status: 200 | 401 | 429 = 200) => {
   noStore(c)
   return c.html(html, status)
 }
 
 dashboardRoutes.get('/sign-in', async (c) => {
-  adminTokenOf(c)
-  if (await isAdmin(c)) return c.redirect(DASHBOARD_PATH, 303)
+  if (await hasSession(c, adminTokenOf(c))) return c.redirect(DASHBOARD_PATH, 303)
   return page(c, renderSignIn())
 })
 
@@ -98,43 +84,40 @@ dashboardRoutes.post('/sign-in', bodyLimit({ maxSize: 4096, onError: () => { thr
   const token = adminTokenOf(c)
   const form = await c.req.parseBody()
   const presented = typeof form.token === 'string' ? form.token.trim() : ''
-  const check = await checkAdminToken(token, presented)
-  if (!check.ok) return page(c, renderSignIn(check.error.message), 401)
+  let ok: boolean
+  try {
+    ok = await checkAdminToken(c, presented, 'open the dashboard')
+  } catch (err) {
+    if (!(err instanceof ApiError) || (err.status !== 401 && err.status !== 429)) throw err
+    for (const [k, v] of Object.entries(err.headers)) c.header(k, v)
+    return page(c, renderSignIn(err.message), err.status)
+  }
+  if (!ok) return page(c, renderSignIn('Incorrect admin token.'), 401)
   await startSession(c, token)
   noStore(c)
   return c.redirect(DASHBOARD_PATH, 303)
 })
 
-dashboardRoutes.post('/sign-out', (c) => {
-  endSession(c)
+dashboardRoutes.post('/sign-out', async (c) => {
+  await endSession(c, adminTokenOf(c))
   noStore(c)
   return c.redirect(`${DASHBOARD_PATH}/sign-in`, 303)
 })
 
-dashboardRoutes.get('/', async (c) => {
-  if (!(await isAdmin(c))) {
-    noStore(c)
-    return c.redirect(`${DASHBOARD_PATH}/sign-in`, 303)
-  }
-  const opts = metricsOptions(c.req.query())
-  const m = await collectMetrics(c.env, loadConfig(c.env as ConfigEnv), opts)
+dashboardRoutes.get('/', adminAuth({ session: { redirect: `${DASHBOARD_PATH}/sign-in` } }), async (c) => {
+  const m = await collectMetrics(c.env, c.get('config'), metricsOptions(c.req.query()))
   return page(c, renderDashboard(m))
 })
 
 // ---- /admin/metrics ----
 
-export const metricsRoutes = honoApp<DashboardEnv>()
+export const metricsRoutes = honoApp<AppEnv>()
 
-metricsRoutes.onError(errorResponse)
 metricsRoutes.use('*', secureHeaders())
 
 /** GET /admin/metrics?days=7[&tenant=<id>]: everything the dashboard shows, as JSON. */
-metricsRoutes.get('/', async (c) => {
-  if (!(await isAdmin(c))) {
-    throw new ApiError(401, "Missing admin token. Send 'Authorization: Bearer <ADMIN_TOKEN>' or sign in at /dashboard.", { code: 'missing_admin_token' })
-  }
-  const opts = metricsOptions(c.req.query())
-  const m = await collectMetrics(c.env, loadConfig(c.env as ConfigEnv), opts)
+metricsRoutes.get('/', adminAuth({ session: {} }), async (c) => {
+  const m = await collectMetrics(c.env, c.get('config'), metricsOptions(c.req.query()))
   noStore(c)
   return c.json(m)
 })
