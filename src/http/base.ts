@@ -66,7 +66,7 @@ export function baseApp(): HonoBase<AppEnv> {
   app.use('*', methodNotAllowed({
     app: app as never,
     onMethodNotAllowed: (c, methods) => {
-      const allow = methods.filter((m) => m !== 'HEAD').join(', ')
+      const allow = methods.filter((m) => m !== 'HEAD').sort().join(', ')
       return new ApiError(405, `Method not allowed: use ${allow} ${c.req.path}.`, { code: 'method_not_allowed', headers: { allow } }).toResponse()
     },
   }))

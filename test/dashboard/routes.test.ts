@@ -153,6 +153,21 @@ describe('sign-in and the page', () => {
     expect(out.status).toBe(303)
     expect(out.headers.get('set-cookie')).toMatch(/^__Host-triage_session=; Max-Age=0/)
   })
+
+  it('sign-out ends the session server-side: a copy of the cookie no longer works', async () => {
+    const cookie = await signIn()
+    const other = await signIn()
+    expect((await req('/dashboard', { headers: { cookie } })).status).toBe(200)
+    expect((await req('/dashboard/sign-out', { method: 'POST', headers: { cookie, origin: ORIGIN } })).status).toBe(303)
+    // The browser drops its cookie; a stolen copy is refused as if it were forged.
+    const page = await req('/dashboard', { headers: { cookie } })
+    expect(page.status).toBe(303)
+    expect(page.headers.get('location')).toBe('/dashboard/sign-in')
+    expect((await req('/admin/metrics', { headers: { cookie } })).status).toBe(401)
+    expect((await req('/dashboard/sign-in', { headers: { cookie } })).status).toBe(200)
+    // Other sessions go on.
+    expect((await req('/dashboard', { headers: { cookie: other } })).status).toBe(200)
+  })
 })
 
 describe('figures', () => {
