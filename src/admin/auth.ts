@@ -12,8 +12,8 @@
  *   this is defence in depth, not the defence).
  *
  * @example
- * adminRoutes.use('*', adminAuth())                                        // Bearer only
- * dashboardRoutes.get('/', adminAuth({ session: '/dashboard/sign-in' }), …) // or a session; else redirect to sign-in
+ * app.use('/admin/tenants/*', adminAuth())                                          // Bearer only
+ * app.get('/dashboard', adminAuth({ session: { redirect: '/dashboard/sign-in' } }), …) // or a session; else sign in
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'

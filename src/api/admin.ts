@@ -1,6 +1,6 @@
 /**
- * The admin API (mounted at /admin): tenants, keys, budgets and usage. Guarded by the ADMIN_TOKEN secret, compared
- * in constant time; tenant API keys are refused here, and the admin token is refused as a tenant key elsewhere.
+ * The admin API's handlers (`/admin/tenants…`): tenants, keys, budgets and usage. src/app.ts routes to them behind
+ * the admin-auth middleware and the body cap (src/admin), and loads this module on the first admin request.
  * Every body is validated; every error is in OpenAI's format.
  *
  * @example
@@ -8,13 +8,10 @@
  *   -d '{"name":"acme","budget":{"daily_usd":5,"monthly_usd":50}}'
  * // 201 {"object":"tenant","id":"ten_…","api_key":"trg_…",…}   (the key is shown once)
  */
-import { honoApp } from '../http/app'
 import type { Context } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import * as z from 'zod/mini'
 import type { AppEnv } from '../http/base'
 import { ApiError } from '../http/errors'
-import { adminAuth } from '../admin/auth'
 import { formatUsd, parseUsd } from '../money'
 import {
   PolicySchema, createTenant, getTenantRecord, putTenantRecord, issueKey, revokeKey, listTenantRecords,
@@ -22,8 +19,6 @@ import {
 } from '../tenants'
 import { configureLedger, ledgerStub, readUsage } from '../ledger'
 
-/** The largest admin request body, in bytes (a tenant with a full policy is well under 4 KiB). */
-export const MAX_ADMIN_BODY_BYTES = 64 * 1024
 
 // ---- bodies ----
 
@@ -109,32 +104,28 @@ async function save(c: Context<AppEnv>, r: TenantRecord): Promise<void> {
   forgetTenant(r.id)
 }
 
-// ---- the app ----
+// ---- handlers ----
 
-export const adminRoutes = honoApp<AppEnv>()
+type C = Context<AppEnv>
 
-adminRoutes.use('*', adminAuth())
-adminRoutes.use('*', bodyLimit({
-  maxSize: MAX_ADMIN_BODY_BYTES,
-  onError: () => { throw new ApiError(413, `The request body is larger than the admin API's limit of ${MAX_ADMIN_BODY_BYTES} bytes.`, { code: 'request_too_large' }) },
-}))
-
-adminRoutes.post('/tenants', async (c) => {
+async function create(c: C) {
   const body = await readBody(c, CreateBody)
   const { record, apiKey, keyId } = await createTenant(c.env.TRIAGE_KV, { name: body.name, budget: mergeBudget({}, body.budget ?? {}), policy: body.policy })
   await configureLedger(c.env, toTenant(record))
   return c.json({ ...view(record), api_key: apiKey, key_id: keyId }, 201)
-})
+}
 
-adminRoutes.get('/tenants', async (c) => {
+async function list(c: C) {
   const limit = validate(z.optional(z.pipe(z.string().check(z.regex(/^\d{1,4}$/)), z.pipe(z.transform(Number), z.int().check(z.gte(1), z.lte(1000))))), c.req.query('limit'))
   const page = await listTenantRecords(c.env.TRIAGE_KV, { limit: limit ?? 100, cursor: c.req.query('cursor') || undefined })
   return c.json({ object: 'list', data: page.records.map(view), next_cursor: page.cursor ?? null })
-})
+}
 
-adminRoutes.get('/tenants/:id', async (c) => c.json(view(await load(c))))
+async function get(c: C) {
+  return c.json(view(await load(c)))
+}
 
-adminRoutes.patch('/tenants/:id', async (c) => {
+async function patch(c: C) {
   const body = await readBody(c, PatchBody)
   const r = await load(c)
   if (body.name !== undefined) r.name = body.name
@@ -144,22 +135,20 @@ adminRoutes.patch('/tenants/:id', async (c) => {
   if (body.disabled !== undefined) r.disabled = body.disabled
   await save(c, r)
   return c.json(view(r))
-})
+}
 
-for (const [path, disabled] of [['disable', true], ['enable', false]] as const) {
-  adminRoutes.post(`/tenants/:id/${path}`, async (c) => {
-    const r = await load(c)
-    r.disabled = disabled
-    await save(c, r)
-    return c.json(view(r))
-  })
+const setDisabled = (disabled: boolean) => async (c: C) => {
+  const r = await load(c)
+  r.disabled = disabled
+  await save(c, r)
+  return c.json(view(r))
 }
 
 /**
  * Deletes a tenant: every key is revoked (it answers 401 from then on) and the tenant leaves every list. Its spend
  * totals and per-request records stay in KV, for audit, and the dashboard still counts them under its id.
  */
-adminRoutes.delete('/tenants/:id', async (c) => {
+async function remove(c: C) {
   const r = await load(c)
   const revoked: string[] = []
   for (const k of r.keys) {
@@ -169,18 +158,18 @@ adminRoutes.delete('/tenants/:id', async (c) => {
   await c.env.TRIAGE_KV.delete(tenantKey(r.id))
   forgetTenant(r.id)
   return c.json({ object: 'tenant', id: r.id, deleted: true, revoked_keys: revoked })
-})
+}
 
-adminRoutes.put('/tenants/:id/budget', async (c) => {
+async function putBudget(c: C) {
   const body = await readBody(c, BudgetBody)
   const r = await load(c)
   // PUT replaces: a window left out is removed (unlimited).
   r.budget = mergeBudget({}, body)
   await save(c, r)
   return c.json(view(r))
-})
+}
 
-adminRoutes.post('/tenants/:id/keys', async (c) => {
+async function issueTenantKey(c: C) {
   const body = await readBody(c, RotateBody, true)
   const r = await load(c)
   const revoked: string[] = []
@@ -192,19 +181,19 @@ adminRoutes.post('/tenants/:id/keys', async (c) => {
   const { apiKey, entry } = await issueKey(c.env.TRIAGE_KV, r)
   await save(c, r)
   return c.json({ object: 'api_key', tenant: r.id, key_id: entry.key_id, api_key: apiKey, prefix: entry.prefix, created_at: entry.created_at, revoked }, 201)
-})
+}
 
-adminRoutes.delete('/tenants/:id/keys/:key_id', async (c) => {
+async function revokeTenantKey(c: C) {
   const r = await load(c)
-  const keyId = c.req.param('key_id')
+  const keyId = c.req.param('key_id') ?? ''
   if (!(await revokeKey(c.env.TRIAGE_KV, r, keyId))) {
     throw new ApiError(404, `Tenant '${r.id}' has no key '${keyId}'.`, { code: 'key_not_found', param: 'key_id' })
   }
   await save(c, r)
   return c.json({ object: 'api_key', tenant: r.id, key_id: keyId, revoked: true })
-})
+}
 
-adminRoutes.get('/tenants/:id/usage', async (c) => {
+async function usage(c: C) {
   const q = validate(UsageQuery, c.req.query())
   const r = await load(c)
   const [kv, ledger] = await Promise.all([
@@ -231,4 +220,10 @@ adminRoutes.get('/tenants/:id/usage', async (c) => {
     days: kv.days,
     months: kv.months,
   })
-})
+}
+
+/** The admin API's handlers, by route (src/app.ts). */
+export const tenantHandlers = {
+  create, list, get, patch, remove, putBudget, issueTenantKey, revokeTenantKey, usage,
+  disable: setDisabled(true), enable: setDisabled(false),
+}

@@ -7,7 +7,7 @@
  * curl -s localhost:8787/v1/usage?days=7 -H "authorization: Bearer $TRIAGE_KEY"
  * // {"object":"usage","tenant":{"id":"ten_…","name":"acme"},"month":{"period":"2026-04","cost_usd":"0.004213",…},"days":[…]}
  */
-import { honoApp } from '../http/app'
+import type { Context } from 'hono'
 import * as z from 'zod/mini'
 import type { AppEnv } from '../http/base'
 import { formatUsd, PRICE_TABLE_VERSION } from '../money'
@@ -47,9 +47,8 @@ export function totalsView(t: SpendTotals) {
   }
 }
 
-export const usageRoutes = honoApp<AppEnv>()
-
-usageRoutes.get('/', async (c) => {
+/** GET /v1/usage (src/app.ts routes to it, and loads this module on the first request for it). */
+export async function usage(c: Context<AppEnv>): Promise<Response> {
   const tenant = await authenticate(c.req.raw, c.env)
   const q = validate(Query, c.req.query())
   const { days, months } = await readUsage(c.env.TRIAGE_KV, tenant.id, { days: q.days ?? 31, months: q.months ?? 3 })
@@ -66,4 +65,4 @@ usageRoutes.get('/', async (c) => {
     price_version: PRICE_TABLE_VERSION,
     note: 'Totals are written by the ledger within about a second of each settled request.',
   })
-})
+}

@@ -7,8 +7,8 @@ import type { FC, PropsWithChildren } from 'hono/jsx'
 import { BarChart, Meter, countTick, msTick, usdTick } from './charts'
 import type { Metrics, TenantMetrics } from './metrics'
 import { NANO_PER_USD } from '../money'
+import { DASHBOARD_PATH } from './path'
 
-export const DASHBOARD_PATH = '/dashboard'
 export const WINDOWS = [1, 7, 30] as const
 
 const dollars = (s: string | null | undefined) => (s == null ? '—' : s.startsWith('-') ? `−$${s.slice(1)}` : `$${s}`)
