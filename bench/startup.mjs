@@ -8,9 +8,10 @@
 //
 //   1. Global-scope CPU: the Worker's bundle as deployed (`wrangler deploy --dry-run --minify --outdir`), loaded
 //      the way `wrangler check startup` loads it: a wrapper module imports the bundle's main module inside a
-//      request, with the V8 CPU profiler on (sampling every 50 µs) over the inspector. The figure is the profile's
-//      non-idle time: evaluating every module's top level (compiling the functions it calls) and nothing else.
-//      Date.now() does not advance during a request in workerd, so the profiler is the only clock that sees it.
+//      request. The figure is workerd's CPU time (/proc, every thread) during that request less its CPU time
+//      during the next one: compiling the script and evaluating its top level. (Date.now() does not advance during
+//      a request in workerd, and the V8 profiler's clock is wall time, which other processes on a shared machine
+//      inflate; CPU time is what they cannot.)
 //   2. First request on a cold isolate: a fresh Miniflare running the Worker with wrangler.toml's bindings
 //      (scripts/workers.mjs), storage persisted from a setup run (one tenant, created through the admin API), every
 //      provider on the emulator server; the wall time of the isolate's very first request, then of a second one
@@ -24,7 +25,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { Miniflare } from 'miniflare'
-import WebSocket from 'ws'
+import { cpuDeltaMs, pidListeningOn, sampleTree } from './procstat.mjs'
 import { TRIAGE, triageWorker } from '../scripts/workers.mjs'
 import { offlineVars } from '../scripts/offline-env.mjs'
 import { startEmulatorServer } from '../test/fixtures/emulator-server.mjs'
@@ -45,6 +46,7 @@ const stats = (xs) => {
   return { median: round(median), min: round(s[0]), max: round(s[s.length - 1]), n: s.length }
 }
 const round = (x) => Math.round(x * 1000) / 1000
+const fmt = (s) => `${s.median.toFixed(2).padStart(7)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`
 
 /** The Worker as it deploys: `wrangler deploy --dry-run --minify --outdir` (the bundle uploaded to Cloudflare). */
 async function build() {
@@ -61,45 +63,44 @@ async function compat(config) {
   return { compatibilityDate: o.compatibilityDate, compatibilityFlags: o.compatibilityFlags ?? [] }
 }
 
-/** CPU (ms) spent importing `script` in a fresh isolate: the non-idle time of a CPU profile around the import. */
+/**
+ * CPU (ms) spent importing `script` in a fresh isolate: the workerd process's CPU time (every thread, from
+ * /proc, nanosecond resolution) during the request that imports it, less its CPU time during the next, identical
+ * request (the module is loaded by then, so that one is the request's own cost). CPU time, not wall time: other
+ * processes on the machine delay the import but do not add to it.
+ */
 async function globalScopeCpu(script, settings) {
   const mf = new Miniflare({
-    name: 'startup', ...settings, modulesRoot: path.dirname(script), inspectorPort: 0,
+    name: 'startup', ...settings, host: '127.0.0.1', port: 0, modulesRoot: path.dirname(script),
     modules: [
       { type: 'ESModule', path: path.join(path.dirname(script), '__startup.mjs'), contents: `export default { async fetch() { await import('./${path.basename(script)}'); return new Response('ok') } }` },
       { type: 'ESModule', path: script },
     ],
   })
   try {
-    await mf.ready
-    const ws = new WebSocket(new URL('/core:user:startup', await mf.getInspectorURL()).href)
-    await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)))
-    let id = 0
-    const pending = new Map()
-    ws.on('message', (m) => { const d = JSON.parse(String(m)); pending.get(d.id)?.(d.result); pending.delete(d.id) })
-    const send = (method, params = {}) => new Promise((resolve) => { pending.set(++id, resolve); ws.send(JSON.stringify({ id, method, params })) })
-    await send('Profiler.enable')
-    await send('Profiler.setSamplingInterval', { interval: 50 })
-    await send('Profiler.start')
-    const res = await mf.dispatchFetch('http://startup.test/')
-    if ((await res.text()) !== 'ok') throw new Error('the wrapper did not import the bundle')
-    const { profile } = await send('Profiler.stop')
-    ws.close()
-    const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id))
-    let us = 0
-    profile.samples.forEach((node, i) => { if (!idle.has(node)) us += profile.timeDeltas[i] })
-    return us / 1000
+    const url = await mf.ready
+    const pids = sampleTree(pidListeningOn(Number(url.port))).pids
+    const cpuOf = async () => {
+      const before = sampleTree(null, pids).cpu
+      const res = await fetch(url)
+      if ((await res.text()) !== 'ok') throw new Error('the wrapper did not import the bundle')
+      return cpuDeltaMs(before, sampleTree(null, pids).cpu)
+    }
+    const first = await cpuOf()
+    return first - (await cpuOf())
   } finally {
     await mf.dispose()
   }
 }
 
-function timed(url, init) {
+/** One request: its wall time, and (given workerd's pids) workerd's CPU time while it ran. */
+async function timed(url, init, pids) {
+  const before = pids && sampleTree(null, pids).cpu
   const t0 = performance.now()
-  return fetch(url, init).then(async (res) => {
-    const body = await res.text()
-    return { ms: performance.now() - t0, status: res.status, body }
-  })
+  const res = await fetch(url, init)
+  const body = await res.text()
+  const ms = performance.now() - t0
+  return { ms, cpuMs: pids ? cpuDeltaMs(before, sampleTree(null, pids).cpu) : null, status: res.status, body }
 }
 
 async function main() {
@@ -122,7 +123,8 @@ async function main() {
       ...(await triageWorker(script, vars)),
       handleRuntimeStdio(stdout, stderr) { stdout.resume(); stderr.resume() },
     })
-    return { mf, url: (await mf.ready).origin }
+    const url = await mf.ready
+    return { mf, url: url.origin, pids: sampleTree(pidListeningOn(Number(url.port))).pids }
   }
   const admin = { authorization: `Bearer ${vars.ADMIN_TOKEN}`, 'content-type': 'application/json' }
   const setup = await start()
@@ -136,16 +138,18 @@ async function main() {
     'GET /admin/tenants': ['/admin/tenants?limit=1', { headers: admin }],
   }
   const first = {}
-  for (const name of Object.keys(probes)) first[name] = { cold: [], warm: [] }
+  for (const name of Object.keys(probes)) first[name] = { cold: [], warm: [], coldCpu: [], warmCpu: [] }
   for (let i = 0; i < RUNS; i++) {
     for (const [name, [p, init]] of Object.entries(probes)) {
-      const { mf, url } = await start()
+      const { mf, url, pids } = await start()
       try {
-        const cold = await timed(url + p, init)
-        const warm = await timed(url + p, init)
+        const cold = await timed(url + p, init, pids)
+        const warm = await timed(url + p, init, pids)
         if (cold.status !== 200 || warm.status !== 200) throw new Error(`${name}: ${cold.status}/${warm.status} ${cold.body.slice(0, 300)}`)
         first[name].cold.push(cold.ms)
         first[name].warm.push(warm.ms)
+        first[name].coldCpu.push(cold.cpuMs)
+        first[name].warmCpu.push(warm.cpuMs)
       } finally {
         await mf.dispose()
       }
@@ -158,14 +162,14 @@ async function main() {
     bundleBytes: bytes,
     runs: RUNS,
     globalScopeCpuMs: stats(cpu),
-    firstRequestMs: Object.fromEntries(Object.entries(first).map(([k, v]) => [k, { cold: stats(v.cold), warm: stats(v.warm) }])),
+    firstRequestMs: Object.fromEntries(Object.entries(first).map(([k, v]) => [k, { cold: stats(v.cold), warm: stats(v.warm), coldCpu: stats(v.coldCpu), warmCpu: stats(v.warmCpu) }])),
   }
   const lines = [
     `Triage start-up (${result.commit}; ${RUNS} fresh isolates per figure; ${os.cpus().length}× ${os.cpus()[0]?.model ?? ''})`,
     `bundle (minified): ${bytes} B`,
-    `global-scope CPU (V8 profile of the import, non-idle): median ${result.globalScopeCpuMs.median} ms (min ${result.globalScopeCpuMs.min}, max ${result.globalScopeCpuMs.max})`,
-    'first request on a cold isolate, wall ms (median; min–max) — and the second request, warm:',
-    ...Object.entries(result.firstRequestMs).map(([k, v]) => `  ${k.padEnd(28)} cold ${String(v.cold.median).padStart(8)} (${v.cold.min}–${v.cold.max})   warm ${String(v.warm.median).padStart(7)} (${v.warm.min}–${v.warm.max})`),
+    `global-scope CPU (workerd CPU time of the import), ms: ${fmt(result.globalScopeCpuMs)}`,
+    'first request on a cold isolate — and the second request, warm: wall ms and workerd CPU ms, median (min–max):',
+    ...Object.entries(result.firstRequestMs).map(([k, v]) => `  ${k.padEnd(26)} cold wall ${fmt(v.cold)}  cpu ${fmt(v.coldCpu)}   warm wall ${fmt(v.warm)}  cpu ${fmt(v.warmCpu)}`),
   ]
   console.log(lines.join('\n'))
   if (JSON_OUT) fs.writeFileSync(JSON_OUT, JSON.stringify(result, null, 2) + '\n')
