@@ -52,7 +52,7 @@ export const SignIn: FC<{ error?: string }> = ({ error }) => (
         {error ? <p class="error" role="alert">{error}</p> : null}
         <form method="post" action={`${DASHBOARD_PATH}/sign-in`}>
           <label for="token">Admin token</label>
-          <input id="token" name="token" type="password" autocomplete="current-password" required minlength={16} maxlength={512} />
+          <input id="token" name="token" type="password" autocomplete="current-password" required minlength={32} maxlength={512} />
           <button class="primary" type="submit">Sign in</button>
         </form>
       </section>
