@@ -3,6 +3,7 @@
 //
 //   npm run bench:startup                       10 fresh isolates per figure (≈ 1 min on 2 cores)
 //   npm run bench:startup -- --runs 20 --json bench/results/startup.json
+//   npm run bench:startup -- --global-only --bundle /tmp/other/index.js   # figure 1 only, for a bundle built elsewhere
 //
 // Two figures, each the median (and min/max) over --runs fresh workerd processes:
 //
@@ -37,6 +38,8 @@ const args = process.argv.slice(2)
 const flag = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt }
 const RUNS = Math.max(1, Math.min(50, Number(flag('--runs', 10))))
 const JSON_OUT = flag('--json', null)
+const BUNDLE = flag('--bundle', null)
+const GLOBAL_ONLY = args.includes('--global-only')
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'triage-startup-'))
 const stats = (xs) => {
@@ -104,14 +107,19 @@ async function timed(url, init, pids) {
 }
 
 async function main() {
-  console.error(`building (wrangler deploy --dry-run --minify) in ${tmp} ...`)
-  const script = await build()
+  if (!BUNDLE) console.error(`building (wrangler deploy --dry-run --minify) in ${tmp} ...`)
+  const script = BUNDLE ? path.resolve(BUNDLE) : await build()
   const bytes = fs.statSync(script).size
 
   // 1. global scope
   const settings = await compat(TRIAGE.config)
   const cpu = []
   for (let i = 0; i < RUNS; i++) cpu.push(await globalScopeCpu(script, settings))
+
+  if (GLOBAL_ONLY) {
+    console.log(`${script}: ${bytes} B; global-scope CPU (workerd CPU time of the import), ms, ${RUNS} runs: ${fmt(stats(cpu))}`)
+    return
+  }
 
   // 2. the first request on a cold isolate
   const emulator = await startEmulatorServer(0)
