@@ -18,12 +18,7 @@ export default defineConfig({
             remoteBindings: false,
             miniflare: {
               bindings: {
-                ADMIN_TOKEN: 'test-admin-token-0123456789',
-              },
-              // The admin Worker is a second script; in here tests bind the admin app in-process instead
-              // (test/support/admin.ts). The node project runs both Workers for real.
-              serviceBindings: {
-                ADMIN: () => new Response('the admin Worker is not running in the workers test pool', { status: 503 }),
+                ADMIN_TOKEN: 'test-admin-token-Xq7Lm2Rb9Kd4Vt8Nc5Hs1Wf6Jz3Pg0Ey',
               },
             },
           }),

@@ -56,7 +56,7 @@ function adminToken() {
 }
 
 const token = adminToken()
-if (!token) fail('no ADMIN_TOKEN: set it in the environment or in .dev.vars (ADMIN_TOKEN=<at least 16 characters>)')
+if (!token) fail('no ADMIN_TOKEN: set it in the environment or in .dev.vars (ADMIN_TOKEN=<at least 32 characters, e.g. from openssl rand -hex 32>)')
 
 const amount = (flag, v) => {
   if (v === undefined) return undefined

@@ -13,7 +13,7 @@ const emulator = await startEmulatorServer(Number(process.env.EMULATOR_PORT ?? 8
 console.log(`provider emulators on ${emulator.url}`)
 
 const vars = offlineVars(emulator.url)
-const args = ['wrangler', 'dev', '-c', 'wrangler.toml', '-c', 'wrangler.admin.toml', '--local', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', '.wrangler/offline']
+const args = ['wrangler', 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', '.wrangler/offline']
 for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`)
 const wrangler = spawn('npx', args, { stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } })
 

@@ -1,6 +1,7 @@
 // The router's variables for running fully offline against the project's provider emulators
 // (test/fixtures/emulator-server.mjs). Used by `npm run dev:offline` and the end-to-end tests.
-export const DEV_ADMIN_TOKEN = 'dev-admin-token-change-me'
+// Strong enough for the start-up check (src/config/admin-token.ts); it guards only emulators on loopback.
+export const DEV_ADMIN_TOKEN = 'dev-offline-admin-token-7f3Kq9Lm2Xr8Vb4Nt1Hc6Zs0Wd5Jg'
 
 /** @param {string} emulatorUrl e.g. http://127.0.0.1:8788 */
 export function offlineVars(emulatorUrl) {

@@ -1,6 +1,6 @@
 /**
  * The dashboard in a real browser (Debian chromium driven by playwright-core) against the real Worker
- * (both Workers on Miniflare, test/e2e/harness.ts) and the provider emulators: sign-in, refusals, figures that match the ledger,
+ * (on Miniflare, test/e2e/harness.ts) and the provider emulators: sign-in, refusals, figures that match the ledger,
  * no prompt text, no cross-tenant leak in /v1/usage, and screenshots at phone and desktop widths, light and dark.
  *
  * Screenshots land in test-results/screenshots/ (gitignored; CI keeps test-results/ as artifacts).
