@@ -38,6 +38,8 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
+          // Provides Debian's chromium to the browser tests, installing it when missing (or fails with one line).
+          globalSetup: ['test/node/browser.ts'],
           include: ['test/e2e/**/*.test.ts', 'test/node/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
