@@ -18,11 +18,12 @@ const state = mkdtempSync(join(tmpdir(), 'triage-dev-offline-'))
 // No ADMIN_TOKEN or TRIAGE_URL: tenant:create must find the running dev:offline by itself.
 const { ADMIN_TOKEN: _token, TRIAGE_URL: _url, ...inherited } = process.env
 const env = { ...inherited, TRIAGE_OFFLINE_STATE: state, WRANGLER_SEND_METRICS: 'false' }
-const started: ChildProcess[] = []
+/** Every process the tests started (npm and what it ran, read once dev:offline is up), for cleanup after a failure. */
+const started: number[] = []
 
 afterAll(() => {
   // Only after a failed test is anything left: end every process it started (wrangler runs in a group of its own).
-  for (const c of started) for (const pid of [c.pid!, ...descendants(c.pid!)]) try { process.kill(pid, 'SIGKILL') } catch {}
+  for (const pid of started) if (alive(pid)) try { process.kill(pid, 'SIGKILL') } catch {}
   rmSync(state, { recursive: true, force: true })
 })
 
@@ -66,7 +67,6 @@ const alive = (pid: number) => { try { process.kill(pid, 0); return true } catch
 async function start(port: number): Promise<{ child: ChildProcess; out: () => string }> {
   // detached: its own process group, so the test can clean up after a failure without touching itself.
   const child = spawn('npm', ['run', 'dev:offline', '--', '--port', String(port)], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-  started.push(child)
   let out = ''
   child.stdout!.on('data', (b) => { out += b })
   child.stderr!.on('data', (b) => { out += b })
@@ -76,6 +76,7 @@ async function start(port: number): Promise<{ child: ChildProcess; out: () => st
       else if (child.exitCode !== null) { clearInterval(t); rej(new Error(`dev:offline exited ${child.exitCode}:\n${out}`)) }
     }, 100)
   })
+  started.push(child.pid!, ...descendants(child.pid!))
   return { child, out: () => out }
 }
 
