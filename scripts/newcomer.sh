@@ -42,9 +42,9 @@ step "npm test"
 t=$(date +%s)
 npm test 2>&1 | tee "$WORK/npm-test.log"
 echo "npm test: $(seconds "$t") s"
-# Every test file in the clone ran, and no test was skipped (vitest's summary, without colours: not a terminal).
+# Every test file in the clone ran, and no test was skipped (vitest's summary, colours taken out).
 files=$(find src test -name '*.test.ts' | wc -l)
-summary=$(grep -E '^ *(Test Files|Tests) ' "$WORK/npm-test.log")
+summary=$(sed 's/\x1b\[[0-9;]*m//g' "$WORK/npm-test.log" | grep -E '^ *(Test Files|Tests) ')
 echo "$summary"
 if ! grep -qE "^ *Test Files +$files passed \($files\)$" <<<"$summary"; then echo "newcomer: expected all $files test files to pass" >&2; exit 1; fi
 if grep -qiE 'skipped|todo|failed' <<<"$summary"; then echo "newcomer: some tests were skipped or failed" >&2; exit 1; fi

@@ -1,7 +1,8 @@
 /**
  * `npm run dev:offline` as a developer runs it (issue 15): on the port given with `-- --port P`, `npm run
  * tenant:create` works right after it with no extra variables, SIGTERM or SIGINT stops wrangler and workerd too
- * (nothing keeps the port), and a second run over the same state reuses its dev tenant.
+ * (nothing keeps the port), and a second run over the same state reuses its dev tenant. A busy port is reported
+ * with the command to run instead, for `npm run dev` too (`npm run dev -- --port P` serving is scripts/newcomer.sh's).
  *
  * The state goes to a temp folder (TRIAGE_OFFLINE_STATE), never the checkout's .wrangler/offline.
  */
@@ -120,16 +121,18 @@ describe('npm run dev:offline', () => {
     expect(await listening(port)).toBe(false)
   }, 120_000)
 
-  it('says which command to run when the port is taken', async () => {
-    const busy = net.createServer()
-    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r))
-    const port = (busy.address() as net.AddressInfo).port
-    try {
-      const r = await promisify(execFile)('npm', ['run', '--silent', 'dev:offline', '--', '--port', String(port)], { cwd: ROOT, env }).catch((e) => e)
-      expect(r.code).toBe(1)
-      expect(r.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${port} is already in use.*npm run dev:offline -- --port \\d+`))
-    } finally {
-      busy.close()
-    }
-  })
+  for (const script of ['dev:offline', 'dev']) {
+    it(`npm run ${script}: says which command to run when the port is taken`, async () => {
+      const busy = net.createServer()
+      await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r))
+      const port = (busy.address() as net.AddressInfo).port
+      try {
+        const r = await promisify(execFile)('npm', ['run', '--silent', script, '--', '--port', String(port)], { cwd: ROOT, env }).catch((e) => e)
+        expect(r.code).toBe(1)
+        expect(r.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${port} is already in use.*npm run ${script} -- --port \\d+`))
+      } finally {
+        busy.close()
+      }
+    })
+  }
 })
