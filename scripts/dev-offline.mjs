@@ -19,14 +19,13 @@ const wranglerArgs = []
 for (let i = 0; i < argv.length; i++) {
   const [flag, inline] = argv[i].split('=', 2)
   if (flag === '--emulator-port') emulatorPort = Number(inline ?? argv[++i])
-  else if (flag === '--port') { if (inline === undefined) i++ }
-  else wranglerArgs.push(argv[i])
+  else wranglerArgs.push(argv[i]) // --port and --ip included: wrangler serves where devAddress() says
 }
 await assertPortFree(host, port, 'npm run dev:offline')
 const emulator = await startEmulatorServer(emulatorPort)
 console.log(`provider emulators on ${emulator.url}`)
 
-const args = ['dev', '--local', '--ip', host, '--port', String(port), '--persist-to', OFFLINE_STATE_DIR, ...wranglerArgs]
+const args = ['dev', '--local', '--persist-to', OFFLINE_STATE_DIR, ...wranglerArgs]
 for (const [k, v] of Object.entries(offlineVars(emulator.url))) args.push('--var', `${k}:${v}`)
 const wrangler = startWrangler(args, { stdout: 'pipe' })
 stopOnSignals(wrangler, async () => {
