@@ -22,6 +22,7 @@ for (let i = 0; i < argv.length; i++) {
   else wranglerArgs.push(argv[i]) // --port and --ip included: wrangler serves where devAddress() says
 }
 await assertPortFree(host, port, 'npm run dev:offline')
+await assertPortFree('127.0.0.1', emulatorPort, 'npm run dev:offline', '--emulator-port')
 const emulator = await startEmulatorServer(emulatorPort)
 console.log(`provider emulators on ${emulator.url}`)
 

@@ -52,12 +52,13 @@ export function portFree(host, port) {
 /**
  * Exits with one message when host:port is taken, naming the command to run instead with a port that is free.
  * @param {string} host @param {number} port @param {string} command e.g. "npm run dev"
+ * @param {string} [flag] the option that sets this port
  */
-export async function assertPortFree(host, port, command) {
+export async function assertPortFree(host, port, command, flag = '--port') {
   if (port === 0 || (await portFree(host, port))) return
   let other = port + 1
   while (other < port + 50 && !(await portFree(host, other))) other++
-  console.error(`${host}:${port} is already in use (another \`${command}\`, or wrangler dev, still running?). Stop it, or serve on another port: ${command} -- --port ${other}`)
+  console.error(`${host}:${port} is already in use (another \`${command}\`, or wrangler dev, still running?). Stop it, or serve on another port: ${command} -- ${flag} ${other}`)
   process.exit(1)
 }
 
