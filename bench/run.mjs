@@ -13,10 +13,10 @@
 //      no wrangler dev / unstable_startWorker proxy in front: Triage (the router; scripts/workers.mjs: the built
 //      bundle with wrangler.toml's KV and TenantLedger SQLite DO, every provider pointed at the emulator), the floor
 //      (bench/workers/floor.js), and the ledger worker (bench/workers/ledger.ts);
-//   4. optionally Portkey (@portkey-ai/gateway, from a temp copy of ../shared/bench, `npm ci` there);
+//   4. optionally Portkey (@portkey-ai/gateway, pinned in bench/portkey/: a temp copy of it, `npm ci` there);
 //   5. drives closed-loop load (bounded in requests and seconds, 127.0.0.1 only) at direct / floor / router /
-//      portkey, interleaved per cell: JSON and SSE × concurrency, `model: "auto"` with the prompts of
-//      ../shared/routebench/dev.jsonl, as a real tenant;
+//      portkey, interleaved per cell: JSON and SSE × concurrency, `model: "auto"` with the project's own prompts
+//      (bench/prompts.jsonl: chit-chat to proofs, EN/JA/ZH, over all three tiers), as a real tenant;
 //   6. checks that streams are not buffered, measures the scorer, the ledger's reserve+settle throughput, and
 //      writes bench/results/<date>.json and a table.
 //
@@ -47,7 +47,6 @@ import { startSampler, sampleTree, cpuDeltaMs, pidListeningOn, machineBusyMs } f
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const ROOT = path.resolve(HERE, '..')
-const SHARED = path.resolve(ROOT, '../shared')
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const execFileP = promisify(execFile)
 process.env.WRANGLER_SEND_METRICS = 'false'
@@ -220,16 +219,14 @@ function workerdOptionsFromWranglerToml() {
 }
 
 async function preparePortkey() {
-  const src = path.join(SHARED, 'bench')
+  const src = path.join(HERE, 'portkey')
   const lock = fs.readFileSync(path.join(src, 'package-lock.json'))
   const dir = opt.portkeyDir ?? path.join(os.tmpdir(), `triage-bench-portkey-${createHash('sha256').update(lock).digest('hex').slice(0, 12)}`)
   const entry = path.join(dir, 'node_modules/@portkey-ai/gateway/build/start-server.js')
   if (!fs.existsSync(entry)) {
-    log(`portkey: copying ${src} to ${dir} and running npm ci there (its README's install step)...`)
+    log(`portkey: copying ${src} to ${dir} and running npm ci there...`)
     fs.rmSync(dir, { recursive: true, force: true })
     fs.cpSync(src, dir, { recursive: true })
-    for (const f of fs.readdirSync(dir, { recursive: true })) { try { fs.chmodSync(path.join(dir, f), 0o755) } catch {} }
-    fs.chmodSync(dir, 0o755)
     await execFileP('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, timeout: 240_000, maxBuffer: 1 << 24 })
     if (!fs.existsSync(entry)) throw new Error(`npm ci finished but ${entry} is missing`)
   }
@@ -261,7 +258,7 @@ function freePort() {
 }
 
 function loadPrompts() {
-  const rows = fs.readFileSync(path.join(SHARED, 'routebench/dev.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l))
+  const rows = fs.readFileSync(path.join(HERE, 'prompts.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l))
   return rows.map((r) => ({
     model: 'auto',
     messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: r.prompt }],
@@ -529,7 +526,7 @@ const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
 const table = rows.map((r) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n')
 const lines = []
 lines.push(`\nTriage bench ${results.startedAt}${opt.smoke ? ' (SMOKE: too short for timing claims)' : ''} — ${results.machine.nproc}× ${results.machine.cpu}`)
-lines.push(`closed loop, ${opt.duration} s or ${opt.requests} requests per cell, ${opt.rounds} round(s); emulator first=${opt.firstMs} ms token=${opt.tokenMs} ms tokens=${opt.tokens}; model "auto", ${results.routingMix?.prompts ?? '?'} routebench prompts`)
+lines.push(`closed loop, ${opt.duration} s or ${opt.requests} requests per cell, ${opt.rounds} round(s); emulator first=${opt.firstMs} ms token=${opt.tokenMs} ms tokens=${opt.tokens}; model "auto", ${results.routingMix?.prompts ?? '?'} prompts (bench/prompts.jsonl)`)
 lines.push(`Δ = target − direct (same mode, c); CPU/req = the target's process tree (workerd for floor/router), ms; noise !x = x cores used by other processes`)
 lines.push(table)
 if (results.routingMix) lines.push(`routing mix: ${JSON.stringify(results.routingMix.tiers)} ${JSON.stringify(results.routingMix.models)}`)

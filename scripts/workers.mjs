@@ -25,7 +25,9 @@ export async function bundleWorker(entry, outfile) {
 }
 
 /**
- * Miniflare worker options for Triage: `script` is the built entry file; `vars` go on top of wrangler.toml's [vars].
+ * Miniflare worker options for Triage: `script` is the built entry file; `vars` are its variables, all of them. The
+ * config's [vars] and, beside it, a developer's `.dev.vars` (which wrangler merges into `bindings`) are left out on
+ * purpose: the tests and the benchmark set every variable they rely on, and real keys must never reach them.
  * `[ai]` is left out: the AI binding always reaches Cloudflare; point Workers AI at an emulator with
  * WORKERS_AI_BASE_URL + CLOUDFLARE_ACCOUNT_ID + CLOUDFLARE_API_TOKEN instead.
  */
@@ -39,7 +41,7 @@ export async function triageWorker(script, vars = {}) {
       name: TRIAGE.name, modules: true, scriptPath: script, modulesRoot: path.dirname(script),
       compatibilityDate: o.compatibilityDate, compatibilityFlags: o.compatibilityFlags,
       kvNamespaces: o.kvNamespaces, durableObjects: o.durableObjects,
-      bindings: { ...(o.bindings ?? {}), ...vars },
+      bindings: { ...vars },
     }
   } finally {
     if (prev === undefined) delete process.env.WRANGLER_LOG

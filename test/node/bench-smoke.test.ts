@@ -73,7 +73,7 @@ describe('npm run bench -- --smoke', () => {
     }
   })
 
-  it('routes the routebench prompts over more than one tier, as a real tenant', () => {
+  it('routes the bench prompts over more than one tier, as a real tenant', () => {
     expect(results.routingMix.errors).toBe(0)
     expect(Object.keys(results.routingMix.tiers).length).toBeGreaterThan(1)
   })
