@@ -227,3 +227,22 @@ export function worstCase(req: ChatRequest, modelId: string, config: MoneyConfig
     [maxOut, Math.max(p.output, p.reasoning)],
   ])
 }
+
+/**
+ * The largest output cap whose worst case on a model fits in `nano`: the inverse of `worstCase` for the same request
+ * (its input bound at the highest input rate), 0 when not even the input fits. Exact in bigint, like worstCase:
+ * `worstCase(withOutputCap(req, n), model) ≤ nano` for n = affordableOutput(req, model, config, nano).
+ *
+ * @example affordableOutput(req, 'gpt-4.1', config, 10_000_000) // ≈ 1,240 tokens for a short prompt ($0.01 at $8/M output)
+ */
+export function affordableOutput(req: ChatRequest, modelId: string, config: MoneyConfig, nano: number): number {
+  const p = priceOf(modelId, config)
+  const out = BigInt(Math.max(p.output, p.reasoning))
+  const left = BigInt(Math.max(0, Math.floor(nano))) * M - BigInt(estimateInputTokens(req)) * BigInt(Math.max(p.input, p.cacheWrite))
+  if (left < 0n) return 0
+  return out === 0n ? MAX_OUTPUT : Number(left / out > BigInt(MAX_OUTPUT) ? BigInt(MAX_OUTPUT) : left / out)
+}
+
+/** No model writes more than this in one answer; caps above it are not worth computing. */
+const MAX_OUTPUT = 10_000_000
+
