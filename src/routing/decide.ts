@@ -13,7 +13,8 @@
  *    - else the output cap shrinks to what the budget affords: on the tier that affords the longest answer for
  *      `auto`, on the requested model or tier otherwise (a pinned model or tier keeps its model);
  *    - when not even a minimal answer (`limits.minOutputTokens`, or the client's own smaller cap) fits on the
- *      cheapest candidate, the decision is that minimal answer, which the ledger then refuses (429).
+ *      cheapest candidate, the decision is that minimal answer there, which the ledger then refuses (429, naming
+ *      what it would cost).
  *    Every change is announced in `downgraded` (`x-triage-downgraded`), e.g. `premium->medium; max_tokens 4096->812: budget`.
  *
  * @example
@@ -95,16 +96,18 @@ export function decide(input: DecideInput): Routing {
       options.push(option)
     }
   }
-  // The option that affords the longest answer (the higher tier on a tie).
-  let best = options[0]
-  let bestCap = affordable(best, config, left)
-  for (const o of options.slice(1)) {
-    const n = affordable(o, config, left)
-    if (n > bestCap) [best, bestCap] = [o, n]
-  }
-  const from = Math.max(...modelsOf(best.plan).map((m) => outputCap(request, m.maxOutputTokens, config.limits.defaultMaxOutputTokens)))
+  // The option that affords the longest answer (the higher tier on a tie); when none affords a minimal answer, the
+  // one where a minimal answer costs least, which the ledger then refuses with what that least is.
   const minimal = Math.min(config.limits.minOutputTokens, requestedMaxTokens(request) ?? Infinity)
-  const to = Math.min(from, Math.max(bestCap, minimal)) // below the minimal answer: the minimal answer, which the ledger refuses
+  const caps = options.map((o) => affordable(o, config, left))
+  let i = caps.indexOf(Math.max(...caps))
+  if (caps[i] < minimal) {
+    const least = options.map((o) => reserveFor(o.plan, withOutputCap(request, minimal), config))
+    i = least.indexOf(Math.min(...least))
+  }
+  const best = options[i]
+  const from = Math.max(...modelsOf(best.plan).map((m) => outputCap(request, m.maxOutputTokens, config.limits.defaultMaxOutputTokens)))
+  const to = Math.min(from, Math.max(caps[i], minimal))
   const capped = withOutputCap(request, to)
   return {
     decision,
