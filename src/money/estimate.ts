@@ -82,8 +82,8 @@ function countInputTokens(req: ChatRequest): number {
       }
     }
     if (extra.tool_calls) tokens += text(JSON.stringify(extra.tool_calls))
-    if (extra.name) tokens += text(extra.name)
-    if (extra.tool_call_id) tokens += text(extra.tool_call_id)
+    if (typeof extra.name === 'string') tokens += text(extra.name)
+    if (typeof extra.tool_call_id === 'string') tokens += text(extra.tool_call_id) // validated on tool messages only
   }
   if (req.tools) tokens += TOOL_PROMPT_TOKENS + text(JSON.stringify(req.tools))
   if (req.response_format && req.response_format.type !== 'text') tokens += JSON_MODE_PROMPT_TOKENS + text(JSON.stringify(req.response_format))

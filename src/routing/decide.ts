@@ -111,7 +111,7 @@ export function decide(input: DecideInput): Routing {
   const capped = withOutputCap(request, to)
   return {
     decision,
-    plan: { ...best.plan, downgraded: withCapNote(best.plan.downgraded, `max_tokens ${from}->${to}`) },
+    plan: to < from ? { ...best.plan, downgraded: withCapNote(best.plan.downgraded, `max_tokens ${from}->${to}`) } : best.plan,
     request: capped,
     reservation: reserveFor(best.plan, capped, config),
   }

@@ -43,4 +43,9 @@ describe('the input bound', () => {
     const read = [ADVERSARIAL.base64, 'ann', ADVERSARIAL.punctuation, JSON.stringify(req.messages[2].tool_calls), 'call_1', ADVERSARIAL.emoji, JSON.stringify(tools)]
     expect(estimateInputTokens(req)).toBeGreaterThanOrEqual(read.reduce((n, s) => n + bytes(s), 0))
   })
+
+  it('never crashes on fields a message role does not validate (found by fuzzing: a user message with tool_call_id: 123)', () => {
+    const req = { model: 'auto', messages: [{ role: 'user', content: 'hi', tool_call_id: 123, name: 5 }, { role: 'system', content: '', tool_call_id: [null] }] } as unknown as ChatRequest
+    expect(estimateInputTokens(req)).toBeGreaterThanOrEqual(bytes('hi'))
+  })
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { IMAGE_TOKENS } from '../../src/money/estimate'
-import { cost, worstCase, formatUsd, parseUsd, estimateInputTokens, textTokens, buildPrices, isPriced, priceOf, PriceConfigError, PRICES } from '../../src/money'
+import { withOutputCap } from '../../src/openai/request'
+import { affordableOutput, cost, worstCase, formatUsd, parseUsd, estimateInputTokens, textTokens, buildPrices, isPriced, priceOf, PriceConfigError, PRICES } from '../../src/money'
 import { ApiError } from '../../src/http/errors'
 import type { Usage } from '../../src/openai/types'
 import type { ChatRequest } from '../../src/openai/request'
@@ -132,6 +133,21 @@ describe('worst case', () => {
     const r = { model: 'auto', messages: [{ role: 'user', content: [{ type: 'text', text: 'abc' }, { type: 'image_url', image_url: { url: 'data:x' } }] }],
       tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }] } as unknown as ChatRequest
     expect(estimateInputTokens(r)).toBeGreaterThan(IMAGE_TOKENS + 346 + 3 + 8)
+  })
+})
+
+describe('affordableOutput', () => {
+  it('is the exact inverse of worstCase: the largest output cap that fits, 0 when not even the input does', () => {
+    const r = req('How do I reverse a list in Python?')
+    for (const model of ['gpt-4.1', 'claude-sonnet-4-6', 'deepseek-reasoner', '@cf/meta/llama-3.2-3b-instruct']) {
+      for (const nano of [1, 1_000, 77_777, 500_000, 10_000_000, 123_456_789]) {
+        const n = affordableOutput(r, model, {}, nano)
+        if (n > 0) expect(worstCase(withOutputCap(r, n), model), `${model} ${nano}`).toBeLessThanOrEqual(nano)
+        expect(worstCase(withOutputCap(r, n + 1), model), `${model} ${nano}`).toBeGreaterThan(nano)
+      }
+    }
+    expect(affordableOutput(r, 'gpt-4.1', {}, 0)).toBe(0)
+    expect(affordableOutput(r, 'gpt-4.1', {}, -5)).toBe(0)
   })
 })
 
