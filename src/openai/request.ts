@@ -142,7 +142,7 @@ export function requestedMaxTokens(req: Pick<ChatRequest, 'max_tokens' | 'max_co
 export function withOutputCap<R extends Pick<ChatRequest, 'max_tokens' | 'max_completion_tokens'>>(req: R, cap = requestedMaxTokens(req)): R {
   const field = req.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens'
   const other = field === 'max_tokens' ? 'max_completion_tokens' : 'max_tokens'
-  if (cap === undefined || (req[field] === cap && req[other] == null)) return req
+  if (cap === undefined || (req[field] === cap && !(other in req))) return req
   const out: Record<string, unknown> = { ...req, [field]: cap }
   delete out[other]
   return out as R

@@ -6,7 +6,7 @@ import { buildConfig } from '../../src/config'
 import { decide } from '../../src/routing'
 import { headroomOf } from '../../src/ledger/headroom'
 import { worstCase } from '../../src/money'
-import { parseChatRequest, requestedMaxTokens, type ChatRequest } from '../../src/openai/request'
+import { parseChatRequest, requestedMaxTokens, withOutputCap, type ChatRequest } from '../../src/openai/request'
 import { resolvePolicy } from '../../src/tenants'
 
 const KEYS = { DEEPSEEK_API_KEY: 'k', OPENAI_API_KEY: 'k', ANTHROPIC_API_KEY: 'k', CLOUDFLARE_ACCOUNT_ID: 'a', CLOUDFLARE_API_TOKEN: 't' }
@@ -50,6 +50,10 @@ describe('decide: the reservation', () => {
     expect(d.request.max_completion_tokens).toBe(1)
     expect(d.request).not.toHaveProperty('max_tokens')
     expect(d.reservation).toBe(worstCase(ask('Hi', { max_tokens: 1 }), 'deepseek-reasoner', config))
+    // a null in the other field is dropped too: one field goes upstream
+    expect(run(ask('Hi', { max_tokens: null, max_completion_tokens: 5 })).request).not.toHaveProperty('max_tokens')
+    expect(withOutputCap({ max_tokens: 7 })).toEqual({ max_tokens: 7 })
+    expect(withOutputCap({}, 812)).toEqual({ max_tokens: 812 })
   })
 })
 
