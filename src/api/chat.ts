@@ -3,7 +3,8 @@
  *
  *   auth → parse → score → choose model → reserve budget → call provider → stream back → settle spend
  *
- * Each step is one call into its own module; this file only strings them together.
+ * Each step is one call into its own module; this file only strings them together. Score and choose are one call,
+ * `decide()` (src/routing), the same one `/v1/route` shows.
  */
 import type { Context } from 'hono'
 import type { AppEnv } from '../app'
