@@ -2,7 +2,8 @@
  * Money: the price table, and the two functions the rest of Triage prices with.
  *
  * - `cost(usage, modelId)` — what a request really cost, from the provider's usage fields.
- * - `worstCase(req, modelId, config)` — the most it can cost: estimated input + the output cap, for the reservation.
+ * - `worstCase(req, modelId, config)` — the most it can cost: the input bound + the output cap, for the reservation;
+ *   `affordableOutput(req, modelId, config, nano)` is its inverse (the largest output cap that fits in `nano`).
  *
  * All amounts are integer nano-USD (1e-9 USD). A model with no price fails closed: `worstCase` refuses it
  * (503 `model_unpriced`) unless TRIAGE_PRICES sets a conservative `"*"` row, which then prices it.
@@ -226,4 +227,22 @@ export function worstCase(req: ChatRequest, modelId: string, config: MoneyConfig
     [estimateInputTokens(req), Math.max(p.input, p.cacheWrite)],
     [maxOut, Math.max(p.output, p.reasoning)],
   ])
+}
+
+/** No model writes more than this in one answer; caps above it are not worth computing. */
+const MAX_OUTPUT = 10_000_000
+
+/**
+ * The largest output cap whose worst case on a model fits in `nano`: the inverse of `worstCase` for the same request
+ * (its input bound at the highest input rate), 0 when not even the input fits. Exact in bigint, like worstCase:
+ * `worstCase(withOutputCap(req, n), model) ≤ nano` for n = affordableOutput(req, model, config, nano).
+ *
+ * @example affordableOutput(req, 'gpt-4.1', config, 10_000_000) // ≈ 1,240 tokens for a short prompt ($0.01 at $8/M output)
+ */
+export function affordableOutput(req: ChatRequest, modelId: string, config: MoneyConfig, nano: number): number {
+  const p = priceOf(modelId, config)
+  const out = BigInt(Math.max(p.output, p.reasoning))
+  const left = BigInt(Math.max(0, Math.floor(nano))) * M - BigInt(estimateInputTokens(req)) * BigInt(Math.max(p.input, p.cacheWrite))
+  if (left < 0n) return 0
+  return out === 0n ? MAX_OUTPUT : Number(left / out > BigInt(MAX_OUTPUT) ? BigInt(MAX_OUTPUT) : left / out)
 }
