@@ -83,9 +83,24 @@ export function parseMessagesRequest(body: unknown): MessagesParseResult {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return { ok: false, message: 'The request body must be a JSON object.', param: null }
   const r = MessagesRequestSchema.safeParse(body)
   if (r.success) return { ok: true, request: r.data }
-  const issue = r.error.issues[0]
-  const param = issue.path.length ? issue.path.map(String).join('.') : null
-  return { ok: false, message: `${param ? `${param}: ` : ''}${issue.message}`, param }
+  const { path, message } = deepest(r.error.issues[0])
+  const param = path.length ? path.map(String).join('.') : null
+  return { ok: false, message: `${param ? `${param}: ` : ''}${message}`, param }
+}
+
+type Issue = { path: PropertyKey[]; message: string; code?: string; errors?: Issue[][] }
+
+/** A union's issue names the union; the branch that got furthest names the field that is wrong. */
+function deepest(issue: Issue): { path: PropertyKey[]; message: string } {
+  if (issue.code !== 'invalid_union' || !issue.errors?.length) return issue
+  let best: { path: PropertyKey[]; message: string } = issue
+  for (const branch of issue.errors) {
+    if (!branch[0]) continue
+    const inner = deepest(branch[0])
+    const path = [...issue.path, ...inner.path]
+    if (path.length > best.path.length) best = { path, message: inner.message }
+  }
+  return best
 }
 
 type Part = Extract<ChatMessage, { role: 'user' }>['content'] extends infer C ? (C extends Array<infer P> ? P : never) : never
