@@ -18,7 +18,7 @@
 import * as z from 'zod/mini'
 import type { ChatMessage, ChatRequest } from '../openai/request'
 import { ApiError } from '../http/errors'
-import { readJson, type BodyLimits } from '../http/body'
+import { checkMessageCount, readJson, type BodyLimits } from '../http/body'
 import { cacheControl, imageUrl, type ImageSource } from './shared'
 
 const CacheControl = z.optional(z.nullable(z.looseObject({ type: z.literal('ephemeral'), ttl: z.optional(z.enum(['5m', '1h'])) })))
@@ -176,10 +176,7 @@ export function toChatRequest(m: MessagesRequest): ChatRequest {
  */
 export async function readMessagesRequest(raw: Request, limits: BodyLimits): Promise<ChatRequest> {
   const body = await readJson(raw, limits.maxBodyBytes, limits.maxContentDepth)
-  const n = (body as { messages?: unknown } | null)?.messages
-  if (Array.isArray(n) && n.length > limits.maxMessages) {
-    throw new ApiError(400, `messages: ${n.length} messages; the limit is ${limits.maxMessages}.`, { param: 'messages', code: 'too_many_messages' })
-  }
+  checkMessageCount(body, limits)
   const r = parseMessagesRequest(body)
   if (!r.ok) throw new ApiError(400, r.message, { param: r.param, code: 'invalid_request' })
   return toChatRequest(r.request)
