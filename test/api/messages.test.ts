@@ -54,6 +54,18 @@ describe('POST /v1/messages', () => {
     expect(text.indexOf(': x-triage-cost-usd=')).toBeLessThan(text.indexOf('event: message_stop'))
   })
 
+  it('ends a stream that fails mid-way with an Anthropic error event, and still charges what was produced', async () => {
+    const res = await post(ask('Tell me a long story [[fault:overloaded-mid-stream]]', { model: 'claude-sonnet-4-6', stream: true }))
+    const text = await res.text()
+    const events = [...text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1])
+    expect(events.at(-1)).toBe('error')
+    expect(events).not.toContain('message_stop')
+    const error = parseSSE(text).data.map((d) => JSON.parse(d)).find((e) => e.type === 'error')
+    expect(error).toEqual({ type: 'error', error: { type: 'api_error', message: expect.any(String) } })
+    const cost = parseSSE(text).comments.find((c) => c.startsWith('x-triage-cost-usd='))
+    expect(Number(cost?.split('=')[1])).toBeGreaterThan(0)
+  })
+
   it('calls tools in Anthropic format from any provider, and takes the tool result back', async () => {
     const tools = [{ name: 'get_weather', description: 'Weather', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }]
     for (const model of ['gpt-4.1', 'claude-sonnet-4-6']) {
