@@ -13,11 +13,11 @@
  * - On client disconnect the upstream is cancelled; `onEnd` still runs (inside `waitUntil`).
  * - Before `data: [DONE]` the lines `onEnd` returns are written as SSE comments (`: x-triage-cost-usd=…`),
  *   which SDKs ignore.
- * - The wire format is an `SseFormat`: OpenAI's (`openaiSse`, the default) or Anthropic's (src/anthropic, for
+ * - The wire format is an `SseFormat`: OpenAI's (`openaiSse`) or Anthropic's (src/anthropic, for
  *   `/v1/messages`). It only turns batches and the ending into text; the pumping above is the same for both.
  *
  * @example
- * return streamBack(c, { chunks: reply.chunks, includeUsage: false, onEnd: async (o) => [`x-triage-cost-usd=${usd}`] })
+ * return streamBack(c, { chunks: reply.chunks, format: openaiSse(false), onEnd: async (o) => [`x-triage-cost-usd=${usd}`] })
  */
 import type { Context } from 'hono'
 import type { ChunkStream } from '../providers/types'
@@ -70,10 +70,8 @@ export function openaiSse(includeUsage: boolean): SseFormat {
 
 export interface StreamBackOptions {
   chunks: ChunkStream
-  /** OpenAI format: whether the client asked for the usage chunk (`stream_options.include_usage`). Ignored with `format`. */
-  includeUsage?: boolean
-  /** The wire format; OpenAI's (`openaiSse(includeUsage)`) by default. */
-  format?: SseFormat
+  /** The wire format: `openaiSse(includeUsage)`, or Anthropic's for `/v1/messages`. */
+  format: SseFormat
   /** Maps a mid-stream failure to the error the client sees. */
   toError?: (err: unknown) => ApiError
   /** Runs once, however the stream ended. Returns comment lines to write before `[DONE]`. */
@@ -83,7 +81,7 @@ export interface StreamBackOptions {
 export function streamBack(c: Context, opts: StreamBackOptions): Response {
   const encoder = new TextEncoder()
   const chunks = opts.chunks
-  const format = opts.format ?? openaiSse(opts.includeUsage === true)
+  const format = opts.format
   // workerd's native byte pipe: each write goes straight to the response, and resolves once the client's socket has
   // taken it (backpressure). Cheaper per write than a JS ReadableStream's pull (bench/stream-cost.mjs: /relay/its).
   const { readable, writable } = new IdentityTransformStream()
