@@ -2,21 +2,15 @@
  * POST /v1/messages inside workerd: the real app, real KV and Durable Objects, providers behind the emulators.
  * The same path as chat completions (auth, score, reserve, settle), answered in Anthropic's format.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { testRouter, parseSSE, type TestRouter } from './helpers'
+import { describe, expect, it } from 'vitest'
+import { routerEachTest, parseSSE } from './helpers'
 import { cost, formatUsd } from '../../src/money'
 
-let r: TestRouter
-let key: string
-beforeEach(async () => {
-  r = testRouter()
-  key = (await r.tenant()).api_key
-})
-afterEach(() => vi.restoreAllMocks())
+const t = routerEachTest()
 
 const ask = (content: string, extra: Record<string, unknown> = {}) => ({ model: 'auto', max_tokens: 256, messages: [{ role: 'user', content }], ...extra })
-const post = (json: unknown, headers: Record<string, string> = { 'x-api-key': key }) => r.call('/v1/messages', { json, headers: { 'anthropic-version': '2023-06-01', ...headers } })
-const lastUpstream = (path: RegExp) => [...r.emulator.requests].reverse().find((q: { path: string }) => path.test(q.path)) as { body: any } | undefined
+const post = (json: unknown, headers: Record<string, string> = { 'x-api-key': t.key }) => t.r.call('/v1/messages', { json, headers: { 'anthropic-version': '2023-06-01', ...headers } })
+const lastUpstream = (path: RegExp) => [...t.r.emulator.requests].reverse().find((q: { path: string }) => path.test(q.path)) as { body: any } | undefined
 
 describe('POST /v1/messages', () => {
   it('answers JSON in Anthropic format with x-api-key auth and every triage header, whichever provider served it', async () => {
@@ -35,7 +29,7 @@ describe('POST /v1/messages', () => {
   })
 
   it('authenticates with Bearer too', async () => {
-    expect((await post(ask('hi'), { authorization: `Bearer ${key}` })).status).toBe(200)
+    expect((await post(ask('hi'), { authorization: `Bearer ${t.key}` })).status).toBe(200)
   })
 
   it('streams Anthropic SSE events and ends with the cost comment before message_stop', async () => {
@@ -93,8 +87,8 @@ describe('POST /v1/messages', () => {
     await shape(await post(ask('hi'), {}), 401, 'authentication_error')
     await shape(await post(ask('hi'), { 'x-api-key': 'trg_wrong' }), 401, 'authentication_error')
     expect(await shape(await post({ model: 'auto', messages: [{ role: 'user', content: 'hi' }] }), 400, 'invalid_request_error')).toMatch(/^max_tokens: /)
-    expect(await shape(await r.call('/v1/messages', { method: 'POST', body: '{', headers: { 'x-api-key': key, 'content-type': 'application/json' } }), 400, 'invalid_request_error')).toMatch(/JSON/)
-    const poor = (await r.tenant({ budget: { daily_usd: 0.000001 } })).api_key
+    expect(await shape(await t.r.call('/v1/messages', { method: 'POST', body: '{', headers: { 'x-api-key': t.key, 'content-type': 'application/json' } }), 400, 'invalid_request_error')).toMatch(/JSON/)
+    const poor = (await t.r.tenant({ budget: { daily_usd: 0.000001 } })).api_key
     const res = await post(ask('hi', { model: 'claude-sonnet-4-6' }), { 'x-api-key': poor })
     expect(res.headers.get('x-should-retry')).toBe('false')
     expect(await shape(res, 429, 'rate_limit_error')).toMatch(/daily budget/)
@@ -117,7 +111,7 @@ describe('POST /v1/messages', () => {
 
   it('passes cache_control on chat-completions content parts through to Anthropic', async () => {
     const part = { type: 'text', text: 'Long shared context.', cache_control: { type: 'ephemeral' } }
-    const res = await r.call('/v1/chat/completions', { key, json: { model: 'claude-sonnet-4-6', messages: [{ role: 'system', content: [part] }, { role: 'user', content: 'hi' }] } })
+    const res = await t.r.call('/v1/chat/completions', { key: t.key, json: { model: 'claude-sonnet-4-6', messages: [{ role: 'system', content: [part] }, { role: 'user', content: 'hi' }] } })
     expect(res.status).toBe(200)
     expect(lastUpstream(/\/v1\/messages$/)!.body.system).toEqual([part])
     const body: any = await res.json()
