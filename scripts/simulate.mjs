@@ -5,7 +5,7 @@
 //   npm run simulate -- LOG [--json] [--baseline MODEL] [--period 7d | --monthly-requests N] [--sweep] [--html FILE]
 //                       [--medium X] [--premium Y] [--cascade LOW-HIGH|off] [--policy JSON] [--budget daily=5,monthly=100]
 //                       [--output-tokens trivial=200,medium=500,premium=700] [--reasoning medium=3]
-//                       [--vars FILE] [--skip-bad] [--timing]
+//                       [--vars FILE] [--skip-bad] [--timing] [--per-request]
 //   npm run simulate -- --assume-mix 70/20/10 --assume-tokens 100M [--assume-prices 0.01,0.55,15 --baseline-price 30]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { importSource } from './source.mjs';
@@ -13,7 +13,7 @@ import { importSource } from './source.mjs';
 const started = performance.now();
 const USAGE = `usage: npm run simulate -- LOG [options]   (README.md#will-triage-save-me-money lists the options)
        npm run simulate -- --assume-mix 70/20/10 --assume-tokens 100M [--assume-prices 0.01,0.55,15 --baseline-price 30]`;
-const FLAGS = new Set(['json', 'sweep', 'skip-bad', 'timing', 'help']);
+const FLAGS = new Set(['json', 'sweep', 'skip-bad', 'timing', 'help', 'per-request']);
 const VALUED = new Set(['baseline', 'period', 'monthly-requests', 'html', 'medium', 'premium', 'cascade', 'policy', 'budget',
   'output-tokens', 'reasoning', 'vars', 'assume-mix', 'assume-tokens', 'assume-prices', 'baseline-price', 'assume-output-share']);
 
@@ -196,6 +196,7 @@ const out = {
   monthly: monthly ? { factor: monthly, note: periodNote, cost_nano: Math.round(sim.total.cost_nano * monthly), baseline_nano: Math.round(sim.baseline.cost_nano * monthly) } : null,
   ...(sim.budget ? { budget: { limits: budget, ...sim.budget } } : {}),
   ...(points ? { sweep: points } : {}),
+  ...(opts['per-request'] ? { per_request: sim.routed.map((r) => ({ line: r.line, tier: r.tier, model: r.model, score: r.score, cost_nano: r.cost_nano, baseline_nano: r.baseline_nano, downgraded: r.downgraded, ...(r.cascade ? { cascade: r.cascade } : {}), ...(r.refused ? { refused: true } : {}) })) } : {}),
 };
 if (opts.html) {
   const html = renderReport({ sim, sweep: points, title: file, thresholds: config.thresholds, monthly,
