@@ -43,8 +43,8 @@ export const CONCEPTS = {
     'find all', 'determine all', 'how many ordered', 'ordered pairs', 'ordered triples', 'positive integers', 'nonnegative integers',
     'olympiad', 'imo', 'aime', 'amc', 'putnam', 'diophantine', 'number theory', 'least possible', 'greatest possible',
     'minimum value', 'maximum value', 'relatively prime', 'how many ways', 'digit',
-    'encuentra todos', 'determina todos', 'pares ordenados', 'enteros positivos', 'olimpiada', 'cuántas maneras', 'dígito*',
-    'finde alle', 'bestimme alle', 'geordnete paare', 'positive ganze', 'olympiade', 'wie viele möglichkeiten', 'ziffer*',
+    'encuentra todos', 'determina todos', 'cifras', 'pares ordenados', 'enteros positivos', 'olimpiada', 'cuántas maneras', 'dígito*',
+    'finde alle', 'bestimme alle', 'ziffern', 'geordnete paare', 'positive ganze', 'olympiade', 'wie viele möglichkeiten', 'ziffer*',
     'trouver tous', 'trouvez tous', 'déterminer tous', 'couples', 'entiers positifs', 'olympiade', 'combien de façons', 'chiffre*',
     'すべて求め', '全て求め', '正の整数', '順序対', '組の数', '何通り', '最小値', '最大値', 'オリンピック', '桁',
     '求所有', '正整数', '有序对', '有序数对', '多少种', '最小值', '最大值', '奥林匹克', '竞赛', '数字',
@@ -61,29 +61,38 @@ export const CONCEPTS = {
     '一步一步', '逐步', '为什么', '為什麼', '原因', '推导', '推理', '多少', '几个', '几点', '过程',
     '단계별', '단계적', '왜 ', '이유', '유도', '얼마', '몇 ', '몇개', '몇 개', '몇 시', '풀이',
   ],
-  /** Writing or changing code of some size. */
+  /** Writing code of some size: an implementation, an algorithm, tests. */
+  d_implement: [
+    'implement*', 'write a function', 'write a program', 'write a script', 'write a class', 'write code', 'build a', 'create a function', 'function that', 'function to', 'function which', 'class that',
+    'unit test*', 'test cases', 'with tests', 'edge case*', 'parser', 'refactor*', 'algorithm*', 'data structure', 'time complexity',
+    'big o', 'recursion', 'recursive', 'window function*', 'lru', 'dijkstra', 'binary search', 'dynamic programming', 'thread pool',
+    'implementa*', 'función que', 'escribe una función', 'escribe un programa', 'pruebas unitarias', 'casos límite', 'algoritmo*', 'estructura de datos',
+    'implementier*', 'funktion die', 'schreibe eine funktion', 'schreibe ein programm', 'randfälle', 'algorithmus', 'algorithmen', 'datenstruktur',
+    'implément*', 'fonction qui', 'écris une fonction', 'écrivez une fonction', 'écris un programme', 'tests unitaires', 'cas limites', 'algorithme*', 'structure de données',
+    '実装', 'アルゴリズム', 'ユニットテスト', '単体テスト', 'エッジケース', '計算量', 'パーサ', 'リファクタ', 'データ構造', '関数を書',
+    '实现', '算法', '单元测试', '测试用例', '边界情况', '复杂度', '解析器', '重构', '数据结构', '写一个函数',
+    '구현', '알고리즘', '단위 테스트', '엣지 케이스', '엣지케이스', '복잡도', '파서', '리팩터', '자료구조', '함수를 작성',
+  ],
+  /** Code and software vocabulary (a weaker sign than an implementation request). */
   d_code: [
-    'implement*', 'write a function', 'write a program', 'write a script', 'write a class', 'function', 'class', 'method',
-    'unit test*', 'tests', 'test cases', 'edge case*', 'parser', 'parse', 'api', 'endpoint', 'library', 'module', 'refactor*',
-    'algorithm*', 'data structure', 'time complexity', 'complexity', 'big o', 'recursion', 'recursive', 'sql', 'query', 'join', 'window function*',
+    'function', 'class', 'method', 'tests', 'parse', 'api', 'endpoint', 'library', 'module', 'complexity', 'sql', 'query', 'join',
     'code', 'program', 'python', 'javascript', 'typescript', 'rust', 'golang', 'java', 'kotlin', 'swift', 'haskell',
-    'implementa*', 'escribe una función', 'función', 'pruebas unitarias', 'casos límite', 'algoritmo*', 'código', 'consulta',
-    'implementier*', 'schreibe eine funktion', 'funktion', 'klasse', 'randfälle', 'algorithmus', 'algorithmen', 'abfrage',
-    'implément*', 'écris une fonction', 'fonction', 'tests unitaires', 'cas limites', 'algorithme*', 'requête',
-    '実装', '関数', 'クラス', 'アルゴリズム', 'テスト', 'エッジケース', '計算量', 'パーサ', 'リファクタ', 'コード', 'プログラム', 'クエリ',
-    '实现', '函数', '算法', '单元测试', '测试', '边界情况', '复杂度', '解析器', '重构', '代码', '程序', '查询',
-    '구현', '함수', '클래스', '알고리즘', '테스트', '엣지 케이스', '엣지케이스', '복잡도', '파서', '리팩터', '코드', '프로그램', '쿼리',
+    'app', 'application', 'website', 'frontend', 'backend', 'html', 'css', 'react', 'flutter', 'django', 'pandas', 'numpy',
+    'torch', 'pytorch', 'tensorflow', 'dataframe', 'docker', 'kubernetes', 'bash', 'shell', 'json', 'yaml', 'server', 'database',
+    'excel', 'vba', 'macro', 'git', 'framework', 'compile', 'bot',
+    'función', 'código', 'consulta', 'funktion', 'klasse', 'abfrage', 'fonction', 'requête',
+    '関数', 'クラス', 'テスト', 'コード', 'プログラム', 'クエリ', '函数', '测试', '代码', '程序', '查询', '함수', '클래스', '테스트', '코드', '프로그램', '쿼리',
   ],
   /** Finding and fixing a fault: errors, crashes, wrong results. */
   d_debug: [
     'bug', 'bugs', 'debug*', 'error', 'errors', 'exception', 'crash*', 'fails', 'failing', 'failed', 'doesn t work', 'does not work',
-    'not working', 'wrong result', 'race condition', 'deadlock', 'memory leak', 'segfault', 'find the bug', 'fix the', 'fix it', 'what s wrong',
-    'no funciona', 'falla', 'depura*', 'excepción', 'corrige el',
-    'fehler', 'funktioniert nicht', 'stürzt', 'absturz', 'debugg*', 'behebe*',
-    'erreur', 'ne fonctionne pas', 'ne marche pas', 'plante', 'débogu*', 'corrige le',
-    'バグ', 'エラー', 'デバッグ', '例外', '落ちる', '動かない', '修正して', '直して',
-    '报错', '错误', '调试', '异常', '崩溃', '修复', '不工作',
-    '버그', '에러', '오류', '디버그', '디버깅', '예외', '작동하지', '고쳐',
+    'not working', 'wrong result', 'race condition', 'deadlock', 'memory leak', 'segfault', 'find the bug', 'fix the', 'fix it', 'what s wrong', 'code review', 'review this', 'review my', 'pull request', 'pr',
+    'no funciona', 'falla', 'depura*', 'excepción', 'corrige el', 'revisa este código', 'revisión de código',
+    'fehler', 'funktioniert nicht', 'stürzt', 'absturz', 'debugg*', 'behebe*', 'code review', 'überprüfe den code',
+    'erreur', 'ne fonctionne pas', 'ne marche pas', 'plante', 'débogu*', 'corrige le', 'revue de code', 'relis ce code',
+    'バグ', 'エラー', 'デバッグ', '例外', '落ちる', '動かない', '修正して', '直して', 'レビュー',
+    '报错', '错误', '调试', '异常', '崩溃', '修复', '不工作', '代码审查', '审查', '评审',
+    '버그', '에러', '오류', '디버그', '디버깅', '예외', '작동하지', '고쳐', '리뷰', '코드 리뷰',
   ],
   /** Predicting what code does or prints (it has to be executed in the head). */
   d_output: [
@@ -164,7 +173,7 @@ export const CONCEPTS = {
   ],
   /** A long or structured output. */
   d_long: [
-    'words', 'chapter', 'report', 'detailed', 'comprehensive', 'thorough*', 'in detail', 'essay', 'proposal', 'whitepaper',
+    'words', 'word essay', 'word report', 'word story', 'word article', 'word chapter', 'word blog', 'words long', 'chapter', 'report', 'detailed', 'comprehensive', 'thorough*', 'in detail', 'essay', 'proposal', 'whitepaper',
     'white paper', 'business plan', 'pages', 'long form', 'outline', 'sections', 'grant',
     'palabras', 'capítulo', 'informe', 'detallad*', 'exhaustiv*', 'ensayo', 'propuesta', 'páginas',
     'wörter', 'kapitel', 'bericht', 'ausführlich*', 'detailliert*', 'umfassend*', 'aufsatz', 'antrag', 'seiten',
@@ -175,14 +184,14 @@ export const CONCEPTS = {
   ],
   /** Creative writing (short or long; length and constraints decide). */
   d_creative: [
-    'story', 'novel', 'poem', 'screenplay', 'in the style of', 'fiction', 'character*', 'narrative', 'timeline*', 'literary', 'lyrics',
+    'story', 'novel', 'poem', 'screenplay', 'in the style of', 'fiction', 'character*', 'narrative', 'timeline*', 'literary', 'lyrics', 'rhyme*', 'meter', 'metre', 'rhythm',
     'scene', 'prose',
-    'cuento', 'novela', 'poema', 'relato', 'guion', 'al estilo de', 'personaje*', 'narrativ*', 'literari*',
-    'geschichte', 'roman', 'gedicht', 'erzählung', 'drehbuch', 'im stil von', 'figur*', 'literarisch*',
-    'histoire', 'roman', 'poème', 'scénario', 'dans le style de', 'à la manière de', 'personnage*', 'littéraire',
-    '物語', '小説', '詩', '脚本', '文体', 'の文体で', 'スタイルで', '登場人物', '文学', 'ストーリー',
-    '故事', '小说', '诗', '剧本', '风格', '人物', '文学', '情节',
-    '이야기', '소설', '각본', '스타일로', '문체', '등장인물', '문학', '줄거리',
+    'cuento', 'novela', 'poema', 'relato', 'guion', 'al estilo de', 'personaje*', 'narrativ*', 'literari*', 'rima', 'métrica', 'ritmo',
+    'geschichte', 'roman', 'gedicht', 'erzählung', 'drehbuch', 'im stil von', 'figur*', 'literarisch*', 'reim*', 'versmaß', 'rhythmus',
+    'histoire', 'roman', 'poème', 'scénario', 'dans le style de', 'à la manière de', 'personnage*', 'littéraire', 'rime*', 'métrique', 'rythme',
+    '物語', '小説', '詩', '脚本', '文体', 'の文体で', 'スタイルで', '登場人物', '文学', 'ストーリー', '韻', 'リズム', '七五調',
+    '故事', '小说', '诗', '剧本', '风格', '人物', '文学', '情节', '押韵', '对仗', '节奏', '韵律',
+    '이야기', '소설', '각본', '스타일로', '문체', '등장인물', '문학', '줄거리', '운율', '리듬', '각운',
   ],
   /** Hard constraints the answer must satisfy together. */
   d_constraint: [

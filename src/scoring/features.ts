@@ -129,6 +129,8 @@ const LEX_HITS = new Int32Array(LEX_SIZE)
 const LEX_PREFIX = new Uint8Array(LEX_SIZE)
 const CODE_BIT = 1 << N_FAMILIES
 const TRACE_BIT = 1 << (N_FAMILIES + 1)
+/** 1 for each CJK or Hangul char that begins a cue: only those start a new partial match. */
+const CJK_START = new Uint8Array(0x10000)
 /** The chain every Latin cue starts with: the word boundary before it. */
 const H_SPACE = fnv(FNV0, 32) | 0
 
@@ -164,6 +166,7 @@ function addCue(cue: string, bit: number): void {
   // Latin cues are anchored at a word boundary and, unless a stem, end at one
   const latin = !isCjkCode(codes[0])
   if (latin) { codes.unshift(32); if (!stem) codes.push(32) }
+  if (!latin) CJK_START[codes[0]] = 1
   let h = FNV0
   for (let i = 0; i < codes.length; i++) {
     h = fnv(h, codes[i]) | 0
@@ -212,10 +215,14 @@ const newCounts = (): Counts => ({
   letters: 0, families: new Float64Array(N_FAMILIES),
 })
 
-/** Live partial matches (hashes of trie keys); bounded, so a pathological text stays linear. */
+/**
+ * Live partial matches (hashes of trie keys), in two halves of one buffer: the current ones and the next ones.
+ * Bounded, so a pathological text stays linear.
+ */
 const MAX_LIVE = 16
-let live = new Int32Array(MAX_LIVE)
-let next = new Int32Array(MAX_LIVE)
+const LIVE = new Int32Array(2 * MAX_LIVE)
+/** LIVE_STATE[0] = offset of the current half, [1] = number of live matches, [2] = last char fed (32 = boundary). */
+const LIVE_STATE = new Int32Array(3)
 
 function hit(bits: number, c: Counts): void {
   if (bits & CODE_BIT) c.codeTokens++
@@ -228,15 +235,51 @@ function hit(bits: number, c: Counts): void {
   }
 }
 
+/** Starts a text: the start is a word boundary, so a Latin cue may begin at once. */
+function resetTrie(): void {
+  LIVE_STATE[0] = 0
+  LIVE_STATE[1] = 1
+  LIVE_STATE[2] = 32
+  LIVE[0] = H_SPACE
+}
+
+/** Feeds one folded char (32 = boundary) to the trie: extends the live matches and starts new ones. */
+function feed(v: number, cjk: boolean, c: Counts): void {
+  const cur = LIVE_STATE[0], n = LIVE_STATE[1], nxt = MAX_LIVE - cur
+  let m = 0
+  for (let k = 0; k < n; k++) {
+    let h = Math.imul(LIVE[cur + k] ^ v, 0x01000193)
+    if (h === 0) h = 1
+    let i = (h ^ (h >>> 15)) & LEX_MASK
+    for (let key = LEX_KEYS[i]; key !== 0 && key !== h; key = LEX_KEYS[i]) i = (i + 1) & LEX_MASK
+    if (LEX_KEYS[i] === 0) continue
+    if (LEX_HITS[i] !== 0) hit(LEX_HITS[i], c)
+    if (LEX_PREFIX[i] !== 0 && m < MAX_LIVE) LIVE[nxt + m++] = h
+  }
+  if (v === 32) {
+    if (m < MAX_LIVE) LIVE[nxt + m++] = H_SPACE
+  } else if (cjk && CJK_START[v] !== 0) {
+    let h = Math.imul(FNV0 ^ v, 0x01000193)
+    if (h === 0) h = 1
+    let i = (h ^ (h >>> 15)) & LEX_MASK
+    for (let key = LEX_KEYS[i]; key !== 0 && key !== h; key = LEX_KEYS[i]) i = (i + 1) & LEX_MASK
+    if (LEX_KEYS[i] !== 0) {
+      if (LEX_HITS[i] !== 0) hit(LEX_HITS[i], c)
+      if (LEX_PREFIX[i] !== 0 && m < MAX_LIVE) LIVE[nxt + m++] = h
+    }
+  }
+  LIVE_STATE[0] = nxt
+  LIVE_STATE[1] = m
+  LIVE_STATE[2] = v
+}
+
 /**
  * Scans `text` once, adding to `c`. Linear in the text length: every branch looks at most 2 chars ahead, and
  * at most MAX_LIVE partial concept matches are extended per character.
  */
 function scan(text: string, c: Counts): void {
   const n = text.length
-  let nLive = 1
-  live[0] = H_SPACE // the start of a text is a word boundary
-  let lastFed = 32 // the last char fed to the trie: 32 = boundary
+  resetTrie()
   let lastClass = 0 // 0 boundary, 1 Latin letter, 2 CJK
   let lineStart = true, lineChars = 0, lineLead = 0
   let wordLen = 0, wordFirst = 0
@@ -244,30 +287,6 @@ function scan(text: string, c: Counts): void {
   let backslashRun = false
   let backticks = 0
 
-  /** Feeds one folded char (32 = boundary) to the trie: extends the live matches, starts new ones. */
-  const feed = (v: number, cjk: boolean): void => {
-    let m = 0
-    for (let k = 0; k < nLive; k++) {
-      let h = fnv(live[k], v) | 0
-      if (h === 0) h = 1
-      const s = slot(h)
-      if (LEX_KEYS[s] === 0) continue
-      if (LEX_HITS[s] !== 0) hit(LEX_HITS[s], c)
-      if (LEX_PREFIX[s] !== 0 && m < MAX_LIVE) next[m++] = h
-    }
-    if (v === 32) { if (m < MAX_LIVE) next[m++] = H_SPACE } else if (cjk) {
-      let h = fnv(FNV0, v) | 0
-      if (h === 0) h = 1
-      const s = slot(h)
-      if (LEX_KEYS[s] !== 0) {
-        if (LEX_HITS[s] !== 0) hit(LEX_HITS[s], c)
-        if (LEX_PREFIX[s] !== 0 && m < MAX_LIVE) next[m++] = h
-      }
-    }
-    const t = live; live = next; next = t
-    nLive = m
-    lastFed = v
-  }
   const endNumber = (): void => {
     if (numLen) { c.numbers++; if (numLen > c.longestNumber) c.longestNumber = numLen; numLen = 0 }
   }
@@ -292,7 +311,7 @@ function scan(text: string, c: Counts): void {
         if (nx === 46 || nx === 41 || nx === 58 || nx === 0xff0e || nx === 0x3001) c.mcqLines++
       }
     }
-    const letter = letterOf(ch)
+    const letter = ch >= 97 && ch <= 122 ? ch : letterOf(ch)
     if (letter !== 0) {
       c.letters++
       if (backslashRun) { lineChars++; continue } // the name of a LaTeX command is not a word
@@ -300,8 +319,8 @@ function scan(text: string, c: Counts): void {
       wordLen++
       lineChars++
       endNumber()
-      if (lastClass === 2) feed(32, false)
-      feed(letter, false)
+      if (lastClass === 2) feed(32, false, c)
+      feed(letter, false, c)
       lastClass = 1
       continue
     }
@@ -312,13 +331,13 @@ function scan(text: string, c: Counts): void {
       if (ch <= 0x30ff || ch >= 0xac00 || (ch >= 0x1100 && ch <= 0x11ff) || (ch >= 0x3130 && ch <= 0x318f)) c.kana++ // kana and hangul carry less per char than Han
       lineChars++
       endNumber()
-      if (lastClass === 1) feed(32, false)
-      feed(ch, true)
+      if (lastClass === 1) feed(32, false, c)
+      feed(ch, true, c)
       lastClass = 2
       continue
     }
     // anything else is a boundary for concepts
-    if (lastFed !== 32) feed(32, false)
+    if (LIVE_STATE[2] !== 32) feed(32, false, c)
     lastClass = 0
     if (ch === 10 || ch === 13) {
       if (lineChars > 0) c.lines++
@@ -365,7 +384,7 @@ function scan(text: string, c: Counts): void {
   }
   endWord()
   endNumber()
-  if (lastFed !== 32) feed(32, false) // the end of a text is a word boundary
+  if (LIVE_STATE[2] !== 32) feed(32, false, c) // the end of a text is a word boundary
   if (lineChars > 0) c.lines++
 }
 

@@ -59,7 +59,7 @@ const LABELS: Record<string, string> = {
   code_tokens: 'code', indent: 'indented code', stack_trace: 'stack trace', mcq: 'multiple choice', questions: 'several questions',
   sentences: 'many sentences', single_letters: 'variables',
   d_proof: 'proof asked', d_math: 'maths', d_competition: 'competition maths', d_reasoning: 'multi-step reasoning',
-  d_code: 'code to write', d_debug: 'debugging', d_output: 'predict code output', d_systems: 'concurrency/systems code',
+  d_implement: 'implementation asked', d_code: 'code', d_debug: 'debugging', d_output: 'predict code output', d_systems: 'concurrency/systems code',
   d_design: 'system design', d_legal: 'legal/regulatory analysis', d_medical: 'medical judgement', d_finance: 'financial/tax analysis',
   d_analysis: 'analysis asked', d_long: 'long output asked', d_creative: 'creative writing', d_constraint: 'constraints',
   d_agentic: 'multi-step task', d_research: 'research-level question',
