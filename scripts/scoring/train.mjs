@@ -60,7 +60,8 @@ if (!existsSync(DEV)) {
   process.exit(2);
 }
 const S = await loadScorer('features');
-const { extract, FEATURES, N_DENSE, sigmoid, fingerprint } = S;
+const { extract, FEATURES, N_DENSE, sigmoid, fingerprint, MCQ_NT_PRIOR } = S;
+const MCQ = FEATURES.indexOf('mcq');
 
 // ---------- data ----------
 const rb = readJsonl(DEV);
@@ -171,8 +172,8 @@ function trainModel(exs) {
 /** The same arithmetic as src/scoring/index.ts scoreExtracted (the hand-set attachment prior is 0 on this data). */
 function predict(model, dense) {
   const z = dense.map((x, i) => (x - model.mean[i]) / model.scale[i]);
-  const head = (h) => { let s = h.bias; for (let i = 0; i < N_DENSE; i++) s += h.w[i] * z[i]; return sigmoid(s); };
-  return model.mix.nt * head(model.nt) + model.mix.gain * head(model.gain) + model.mix.prem * head(model.prem);
+  const head = (h, bump = 0) => { let s = h.bias + bump; for (let i = 0; i < N_DENSE; i++) s += h.w[i] * z[i]; return sigmoid(s); };
+  return model.mix.nt * head(model.nt, MCQ_NT_PRIOR * dense[MCQ]) + model.mix.gain * head(model.gain) + model.mix.prem * head(model.prem);
 }
 
 // ---------- cross-validation ----------

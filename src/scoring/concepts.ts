@@ -30,13 +30,13 @@ export const CONCEPTS = {
     'integer*', 'prime', 'primes', 'polynomial*', 'probability', 'expected value', 'integral*', 'derivative*', 'eigen*',
     'matrix', 'matrices', 'modulo', 'mod', 'divisible', 'divisor*', 'inequality', 'sequence', 'series', 'limit', 'converge*',
     'equation*', 'real numbers', 'rational', 'irrational', 'subgroup*', 'cyclic', 'isomorph*', 'triangle', 'circle',
-    'radius', 'tangent', 'perimeter', 'combinatori*', 'permutation*', 'factorial', 'logarithm*', 'function f', 'solve for',
-    'entero*', 'primo', 'primos', 'polinomio*', 'probabilidad', 'integral', 'matriz', 'desigualdad', 'ecuaci*', 'triángulo', 'grupo cíclico', 'racional', 'irracional',
-    'ganze zahl*', 'ganzzahl*', 'primzahl*', 'polynom*', 'wahrscheinlichkeit*', 'matrix', 'ungleichung*', 'gleichung*', 'dreieck*', 'zyklisch*', 'irrational',
-    'entier*', 'nombre premier', 'nombres premiers', 'polynôme*', 'probabilité*', 'intégrale*', 'matrice*', 'inégalité*', 'équation*', 'triangle', 'cyclique', 'irrationnel*',
-    '整数', '素数', '多項式', '確率', '積分', '微分', '行列', '不等式', '数列', '極限', '方程式', '無理数', '有理数', '巡回群', '群の', '三角形', '半径', '期待値',
-    '质数', '多项式', '概率', '积分', '矩阵', '极限', '方程', '无理数', '有理数', '循环群', '半径', '期望',
-    '정수', '소수', '다항식', '확률', '적분', '미분', '행렬', '부등식', '수열', '극한', '방정식', '무리수', '유리수', '순환군', '삼각형', '반지름', '기댓값',
+    'radius', 'tangent', 'perimeter', 'combinatori*', 'permutation*', 'factorial', 'logarithm*', 'function f', 'solve for', 'simplify', 'factor', 'factors', 'factorization', 'quadratic', 'square root', 'sqrt', 'perfect square', 'domain of', 'sum of all', 'cos', 'sin', 'tan', 'log', 'roots', 'real roots', 'exact value',
+    'entero*', 'primo', 'primos', 'polinomio*', 'probabilidad', 'integral', 'matriz', 'desigualdad', 'ecuaci*', 'triángulo', 'grupo cíclico', 'racional', 'irracional', 'simplifica', 'raíz cuadrada', 'cuadrátic*', 'divisores', 'factoriza*',
+    'ganze zahl*', 'ganzzahl*', 'primzahl*', 'polynom*', 'wahrscheinlichkeit*', 'matrix', 'ungleichung*', 'gleichung*', 'dreieck*', 'zyklisch*', 'irrational', 'vereinfache', 'quadratwurzel', 'wurzel', 'quadratisch*', 'teiler', 'faktorisier*',
+    'entier*', 'nombre premier', 'nombres premiers', 'polynôme*', 'probabilité*', 'intégrale*', 'matrice*', 'inégalité*', 'équation*', 'triangle', 'cyclique', 'irrationnel*', 'simplifier', 'simplifiez', 'racine carrée', 'quadratique', 'diviseurs', 'factoris*',
+    '整数', '素数', '多項式', '確率', '積分', '微分', '行列', '不等式', '数列', '極限', '方程式', '無理数', '有理数', '巡回群', '群の', '三角形', '半径', '期待値', '平方根', '二次方程式', '約数', '因数', '簡単にせよ', '実数解',
+    '质数', '多项式', '概率', '积分', '矩阵', '极限', '方程', '无理数', '有理数', '循环群', '半径', '期望', '平方根', '二次方程', '约数', '因数', '化简', '实根',
+    '정수', '소수', '다항식', '확률', '적분', '미분', '행렬', '부등식', '수열', '극한', '방정식', '무리수', '유리수', '순환군', '삼각형', '반지름', '기댓값', '제곱근', '이차방정식', '약수', '인수분해', '실근',
   ],
   /** Competition-style maths: find all / how many ordered pairs / olympiad. */
   d_competition: [
@@ -53,13 +53,13 @@ export const CONCEPTS = {
   /** Step-by-step reasoning, justification, a derivation. */
   d_reasoning: [
     'step by step', 'show your work', 'show your reasoning', 'explain why', 'why does', 'why is', 'justify', 'derive', 'derivation',
-    'reason about', 'walk me through', 'work out', 'how many', 'how much', 'how long', 'what time', 'when and where',
-    'paso a paso', 'explica por qué', 'por qué', 'justifica*', 'deriva', 'cuántos', 'cuántas', 'cuánto',
-    'schritt für schritt', 'erkläre warum', 'warum', 'begründ*', 'herleit*', 'wie viele', 'wie viel',
-    'étape par étape', 'explique pourquoi', 'pourquoi', 'justifi*', 'dériver', 'combien',
-    'ステップ', '段階的', 'なぜ', '理由', '導出', '途中式', 'いくら', '何個', '何人', '何時', '何分', '何キロ', '何円', 'どれくらい', '考え方',
-    '一步一步', '逐步', '为什么', '為什麼', '原因', '推导', '推理', '多少', '几个', '几点', '过程',
-    '단계별', '단계적', '왜 ', '이유', '유도', '얼마', '몇 ', '몇개', '몇 개', '몇 시', '풀이',
+    'reason about', 'walk me through', 'work out', 'how many', 'how much', 'how long', 'what time', 'when and where', 'puzzle', 'riddle', 'logic', 'lying', 'tells the truth', 'only one of',
+    'paso a paso', 'explica por qué', 'por qué', 'justifica*', 'deriva', 'cuántos', 'cuántas', 'cuánto', 'acertijo', 'lógica', 'miente',
+    'schritt für schritt', 'erkläre warum', 'warum', 'begründ*', 'herleit*', 'wie viele', 'wie viel', 'rätsel', 'logik', 'lügt',
+    'étape par étape', 'explique pourquoi', 'pourquoi', 'justifi*', 'dériver', 'combien', 'énigme', 'logique', 'ment',
+    'ステップ', '段階的', 'なぜ', '理由', '導出', '途中式', 'いくら', '何個', '何人', '何時', '何分', '何キロ', '何円', 'どれくらい', '考え方', 'パズル', '論理', '嘘をつ', '正直者',
+    '一步一步', '逐步', '为什么', '為什麼', '原因', '推导', '推理', '多少', '几个', '几点', '过程', '谜题', '逻辑', '说谎', '真话', '名次',
+    '단계별', '단계적', '왜 ', '이유', '유도', '얼마', '몇 ', '몇개', '몇 개', '몇 시', '풀이', '퍼즐', '논리', '거짓말', '참말',
   ],
   /** Writing code of some size: an implementation, an algorithm, tests. */
   d_implement: [
@@ -152,13 +152,13 @@ export const CONCEPTS = {
   d_finance: [
     'tax', 'taxes', 'taxation', 'asset deal', 'share deal', 'acquisition', 'merger*', 'valuation', 'capital gains', 'ebitda',
     'cash flow', 'discounted cash', 'dcf', 'portfolio', 'hedg*', 'ifrs', 'gaap', 'audit*', 'securities', 'transfer pricing', 'vat',
-    'withholding', 'depreciation', 'amortization', 'balance sheet', 'leverage', 'wacc', 'irr', 'npv',
-    'impuesto*', 'fiscal*', 'adquisición', 'valoración', 'flujo de caja', 'cartera', 'contabilidad',
-    'steuer*', 'übernahme', 'bewertung', 'unternehmensbewertung', 'kapitalertr*', 'bilanz', 'abschreibung*',
-    'impôt*', 'fiscal*', 'fiscalité', 'acquisition', 'valorisation', 'plus value', 'flux de trésorerie', 'bilan',
-    '税務', '税金', '課税', '買収', '合併', '評価額', 'キャッシュフロー', '会計', '減価償却', '譲渡',
-    '税务', '税收', '纳税', '收购', '并购', '估值', '现金流', '会计', '折旧', '资产交易', '股权交易',
-    '세무', '세금', '과세', '인수', '합병', '가치평가', '현금흐름', '회계', '감가상각', '양도',
+    'withholding', 'depreciation', 'amortization', 'balance sheet', 'leverage', 'wacc', 'irr', 'npv', 'loan', 'mortgage', 'interest rate', 'amortiz*', 'repayment',
+    'impuesto*', 'fiscal*', 'adquisición', 'valoración', 'flujo de caja', 'cartera', 'contabilidad', 'préstamo', 'hipoteca', 'tipo de interés',
+    'steuer*', 'übernahme', 'bewertung', 'unternehmensbewertung', 'kapitalertr*', 'bilanz', 'abschreibung*', 'kredit', 'darlehen', 'zins*', 'tilgung',
+    'impôt*', 'fiscal*', 'fiscalité', 'acquisition', 'valorisation', 'plus value', 'flux de trésorerie', 'bilan', 'prêt', 'hypothèque', 'taux d intérêt', 'amortissement',
+    '税務', '税金', '課税', '買収', '合併', '評価額', 'キャッシュフロー', '会計', '減価償却', '譲渡', '金利', '利息', '返済', 'ローン',
+    '税务', '税收', '纳税', '收购', '并购', '估值', '现金流', '会计', '折旧', '资产交易', '股权交易', '贷款', '利率', '还款', '房贷',
+    '세무', '세금', '과세', '인수', '합병', '가치평가', '현금흐름', '회계', '감가상각', '양도', '대출', '이자', '금리', '상환',
   ],
   /** Weighing options: analyse, compare, evaluate, argue. */
   d_analysis: [

@@ -129,6 +129,13 @@ const LEX_HITS = new Int32Array(LEX_SIZE)
 const LEX_PREFIX = new Uint8Array(LEX_SIZE)
 const CODE_BIT = 1 << N_FAMILIES
 const TRACE_BIT = 1 << (N_FAMILIES + 1)
+/**
+ * A one-probe filter in front of the table (8 KB, stays in the L1 cache): bit (h >>> 16) is set for every key.
+ * Most partial matches die within a few letters, on a key that is not in the table; the filter answers those
+ * without touching the 128 KB table.
+ */
+const FILTER = new Uint32Array(2048)
+const inFilter = (h: number): boolean => ((FILTER[h >>> 21] >>> ((h >>> 16) & 31)) & 1) !== 0
 /** 1 for each CJK or Hangul char that begins a cue: only those start a new partial match. */
 const CJK_START = new Uint8Array(0x10000)
 /** The chain every Latin cue starts with: the word boundary before it. */
@@ -173,6 +180,7 @@ function addCue(cue: string, bit: number): void {
     if (h === 0) h = 1
     const s = slot(h)
     LEX_KEYS[s] = h
+    FILTER[h >>> 21] |= 1 << ((h >>> 16) & 31)
     if (i < codes.length - 1) LEX_PREFIX[s] = 1
     else LEX_HITS[s] |= bit
   }
@@ -250,6 +258,7 @@ function feed(v: number, cjk: boolean, c: Counts): void {
   for (let k = 0; k < n; k++) {
     let h = Math.imul(LIVE[cur + k] ^ v, 0x01000193)
     if (h === 0) h = 1
+    if (!inFilter(h)) continue
     let i = (h ^ (h >>> 15)) & LEX_MASK
     for (let key = LEX_KEYS[i]; key !== 0 && key !== h; key = LEX_KEYS[i]) i = (i + 1) & LEX_MASK
     if (LEX_KEYS[i] === 0) continue
@@ -320,19 +329,36 @@ function scan(text: string, c: Counts): void {
       lineChars++
       endNumber()
       if (lastClass === 2) feed(32, false, c)
-      feed(letter, false, c)
+      if (LIVE_STATE[1] === 1) {
+        // the common case, inlined: one live match extended by a letter (a letter never starts a match)
+        const cur = LIVE_STATE[0]
+        let h = Math.imul(LIVE[cur] ^ letter, 0x01000193)
+        if (h === 0) h = 1
+        if (!inFilter(h)) { LIVE_STATE[1] = 0; LIVE_STATE[2] = letter; lastClass = 1; continue }
+        let k = (h ^ (h >>> 15)) & LEX_MASK
+        for (let key = LEX_KEYS[k]; key !== 0 && key !== h; key = LEX_KEYS[k]) k = (k + 1) & LEX_MASK
+        if (LEX_KEYS[k] === 0) LIVE_STATE[1] = 0
+        else {
+          if (LEX_HITS[k] !== 0) hit(LEX_HITS[k], c)
+          if (LEX_PREFIX[k] !== 0) LIVE[cur] = h
+          else LIVE_STATE[1] = 0
+        }
+        LIVE_STATE[2] = letter
+      } else if (LIVE_STATE[1] !== 0) feed(letter, false, c)
+      else LIVE_STATE[2] = letter // no live match: nothing can start inside a word
       lastClass = 1
       continue
     }
     backslashRun = false
     endWord()
-    if (isCjkCode(ch)) {
+    if (ch >= 0x1100 && isCjkCode(ch)) {
       c.cjk++; c.letters++
       if (ch <= 0x30ff || ch >= 0xac00 || (ch >= 0x1100 && ch <= 0x11ff) || (ch >= 0x3130 && ch <= 0x318f)) c.kana++ // kana and hangul carry less per char than Han
       lineChars++
       endNumber()
       if (lastClass === 1) feed(32, false, c)
-      feed(ch, true, c)
+      if (LIVE_STATE[1] !== 0 || CJK_START[ch] !== 0) feed(ch, true, c)
+      else LIVE_STATE[2] = ch
       lastClass = 2
       continue
     }

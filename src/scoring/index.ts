@@ -16,7 +16,7 @@
 import type { ChatRequest } from '../openai/request'
 import type { Tier } from '../config/tiers'
 import { extract, FEATURES, N_DENSE, type ContextStats, type Extracted } from './features'
-import { combine, fingerprint, headLogit, sigmoid, standardise, type Weights } from './model'
+import { combine, fingerprint, headLogit, MCQ_NT_PRIOR, sigmoid, standardise, type Weights } from './model'
 import { OUTCOMES, TRAINED_THRESHOLDS, WEIGHTS } from './weights'
 
 export { FEATURES } from './features'
@@ -84,6 +84,8 @@ function contextPrior(c: ContextStats): { total: number; parts: [string, number]
   return { total, parts }
 }
 
+const MCQ = FEATURES.indexOf('mcq')
+
 /** Tier for a score under the given thresholds. */
 export function tierOf(s: number, t: Thresholds = DEFAULT_THRESHOLDS): Tier {
   return s >= t.premium ? 'premium' : s >= t.medium ? 'medium' : 'trivial'
@@ -93,7 +95,7 @@ export function tierOf(s: number, t: Thresholds = DEFAULT_THRESHOLDS): Tier {
 export function scoreExtracted(x: Extracted, w: Weights = WEIGHTS): { score: number; nt: number; gain: number; prem: number; prior: number; z: Float64Array } {
   const prior = contextPrior(x.context).total
   const z = standardise(x.dense, w)
-  const nt = sigmoid(headLogit(z, w.nt) + prior)
+  const nt = sigmoid(headLogit(z, w.nt) + prior + MCQ_NT_PRIOR * x.dense[MCQ])
   const gain = sigmoid(headLogit(z, w.gain) + prior)
   const prem = sigmoid(headLogit(z, w.prem) + prior)
   return { score: combine(w, nt, gain, prem), nt, gain, prem, prior, z }

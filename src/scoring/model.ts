@@ -37,6 +37,13 @@ export interface Weights {
 
 export const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z))
 
+/**
+ * Hand-set bump of the nt logit for an exam-style question with lettered options. The calibration set (which
+ * trains nt) has almost none, and routebench2 measures that small models fail them: on MMLU-Pro the trivial
+ * stand-ins answer 39% against 65% for medium. Applied identically in training (scripts/scoring/train.mjs).
+ */
+export const MCQ_NT_PRIOR = 1
+
 /** Standardised features (z-scores) under the weights' mean and scale. */
 export function standardise(dense: ArrayLike<number>, w: Weights): Float64Array {
   const z = new Float64Array(w.mean.length)
