@@ -16,7 +16,7 @@
 //   5. the quality-target table: thresholdsForQuality() for a few targets, expectedOutcome() of the defaults.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadScorer, ROOT } from './bundle.mjs';
 
@@ -52,11 +52,11 @@ try {
   }
   times.sort((a, b) => a - b);
   const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
-  console.log(`\n## speed (Node ${process.version}, bundled src/scoring, one score() call per request)`);
+  console.log(`\n## speed (Node ${process.version}, bundled src/scoring, one score() call per request; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
   console.log(`per request over ${times.length} calls (${reqs.length} calibration requests x 10): median ${q(0.5).toFixed(2)} us, p99 ${q(0.99).toFixed(2)} us, max ${times[times.length - 1].toFixed(1)} us`);
   const corpus = calib.flatMap((r) => r.request.messages.map((m) => (typeof m.content === 'string' ? m.content : ''))).join('\n\n');
   const cut = (n) => { let s = ''; while (s.length < n) s += corpus; return s.slice(0, n); };
-  console.log('prompt length -> median time per call (us), and us per 1k chars (flat = linear growth); mixed 7-language text');
+  console.log('prompt length -> median (and fastest) time per call, and median us per 1k chars (flat = linear growth); the calibration set\'s 7-language text');
   for (const n of [1_000, 10_000, 100_000, 1_000_000]) {
     const r = ask(cut(n));
     const reps = n >= 1_000_000 ? 5 : n >= 100_000 ? 30 : 200;
@@ -65,7 +65,7 @@ try {
     for (let k = 0; k < reps; k++) { const t0 = process.hrtime.bigint(); score(r); ts.push(Number(process.hrtime.bigint() - t0) / 1000); }
     ts.sort((a, b) => a - b);
     const med = ts[Math.floor(ts.length / 2)];
-    console.log(`  ${String(n).padStart(9)} chars: ${med.toFixed(1).padStart(9)} us   (${(med / (n / 1000)).toFixed(2)} us / 1k chars)`);
+    console.log(`  ${String(n).padStart(9)} chars: ${med.toFixed(1).padStart(9)} us (fastest ${ts[0].toFixed(1)})   (${(med / (n / 1000)).toFixed(2)} us / 1k chars)`);
   }
 
   // ---- quality target table (baked into weights.ts; no ../shared needed) ----

@@ -31,7 +31,7 @@ const W_CALIB = Number(opt('w-calib', 3));
 /** Weight of routebench2 rows in the premium head (premium rarely beats medium there). */
 const W_RB_PREM = Number(opt('w-rb-prem', 0.5));
 /** score = mix.nt · nt + mix.gain · gain + mix.prem · prem. */
-const MIX = { nt: Number(opt('mix-nt', 0.25)), gain: Number(opt('mix-gain', 0.4)), prem: 0 };
+const MIX = { nt: Number(opt('mix-nt', 0.2)), gain: Number(opt('mix-gain', 0.5)), prem: 0 };
 MIX.prem = Math.round((1 - MIX.nt - MIX.gain) * 1000) / 1000;
 /** Weight of routebench2 rows in the nt head (the calibration set's labels are the rubric's). */
 const W_RB_NT = Number(opt('w-rb-nt', 0));
