@@ -186,9 +186,9 @@ function addCue(cue: string, bit: number): void {
   }
 }
 
-for (let f = 0; f < N_FAMILIES; f++) for (const cue of CONCEPTS[FAMILIES[f]]) addCue(cue, 1 << f)
-for (const w of CODE_WORDS) addCue(w, CODE_BIT)
-for (const w of TRACE_WORDS) addCue(w, TRACE_BIT)
+for (let f = 0; f < N_FAMILIES; f++) for (const cue of CONCEPTS[FAMILIES[f]].split('|')) addCue(cue, 1 << f)
+for (const w of CODE_WORDS.split('|')) addCue(w, CODE_BIT)
+for (const w of TRACE_WORDS.split('|')) addCue(w, TRACE_BIT)
 
 // ---------- the scanner ----------
 

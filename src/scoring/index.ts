@@ -49,27 +49,27 @@ export interface Thresholds {
 export const DEFAULT_THRESHOLDS: Thresholds = { medium: TRAINED_THRESHOLDS.medium, premium: TRAINED_THRESHOLDS.premium }
 
 if (WEIGHTS.features !== fingerprint() || WEIGHTS.mean.length !== N_DENSE || WEIGHTS.nt.w.length !== N_DENSE) {
-  throw new Error('src/scoring/weights.ts does not match the feature set: run `npm run train:scorer`')
+  throw new Error('scoring: weights.ts does not match the features (npm run train:scorer)')
 }
 
 /** What a reason says when a feature pushes the score up. */
 const LABELS: Record<string, string> = {
   words: 'long prompt', lines: 'many lines', digits: 'numeric content', numbers: 'many numbers', bignum: 'large numbers',
-  operators: 'equations', latex: 'LaTeX maths', dollars: 'maths notation', braces: 'formula structure', code_fence: 'code block',
+  operators: 'equations', latex: 'LaTeX maths', dollars: 'maths notation', braces: 'formulas', code_fence: 'code block',
   code_tokens: 'code', indent: 'indented code', stack_trace: 'stack trace', mcq: 'multiple choice', questions: 'several questions',
   sentences: 'many sentences', single_letters: 'variables',
   d_proof: 'proof asked', d_math: 'maths', d_competition: 'competition maths', d_reasoning: 'multi-step reasoning',
-  d_implement: 'implementation asked', d_code: 'code', d_debug: 'debugging', d_output: 'predict code output', d_systems: 'concurrency/systems code',
-  d_design: 'system design', d_legal: 'legal/regulatory analysis', d_medical: 'medical judgement', d_finance: 'financial/tax analysis',
+  d_implement: 'implementation asked', d_code: 'code', d_debug: 'debugging', d_output: 'predict code output', d_systems: 'systems code',
+  d_design: 'system design', d_legal: 'legal analysis', d_medical: 'medical judgement', d_finance: 'financial analysis',
   d_analysis: 'analysis asked', d_long: 'long output asked', d_creative: 'creative writing', d_constraint: 'constraints',
-  d_agentic: 'multi-step task', d_research: 'research-level question',
-  e_greet: 'greeting or small talk', e_lookup: 'factual lookup', e_rewrite: 'rewrite', e_translate: 'translation',
-  e_extract: 'extraction or classification', e_short_creative: 'short creative piece', e_brief: 'short answer asked',
-  ctx_words: 'long context', ctx_turns: 'conversation context', tool_defs: 'tool definitions', tool_turns: 'tool use in progress',
+  d_agentic: 'multi-step task', d_research: 'research question',
+  e_greet: 'small talk', e_rewrite: 'rewrite', e_translate: 'translation',
+  e_extract: 'extraction', e_short_creative: 'short creative', e_brief: 'short answer asked',
+  ctx_words: 'long context', ctx_turns: 'conversation', tool_defs: 'tool definitions', tool_turns: 'tool use',
 }
 
 /** What a reason says when a feature is below average and that pushes the score down. */
-const BELOW: Record<string, string> = { words: 'short prompt', lines: 'few lines', sentences: 'few sentences' }
+const BELOW: Record<string, string> = { words: 'short prompt' }
 
 /** Hand-set logit bumps for signals no training row has (attachments, output budgets, structured output). */
 function contextPrior(c: ContextStats): { total: number; parts: [string, number][] } {

@@ -23,7 +23,7 @@ export interface Head {
 }
 
 export interface Weights {
-  /** Fingerprint: FEATURES joined by ','; checked at load. */
+  /** Fingerprint of FEATURES (count and hash of the names); checked at load. */
   features: string
   /** Standardisation of the dense features. */
   mean: readonly number[]
@@ -61,5 +61,10 @@ export function headLogit(z: ArrayLike<number>, head: Head): number {
 /** Combines the three heads into one 0..1 score. */
 export const combine = (w: Weights, nt: number, gain: number, prem: number): number => w.mix.nt * nt + w.mix.gain * gain + w.mix.prem * prem
 
-/** The fingerprint a Weights object must carry to match this code. */
-export const fingerprint = (): string => FEATURES.join(',')
+/** The fingerprint a Weights object must carry to match this code: FNV-1a of the feature names, in hex. */
+export const fingerprint = (): string => {
+  let h = 0x811c9dc5
+  const s = FEATURES.join(',')
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
+  return `${FEATURES.length}:${(h >>> 0).toString(16)}`
+}
