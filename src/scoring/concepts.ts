@@ -26,29 +26,29 @@ export const CONCEPTS = {
     'démontr*|montrer que|récurrence|' +
     '証明|示せ|示して|帰納法|' +
     '证明|求证|归纳法|' +
-    '증명',
+    '증명|demostrar|demuestre*|pruebe que|zeigen sie dass|montrez que|prouvez|prouver|보여라|보이시오|lemma',
   /** Maths beyond arithmetic: algebra, number theory, probability, calculus, geometry. */
   d_math:
     'integer*|prime|primes|polynomial*|probability|integral*|derivative*|eigen*|' +
     'matrix|matrices|modulo|mod|divisible|divisor*|inequality|sequence|series|limit|converge*|' +
     'equation*|real numbers|rational|irrational|subgroup*|cyclic|triangle|circle|' +
-    'radius|tangent|perimeter|permutation*|factorial|function f|simplify|factor|factors|factorization|quadratic|square root|sqrt|perfect square|domain of|sum of all|cos|sin|tan|log|roots|real roots|' +
+    'radius|tangent|perimeter|permutation*|factorial|function f|simplify|factor|quadratic|square root|sqrt|cos|sin|tan|log|' +
     'entero*|primo|integral|irracional|factoriza*|' +
     'ganze zahl*|primzahl*|polynom*|matrix|zyklisch*|irrational|' +
     'entier*|probabilité*|matrice*|équation*|triangle|cyclique|irrationnel*|' +
     '整数|素数|確率|無理数|巡回群|' +
     '质数|概率|积分|方程|无理数|循环群|' +
-    '정수|소수|미분|무리수|순환군',
+    '정수|소수|미분|무리수|순환군|probabilidad|ecuaci*|wahrscheinlichkeit*|gleichung*|polynôme*|intégrale*|方程式|多項式|積分|多项式|확률|방정식|적분',
   /** Competition-style maths: find all / how many ordered pairs / olympiad. */
   d_competition:
-    'find all|determine all|ordered pairs|ordered triples|positive integers|nonnegative integers|' +
+    'find all|determine all|digit|digits|ordered pairs|ordered triples|positive integers|nonnegative integers|' +
     'olympiad|imo|aime|amc|least possible|' +
-    'minimum value|maximum value|relatively prime|how many ways|digit|' +
+    'minimum value|maximum value|relatively prime|how many ways|' +
     'encuentra todos|cifras|pares ordenados|enteros positivos|' +
-    'finde alle|bestimme alle|ziffer*|' +
-    'trouver tous|couples|chiffre*|' +
+    'finde alle|ziffer*|bestimme alle|' +
+    'trouver tous|' +
     'すべて求め|正の整数|順序対|最小値|' +
-    '求所有|正整数|有序对|竞赛|数字|' +
+    '求所有|正整数|有序对|竞赛|' +
     '모두 구하|양의 정수|순서쌍',
   /** Step-by-step reasoning, justification, a derivation. */
   d_reasoning:
@@ -70,16 +70,7 @@ export const CONCEPTS = {
     'implément*|fonction qui|tests unitaires|' +
     '実装|ユニットテスト|計算量|パーサ|関数を書|' +
     '实现|单元测试|测试用例|复杂度|解析器|' +
-    '구현|파서|리팩터',
-  /** Code and software vocabulary (a weaker sign than an implementation request). */
-  d_code:
-    'function|class|method|tests|parse|api|endpoint|library|module|complexity|sql|query|join|' +
-    'code|program|python|javascript|typescript|rust|java|kotlin|' +
-    'app|application|website|frontend|backend|html|css|react|flutter|django|pandas|numpy|' +
-    'torch|pytorch|dataframe|docker|kubernetes|bash|shell|json|yaml|server|database|' +
-    'excel|git|framework|compile|bot|' +
-    'función|código|consulta|funktion|fonction|' +
-    '関数|クラス|テスト|コード|プログラム|函数|测试|代码|程序|查询|함수|클래스|테스트|코드|프로그램|쿼리',
+    '구현|파서|리팩터|escribe una función|pruebas unitarias|schreibe eine funktion|algorithmus|écris une fonction|algorithme*|アルゴリズム|単体テスト|算法|알고리즘|단위 테스트',
   /** Finding and fixing a fault: errors, crashes, wrong results. */
   d_debug:
     'bug|bugs|debug*|error|errors|exception|crash*|fails|failing|failed|' +
@@ -105,7 +96,7 @@ export const CONCEPTS = {
     'sans verrou|consensus|' +
     'ロックフリー|並行|並列|合意|' +
     '无锁|并发|内存分配|线程安全|' +
-    '락프리|동시성',
+    '락프리|동시성|thread safe|mutex*|lockfrei|nebenläufig*|concurrencia|atomique*|スレッドセーフ|アトミック|原子|원자적',
   /** Designing a system or an architecture at scale, with trade-offs. */
   d_design:
     'design a|design an|design the|architect*|scalab*|' +
@@ -117,7 +108,7 @@ export const CONCEPTS = {
     'conçois|conception|architecture|distribué*|compromis|cohérence|' +
     '設計|アーキテクチャ|スケール|レイテンシ|トレードオフ|障害|分散|一貫性|移行|' +
     '设计|架构|延迟|故障|分布式|一致性|迁移|' +
-    '설계|아키텍처|처리량|트레이드오프|장애|분산|일관성',
+    '설계|아키텍처|처리량|트레이드오프|장애|분산|일관성|escalab*|alta disponibilidad|entwerf*|skalierb*|concevoir|concevez|haute disponibilité|スケーラブル|可用性|可扩展|高可用|权衡|확장성|가용성',
   /** Legal and regulatory analysis. */
   d_legal:
     'gdpr|ai act|ccpa|compliance|compliant|regulation*|regulatory|liabilit*|jurisdiction*|case law|' +
@@ -128,7 +119,7 @@ export const CONCEPTS = {
     'règlement|responsabilité|juridiction|jurisprudence|' +
     '個人情報|コンプライアンス|規制|法的|管轄|条項|第22条|' +
     '合规|违约|条款|第22条|个人信息|法规|' +
-    '개인정보|규제|법적|관할|조항|제22조',
+    '개인정보|규제|법적|관할|조항|제22조|cumplimiento|protección de datos|haftung|datenschutz|conformité|protection des données|监管|数据保护|컴플라이언스',
   /** Clinical judgement: diagnosis, interactions, dosing, management. */
   d_medical:
     'diagnos*|differential|drug interaction*|interaction*|dosage|dose|' +
@@ -152,24 +143,24 @@ export const CONCEPTS = {
     '세무|세금|인수|양도|대출|금리',
   /** Weighing options: analyse, compare, evaluate, argue. */
   d_analysis:
-    'analy*|compare|comparison|evaluate|assess*|critique|implications|risks|recommendation*|' +
-    'strongest arguments|consequences|versus|vs|obligations|which is better|' +
-    'analiza*|compara*|evalúa*|riesgos|consecuencias|obligaciones|' +
-    'analysier*|analyse|vergleich*|bewerte*|risiken|pflichten|' +
-    'analys*|compar*|implications|risques|conséquences|obligations|' +
-    '分析|比較|評価|検討|リスク|影響|義務|' +
-    '比较|利弊|风险|影响|论证|后果|义务|' +
-    '분석|비교|평가|검토|위험|리스크|영향|의무',
+    'analy*|compare|comparison|evaluate|assess*|critique|implications|risks|' +
+    'strongest arguments|which is better|' +
+    'analiza*|compara*|evalúa*|riesgos|' +
+    'analysier*|analyse|vergleich*|bewerte*|risiken|' +
+    'analys*|compar*|implications|risques|obligations|' +
+    '分析|比較|評価|検討|リスク|影響|' +
+    '比较|利弊|风险|论证|' +
+    '분석|비교|평가|검토|위험|리스크|ventajas y desventajas|vor und nachteile|avantages et inconvénients|メリットとデメリット|优缺点|장단점',
   /** A long or structured output. */
   d_long:
     'words|words long|chapter|report|detailed|comprehensive|thorough*|in detail|essay|proposal|whitepaper|' +
-    'white paper|business plan|pages|outline|sections|grant|' +
+    'white paper|business plan|' +
     'palabras|capítulo|informe|' +
     'wörter|kapitel|bericht|' +
-    'mots|chapitre|rapport|détaillé*|dissertation|proposition|' +
+    'mots|chapitre|rapport|détaillé*|dissertation|' +
     '詳しく|詳細|第1章|第一章|レポート|報告書|字程度|' +
-    '详细|第一章|报告|字左右|提案|申请书|' +
-    '자세히|보고서|단어',
+    '详细|第一章|报告|字左右|申请书|' +
+    '자세히|보고서|detallad*|ausführlich*|detailliert*|approfondi*|상세',
   /** Creative writing (short or long; length and constraints decide). */
   d_creative:
     'story|novel|poem|screenplay|in the style of|fiction|character*|timeline*|literary|lyrics|rhyme*|meter|' +
@@ -179,27 +170,27 @@ export const CONCEPTS = {
     'histoire|roman|scénario|dans le style de|littéraire|' +
     '物語|小説|文体|の文体で|文学|' +
     '故事|小说|诗|风格|文学|对仗|节奏|' +
-    '이야기|소설|문체|문학',
+    '이야기|소설|문체|문학|poema|gedicht|poème|personnage*|小説|詩|人物|각본',
   /** Hard constraints the answer must satisfy together. */
   d_constraint:
-    'must|must not|exactly|at least|at most|no more than|constraint*|requirement*|only if|' +
-    'cannot|can t|unless|subject to|available|not available|' +
-    'debe|exactamente|al menos|restricci*|no puede|disponible*|' +
-    'muss|müssen|genau|mindestens|bedingung*|verfügbar|' +
+    'must|must not|exactly|at least|at most|no more than|constraint*|requirement*|' +
+    'cannot|' +
+    'debe|exactamente|al menos|restricci*|no puede|' +
+    'muss|müssen|genau|mindestens|bedingung*|' +
     'doit|exactement|au moins|au plus|contrainte*|disponible*|' +
     '必ず|以内|制約|条件|不可|' +
-    '必须|至少|最多|不超过|约束|条件|要求|不能|只能|' +
-    '반드시|조건|요구사항|불가|가능한',
+    '必须|至少|最多|不超过|约束|条件|不能|只能|' +
+    '반드시|조건|요구사항|불가',
   /** Several actions to plan and carry out, adapting to what comes back. */
   d_agentic:
-    'booking|book me|book a|search for|find me|if nothing|if none|otherwise|fallback|retry|plan|' +
-    'schedule|itinerary|until|cheapest|' +
-    'reserva*|si no hay|horario|más barato|' +
-    'buche*|such*|plane|günstigste*|' +
-    'réserve*|si rien|planifie*|moins cher|' +
-    '予約|検索|なければ|手配|計画|スケジュール|日程|' +
-    '预订|搜索|如果没有|安排|计划|日程|行程|最便宜|' +
-    '예약|검색|없으면|계획|일정',
+    'booking|book me|book a|search for|find me|if nothing|if none|' +
+    'itinerary|cheapest|' +
+    'reserva*|si no hay|más barato|' +
+    'buche*|günstigste*|' +
+    'réserve*|si rien|moins cher|' +
+    '予約|なければ|スケジュール|' +
+    '预订|如果没有|日程|行程|最便宜|' +
+    '예약|없으면',
   /** Research-level questions: open problems, the literature. */
   d_research:
     'open problem|state of the art|literature|references|citations|p np|conjecture|' +
@@ -215,7 +206,7 @@ export const CONCEPTS = {
     'bonjour|salut|merci|ça va|' +
     'こんにちは|ありがとう|' +
     '你好|您好|谢谢|怎么样|嗨|' +
-    '안녕',
+    '안녕|buenos días|danke|guten morgen|bonsoir|おはよう|元気|早上好|감사합니다|고마워|반가워',
   /** Rewriting, paraphrasing, fixing grammar or tone. */
   e_rewrite:
     'rewrite|rephrase|fix the grammar|grammar|more polite|more casual|' +
@@ -225,20 +216,20 @@ export const CONCEPTS = {
     'reformul*|plus poli|' +
     '書き直|言い換え|丁寧に|' +
     '改写|润色|改成|' +
-    '다시 써|다듬어|정중하게|공손하게|줄여|맞춤법',
+    '다시 써|다듬어|정중하게|공손하게|줄여|맞춤법|paraphrase|proofread|more formal|reformula*|más formal|umschreiben|formeller|réécri*|plus formel|添削|校正|重写|更礼貌|교정',
   /** Translation (of a short text; length decides the rest). */
   e_translate:
     'translate|translation|into english|in english|traduc*|traduce|al inglés|übersetz*|ins englische|' +
-    'tradui*|en anglais|訳して|英訳|英語に|翻译|译成|英文|번역|영어로',
+    'tradui*|en anglais|訳して|英訳|英語に|翻译|译成|英文|번역|영어로|翻訳',
   /** Extracting fields, classifying, formatting. */
   e_extract:
-    'extract|pull out|classify|categorize|sentiment|positive or negative|label|tag|phone number|' +
-    'as json|format as|bullet list|as a list|' +
+    'extract|pull out|classify|categorize|sentiment|positive or negative|phone number|' +
+    'as json|' +
     'extrae|clasifica|positiva o negativa|teléfono|en json|' +
     'extrahier*|positiv oder negativ|telefonnummer|' +
     'extrai*|classifie*|positif ou négatif|numéro de téléphone|en json|' +
     '抽出|分類|ポジティブ|ネガティブ|取り出|抜き出|電話番号|' +
-    '提取|分类|正面还是负面|正面|负面|电话|列出|' +
+    '提取|分类|正面还是负面|电话|' +
     '추출|분류|긍정|부정|뽑아|전화번호',
   /** Short creative pieces with no hard constraints. */
   e_short_creative:
@@ -246,7 +237,7 @@ export const CONCEPTS = {
     'names for|greeting card|' +
     'eslogan|cumpleaños|geburtstag*|' +
     'anniversaire|俳句|キャッチコピー|誕生日|' +
-    '口号|生日|笑话|祝福|생일|짧은 시|축하 메시지',
+    '口号|生日|笑话|祝福|생일|짧은 시|축하 메시지|short poem|chiste|poema corto|witz|blague|ジョーク|短い詩|短诗|농담|슬로건',
   /** The user asks for a short or basic answer. */
   e_brief:
     'in one sentence|in two sentences|one sentence|briefly|short answer|' +
@@ -267,4 +258,4 @@ export const CODE_WORDS =
 
 /** Markers of a stack trace or a compiler/runtime error message. */
 export const TRACE_WORDS =
-  'traceback|most recent call last|panicked at|segmentation fault|stack trace|core dumped|exception in thread|maximum recursion depth|typeerror|valueerror|keyerror|indexerror|attributeerror|nullpointerexception|referenceerror|syntaxerror|recursionerror|zerodivisionerror|undefined is not|cannot read properties'
+  'traceback|most recent call last|panicked at|segmentation fault|stack trace|core dumped|exception in thread|typeerror|valueerror|keyerror|indexerror|attributeerror|nullpointerexception|referenceerror|syntaxerror|recursionerror'

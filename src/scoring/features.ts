@@ -96,9 +96,8 @@ export interface Extracted {
 const fnv = (h: number, c: number): number => Math.imul(h ^ c, 0x01000193)
 const FNV0 = 0x811c9dc5 | 0
 
-/** Case and accent folding of Latin-1 and Latin Extended-A letters (0xC0..0x17F); '*' marks × and ÷. */
-const FOLD = 'aaaaaaaceeeeiiiidnooooo*ouuuuytsaaaaaaaceeeeiiiidnooooo*ouuuuyty' +
-  'aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiiiiijjkkkllllllllllnnnnnnnnnoooooooorrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs'
+/** Case and accent folding of Latin-1 letters (0xC0..0xFF; '*' marks × and ÷), and œ. */
+const FOLD = 'aaaaaaaceeeeiiiidnooooo*ouuuuytsaaaaaaaceeeeiiiidnooooo*ouuuuyty'
 const FOLD_CODES = Int32Array.from(FOLD, (ch) => ch.charCodeAt(0))
 
 const isCjkCode = (c: number): boolean =>
@@ -113,7 +112,8 @@ function letterOf(c: number): number {
   if (c >= 97 && c <= 122) return c
   if (c >= 65 && c <= 90) return c + 32
   if (c < 0xc0) return 0
-  if (c <= 0x17f) { const f = FOLD_CODES[c - 0xc0]; return f === 42 ? 0 : f }
+  if (c <= 0xff) { const f = FOLD_CODES[c - 0xc0]; return f === 42 ? 0 : f }
+  if (c === 0x152 || c === 0x153) return 111 // œ
   if (c >= 0xff21 && c <= 0xff3a) return c - 0xff21 + 97 // fullwidth A-Z
   if (c >= 0xff41 && c <= 0xff5a) return c - 0xff41 + 97
   if (c >= 0x180 && c < 0x2000 && !(c >= 0x2b0 && c < 0x370)) return c

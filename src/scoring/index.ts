@@ -54,17 +54,17 @@ if (WEIGHTS.features !== fingerprint() || WEIGHTS.mean.length !== N_DENSE || WEI
 
 /** What a reason says when a feature pushes the score up. */
 const LABELS: Record<string, string> = {
-  words: 'long prompt', lines: 'many lines', digits: 'numeric content', numbers: 'many numbers', bignum: 'large numbers',
-  operators: 'equations', latex: 'LaTeX maths', dollars: 'maths notation', braces: 'formulas', code_fence: 'code block',
-  code_tokens: 'code', indent: 'indented code', stack_trace: 'stack trace', mcq: 'multiple choice', questions: 'several questions',
-  sentences: 'many sentences', single_letters: 'variables',
-  d_proof: 'proof asked', d_math: 'maths', d_competition: 'competition maths', d_reasoning: 'multi-step reasoning',
-  d_implement: 'implementation asked', d_code: 'code', d_debug: 'debugging', d_output: 'predict code output', d_systems: 'systems code',
-  d_design: 'system design', d_legal: 'legal analysis', d_medical: 'medical judgement', d_finance: 'financial analysis',
-  d_analysis: 'analysis asked', d_long: 'long output asked', d_creative: 'creative writing', d_constraint: 'constraints',
-  d_agentic: 'multi-step task', d_research: 'research question',
+  words: 'long prompt', lines: 'many lines', digits: 'digits', numbers: 'many numbers', bignum: 'large numbers',
+  operators: 'equations', latex: 'LaTeX', dollars: 'maths notation', braces: 'formulas', code_fence: 'code block',
+  code_tokens: 'code', indent: 'indentation', stack_trace: 'stack trace', mcq: 'options', questions: 'questions',
+  sentences: 'sentences', single_letters: 'variables',
+  d_proof: 'proof', d_math: 'maths', d_competition: 'competition maths', d_reasoning: 'reasoning',
+  d_implement: 'implementation', d_debug: 'debugging', d_output: 'code output', d_systems: 'systems code',
+  d_design: 'system design', d_legal: 'legal', d_medical: 'medical', d_finance: 'finance',
+  d_analysis: 'analysis', d_long: 'long output', d_creative: 'creative', d_constraint: 'constraints',
+  d_agentic: 'agentic task', d_research: 'research',
   e_greet: 'small talk', e_rewrite: 'rewrite', e_translate: 'translation',
-  e_extract: 'extraction', e_short_creative: 'short creative', e_brief: 'short answer asked',
+  e_extract: 'extraction', e_short_creative: 'short creative', e_brief: 'brief answer',
   ctx_words: 'long context', ctx_turns: 'conversation', tool_defs: 'tool definitions', tool_turns: 'tool use',
 }
 
