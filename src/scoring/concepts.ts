@@ -169,7 +169,7 @@ export const CONCEPTS = {
     'geschichte|roman|im stil von|figur*|literarisch*|reim*|' +
     'histoire|roman|scénario|dans le style de|littéraire|' +
     '物語|小説|文体|の文体で|文学|' +
-    '故事|小说|诗|风格|文学|对仗|节奏|' +
+    '故事|平仄|格律|小说|诗|风格|文学|对仗|节奏|' +
     '이야기|소설|문체|문학|poema|gedicht|poème|personnage*|小説|詩|人物|각본',
   /** Hard constraints the answer must satisfy together. */
   d_constraint:
