@@ -11,7 +11,7 @@
  * @example
  * const d = score({ model: 'auto', messages: [{ role: 'user', content: 'Prove that √2 is irrational.' }] })
  * d.tier            // 'medium'
- * compactReason(d)  // 'medium 0.52: proof asked; maths'
+ * compactReason(d)  // 'medium 0.28: proof; maths; equations'
  */
 import type { ChatRequest } from '../openai/request'
 import type { Tier } from '../config/tiers'
@@ -42,9 +42,9 @@ export interface Thresholds {
 }
 
 /**
- * Cut points chosen by `npm run train:scorer`: the cheapest pair that keeps the default quality target of premium
- * quality on routebench2 dev (out of fold) while sending almost no hard calibration request to trivial
- * (see docs/ROUTING.md).
+ * Cut points chosen by `npm run train:scorer`, out of fold: the highest medium cut that sends at most 2% of the
+ * calibration set's hard requests to trivial and keeps ≥ 96% of premium quality on routebench2 dev, then the premium
+ * cut that best separates the calibration set's premium labels from medium ones (see docs/ROUTING.md).
  */
 export const DEFAULT_THRESHOLDS: Thresholds = { medium: TRAINED_THRESHOLDS.medium, premium: TRAINED_THRESHOLDS.premium }
 
@@ -159,7 +159,7 @@ const round = (v: number): number => Math.round(v * 10000) / 10000
 
 /**
  * One-line reason for the `x-triage-reason` header: printable ASCII only, at most 120 chars.
- * @example compactReason(d) // 'medium 0.52: proof asked; maths'
+ * @example compactReason(d) // 'medium 0.28: proof; maths; equations'
  */
 export function compactReason(d: Decision): string {
   const head = `${d.tier} ${d.score.toFixed(2)}`
