@@ -6,7 +6,7 @@
  * throw toApiError(err)                                                // 400 / 502 / 503 / 504, never the key
  */
 import { ApiError } from '../http/errors'
-import type { ProviderName } from '../config'
+import type { ProviderName } from './types'
 import { ProviderError } from './types'
 
 const MAX_MESSAGE = 300

@@ -18,7 +18,9 @@ import { postJson, readJson } from '../errors'
 import { eventJson, streamReply } from '../stream'
 // One estimator of prompt tokens for reservations and for usage a provider did not report: the conservative one.
 import { estimateInputTokens as estimateInput } from '../../money/estimate'
-import { ProviderError, type Provider, type ProviderContext, type ProviderReply } from '../types'
+import * as z from 'zod/mini'
+import { keyed, secret, url } from '../settings'
+import { ProviderError, notConfigured, type Provider, type ProviderContext, type ProviderModule, type ProviderReply } from '../types'
 
 export const ANTHROPIC_VERSION = '2023-06-01'
 
@@ -193,9 +195,7 @@ export function createAnthropic(ctx: ProviderContext): Provider {
   return {
     name: 'anthropic',
     async chat(req, model, { signal, stream }): Promise<ProviderReply> {
-      if (!settings.configured || !settings.apiKey) {
-        throw new ProviderError('anthropic', 'unconfigured', `The anthropic provider is not configured: set ${settings.missing.join(', ') || 'ANTHROPIC_API_KEY'}.`)
-      }
+      if (!settings.configured || !settings.apiKey) throw notConfigured('anthropic', settings)
       const body = toAnthropicRequest(req, model.upstream, stream, model.maxOutputTokens ?? ctx.defaultMaxTokens)
       const res = await postJson(
         'anthropic',
@@ -281,4 +281,12 @@ export function anthropicEvents(now: number) {
         break // ping, content_block_stop, and event types added later
     }
   }
+}
+
+/** `ANTHROPIC_API_KEY`, `ANTHROPIC_BASE_URL` (default https://api.anthropic.com, or `{AI_GATEWAY_URL}/anthropic`). */
+export const anthropic: ProviderModule = {
+  name: 'anthropic',
+  env: { ANTHROPIC_API_KEY: z.optional(secret), ANTHROPIC_BASE_URL: z.optional(url) },
+  settings: (v, gateway) => keyed('anthropic', v.ANTHROPIC_API_KEY, 'ANTHROPIC_API_KEY', (v.ANTHROPIC_BASE_URL as string) ?? (gateway ? `${gateway}/anthropic` : 'https://api.anthropic.com')),
+  create: createAnthropic,
 }

@@ -10,11 +10,21 @@
  *
  * @example createDeepSeek({ settings: config.providers.deepseek }).chat(req, config.models['deepseek-reasoner'], { signal, stream: true })
  */
+import * as z from 'zod/mini'
 import { createOpenAICompatible } from '../openai-compatible'
-import { ProviderError, type Provider, type ProviderContext } from '../types'
+import { keyed, secret, url } from '../settings'
+import { ProviderError, type Provider, type ProviderContext, type ProviderModule } from '../types'
 
 export function createDeepSeek(ctx: ProviderContext): Provider {
   return createOpenAICompatible('deepseek', ctx, { prepare: prepareForDeepSeek })
+}
+
+/** `DEEPSEEK_API_KEY`, `DEEPSEEK_BASE_URL` (default https://api.deepseek.com, or `{AI_GATEWAY_URL}/deepseek`). */
+export const deepseek: ProviderModule = {
+  name: 'deepseek',
+  env: { DEEPSEEK_API_KEY: z.optional(secret), DEEPSEEK_BASE_URL: z.optional(url) },
+  settings: (v, gateway) => keyed('deepseek', v.DEEPSEEK_API_KEY, 'DEEPSEEK_API_KEY', (v.DEEPSEEK_BASE_URL as string) ?? (gateway ? `${gateway}/deepseek` : 'https://api.deepseek.com')),
+  create: createDeepSeek,
 }
 
 /** The request body as DeepSeek accepts it. Pure; exported for tests. */

@@ -10,7 +10,9 @@
  * @example createOpenAI({ settings: config.providers.openai }).chat(req, config.models['gpt-4.1'], { signal, stream: false })
  */
 import { createOpenAICompatible } from '../openai-compatible'
-import type { Provider, ProviderContext } from '../types'
+import { keyed, secret, url } from '../settings'
+import type { Provider, ProviderContext, ProviderModule } from '../types'
+import * as z from 'zod/mini'
 
 /** Upstream model ids that take the output cap only as `max_completion_tokens`: o-series, and GPT-5 onwards. */
 export const CAP_AS_MAX_COMPLETION_TOKENS = /^(o\d|gpt-[5-9])/
@@ -29,4 +31,12 @@ export function capField(body: Record<string, unknown>): Record<string, unknown>
 
 export function createOpenAI(ctx: ProviderContext): Provider {
   return createOpenAICompatible('openai', ctx, { prepare: capField })
+}
+
+/** `OPENAI_API_KEY`, `OPENAI_BASE_URL` (default https://api.openai.com/v1, or `{AI_GATEWAY_URL}/openai`). */
+export const openai: ProviderModule = {
+  name: 'openai',
+  env: { OPENAI_API_KEY: z.optional(secret), OPENAI_BASE_URL: z.optional(url) },
+  settings: (v, gateway) => keyed('openai', v.OPENAI_API_KEY, 'OPENAI_API_KEY', (v.OPENAI_BASE_URL as string) ?? (gateway ? `${gateway}/openai` : 'https://api.openai.com/v1')),
+  create: createOpenAI,
 }
