@@ -220,7 +220,7 @@ export function buildConfig(env: ConfigEnv): Config {
   for (const [key, value] of Object.entries(raw)) {
     const parsed = ENV[key].safeParse(value)
     if (parsed.success) e[key] = parsed.data
-    else for (const i of parsed.error.issues) problems.push(`${[key, ...i.path].join('.')}: ${i.message}`)
+    else for (const i of parsed.error.issues) problems.push(`${[key, ...i.path].join('.')}: ${issueMessage(i, value)}`)
   }
   problems.push(...unknownTriageVars(env))
 
@@ -321,7 +321,7 @@ function readModelEntry(id: string, input: unknown, env: ConfigEnv, problems: st
   if (!parsed.success) {
     for (const i of parsed.error.issues) {
       const hint = i.code === 'unrecognized_keys' ? ` (provider '${module.name}' takes ${Object.keys({ ...MODEL_FIELDS, ...module.entry?.fields }).join(', ')}${module.entry ? '' : '; a model with its own base_url is provider "openai-compatible"'})` : ''
-      problems.push(`${[at, ...i.path].join('.')}: ${i.message}${hint}`)
+      problems.push(`${[at, ...i.path].join('.')}: ${issueMessage(i, input)}${hint}`)
     }
     return undefined
   }
@@ -334,6 +334,20 @@ function readModelEntry(id: string, input: unknown, env: ConfigEnv, problems: st
     ...(m.max_output_tokens ? { maxOutputTokens: m.max_output_tokens } : {}),
   }
   return { spec, settings: module.entry?.settings(m, env), price: m.price }
+}
+
+/**
+ * An issue in words: zod/mini carries no message locale (its default is "Invalid input"), so the common codes are
+ * spelled out here; checks with their own message keep it.
+ */
+function issueMessage(i: z.core.$ZodIssue, input: unknown): string {
+  if (i.code === 'unrecognized_keys') return `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}`
+  if (i.code === 'invalid_type') {
+    const value = i.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input)
+    return value === undefined ? `required (${i.expected})` : `must be ${i.expected === 'int' ? 'a whole number' : `a ${i.expected}`}`
+  }
+  if (i.code === 'invalid_value') return `must be one of ${i.values.map((v) => JSON.stringify(v)).join(', ')}`
+  return i.message
 }
 
 /** TRIAGE_PRICES and the entries' prices as one validated JSON table (undefined when there is none). A model priced twice is a problem. */
