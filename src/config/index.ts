@@ -16,7 +16,7 @@ import { DEFAULT_THRESHOLDS } from '../scoring'
 import { PROVIDER_MODULES, moduleNamed } from '../providers/registry'
 import { url } from '../providers/settings'
 import type { ProviderModule, ProviderName, ProviderSettings } from '../providers/types'
-import { PriceRow, parsePriceTable } from './prices'
+import { PriceRow, parsePriceTable, rowProblem } from './prices'
 
 export { TIERS, type Tier } from './tiers'
 export type { ProviderName, ProviderSettings } from '../providers/types'
@@ -230,9 +230,6 @@ export function buildConfig(env: ConfigEnv): Config {
   const gateway = (name: string) =>
     e.AI_GATEWAY_URL && (e.AI_GATEWAY_PROVIDERS ?? [name]).includes(name) ? e.AI_GATEWAY_URL.replace(/\/+$/, '') : undefined
   for (const m of CONNECTIONS) providers[m.name] = m.settings(e, gateway(m.name))
-  for (const name of e.AI_GATEWAY_PROVIDERS ?? []) {
-    if (!CONNECTIONS.some((m) => m.name === name)) problems.push(`AI_GATEWAY_PROVIDERS: unknown provider '${name}' (one of: ${CONNECTIONS.map((m) => m.name).join(', ')})`)
-  }
 
   const entryPrices: Record<string, PriceRow> = {}
   for (const [id, input] of Object.entries(e.TRIAGE_MODELS ?? {})) {
@@ -320,12 +317,14 @@ function readModelEntry(id: string, input: unknown, env: ConfigEnv, problems: st
   const parsed = entrySchemas.get(module.name)!.safeParse(input)
   if (!parsed.success) {
     for (const i of parsed.error.issues) {
-      const hint = i.code === 'unrecognized_keys' ? ` (provider '${module.name}' takes ${Object.keys({ ...MODEL_FIELDS, ...module.entry?.fields }).join(', ')}${module.entry ? '' : '; a model with its own base_url is provider "openai-compatible"'})` : ''
+      const hint = i.code === 'unrecognized_keys' && !module.entry ? ' (a model with its own base_url is provider "openai-compatible")' : ''
       problems.push(`${[at, ...i.path].join('.')}: ${issueMessage(i, input)}${hint}`)
     }
     return undefined
   }
   const m = parsed.data as z.output<z.ZodMiniObject<typeof MODEL_FIELDS>> & Record<string, unknown>
+  const priceProblem = m.price && rowProblem(m.price)
+  if (priceProblem) problems.push(`${at}.price: ${priceProblem}`)
   for (const f of m.unsupported ?? []) if (REQUIRED_FIELDS.has(f)) problems.push(`TRIAGE_MODELS: '${id}': '${f}' cannot be unsupported (every request needs it)`)
   const provider = module.entry ? `${module.name}:${id}` : module.name
   const spec: ModelSpec = {
@@ -341,13 +340,10 @@ function readModelEntry(id: string, input: unknown, env: ConfigEnv, problems: st
  * spelled out here; checks with their own message keep it.
  */
 function issueMessage(i: z.core.$ZodIssue, input: unknown): string {
-  if (i.code === 'unrecognized_keys') return `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}`
-  if (i.code === 'invalid_type') {
-    const value = i.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input)
-    return value === undefined ? `required (${i.expected})` : `must be ${i.expected === 'int' ? 'a whole number' : `a ${i.expected}`}`
-  }
-  if (i.code === 'invalid_value') return `must be one of ${i.values.map((v) => JSON.stringify(v)).join(', ')}`
-  return i.message
+  if (i.code === 'unrecognized_keys') return `unknown key ${i.keys.map((k) => `'${k}'`).join(', ')}`
+  if (i.code !== 'invalid_type') return i.message
+  const value = i.path.reduce<any>((v, k) => v?.[k], input)
+  return value === undefined ? 'required' : `must be a ${i.expected}`
 }
 
 /** TRIAGE_PRICES and the entries' prices as one validated JSON table (undefined when there is none). A model priced twice is a problem. */
@@ -365,5 +361,5 @@ function mergePrices(table: string | undefined, entries: Record<string, PriceRow
 function unknownTriageVars(env: ConfigEnv): string[] {
   return Object.keys(env)
     .filter((k) => k.startsWith('TRIAGE_') && typeof env[k] === 'string' && !Object.hasOwn(ENV, k))
-    .map((k) => `${k}: unknown variable (Triage reads ${Object.keys(TRIAGE_ENV).filter((n) => n.startsWith('TRIAGE_')).join(', ')})`)
+    .map((k) => `${k}: unknown variable (README.md#configuration)`)
 }

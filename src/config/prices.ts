@@ -27,8 +27,12 @@ export const PriceRow = z.strictObject({
   })),
   source: z.optional(z.string()),
   checked: z.optional(z.string()),
-}).check(z.refine((r) => !!r.neurons || (r.input !== undefined && r.output !== undefined), 'needs "input" and "output" (USD per 1M tokens) or "neurons"'))
+})
 export type PriceRow = z.infer<typeof PriceRow>
+
+/** What a parsed row still lacks to price anything, or undefined. */
+export const rowProblem = (r: PriceRow): string | undefined =>
+  r.neurons || (r.input !== undefined && r.output !== undefined) ? undefined : 'needs "input" and "output" (USD per 1M tokens) or "neurons"'
 
 /**
  * TRIAGE_PRICES: JSON `{ "<model id>" | "*": row }`. Returns the rows, or the problems, each named
@@ -43,5 +47,9 @@ export function parsePriceTable(json: string, name = 'TRIAGE_PRICES'): { rows: R
   }
   const parsed = z.record(z.string().check(z.minLength(1)), PriceRow).safeParse(value)
   if (!parsed.success) return { rows: {}, problems: parsed.error.issues.map((i) => `${[name, ...i.path].join('.')}: ${i.message}`) }
-  return { rows: parsed.data, problems: [] }
+  const problems = Object.entries(parsed.data).flatMap(([id, r]) => {
+    const p = rowProblem(r)
+    return p ? [`${name}.${id}: ${p}`] : []
+  })
+  return { rows: problems.length ? {} : parsed.data, problems }
 }

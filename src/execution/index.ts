@@ -239,7 +239,7 @@ async function answerFrom(model: ModelSpec, run: RunState): Promise<ProviderRepl
 async function attempt(model: ModelSpec, run: RunState): Promise<ProviderReply> {
   const { deps, stream, req } = run
   const { timeouts } = deps.config
-  const timer = new AttemptTimer(model, deps.signal)
+  const timer = attemptTimer(model, deps.signal)
   timer.arm(timeouts.totalMs, `${model.id}: no complete answer within ${timeouts.totalMs} ms`)
   const firstByte = stream ? timer.arm(timeouts.firstByteMs, `${model.id}: no first chunk within ${timeouts.firstByteMs} ms`) : undefined
 
@@ -281,37 +281,31 @@ async function attempt(model: ModelSpec, run: RunState): Promise<ProviderReply> 
 }
 
 /** One attempt's abort controller: the client's signal and the timeouts abort it, with the deciding error as reason. */
-class AttemptTimer {
-  private readonly ac = new AbortController()
-  private readonly timers: Array<ReturnType<typeof setTimeout>> = []
-  private readonly aborted: Promise<never>
-  private readonly onClient = () => this.ac.abort(abortError(this.model.provider))
+type AttemptTimer = ReturnType<typeof attemptTimer>
 
-  constructor(private readonly model: ModelSpec, private readonly client?: AbortSignal) {
-    client?.addEventListener('abort', this.onClient, { once: true })
-    this.aborted = new Promise<never>((_, reject) => this.ac.signal.addEventListener('abort', () => reject(this.ac.signal.reason), { once: true }))
-    this.aborted.catch(() => {})
-  }
-  get signal(): AbortSignal {
-    return this.ac.signal
-  }
-  /** A timeout that aborts the attempt as `timeout` with this message. */
-  arm(ms: number, message: string): ReturnType<typeof setTimeout> {
-    const t = setTimeout(() => this.ac.abort(new ProviderError(this.model.provider, 'timeout', message)), ms)
-    this.timers.push(t)
-    return t
-  }
-  /** `p`, unless the attempt is aborted first. */
-  race<T>(p: Promise<T>): Promise<T> {
-    return Promise.race([p, this.aborted])
-  }
-  abort(reason?: unknown): void {
-    this.ac.abort(reason)
-  }
-  /** Stops the timeouts and stops listening to the client. */
-  release(): void {
-    for (const t of this.timers) clearTimeout(t)
-    this.client?.removeEventListener('abort', this.onClient)
+function attemptTimer(model: ModelSpec, client?: AbortSignal) {
+  const ac = new AbortController()
+  const timers: Array<ReturnType<typeof setTimeout>> = []
+  const onClient = () => ac.abort(abortError(model.provider))
+  client?.addEventListener('abort', onClient, { once: true })
+  const aborted = new Promise<never>((_, reject) => ac.signal.addEventListener('abort', () => reject(ac.signal.reason), { once: true }))
+  aborted.catch(() => {})
+  return {
+    signal: ac.signal,
+    /** A timeout that aborts the attempt as `timeout` with this message. */
+    arm(ms: number, message: string) {
+      const t = setTimeout(() => ac.abort(new ProviderError(model.provider, 'timeout', message)), ms)
+      timers.push(t)
+      return t
+    },
+    /** `p`, unless the attempt is aborted first. */
+    race: <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted]),
+    abort: (reason?: unknown) => ac.abort(reason),
+    /** Stops the timeouts and stops listening to the client. */
+    release() {
+      for (const t of timers) clearTimeout(t)
+      client?.removeEventListener('abort', onClient)
+    },
   }
 }
 

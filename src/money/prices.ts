@@ -66,16 +66,16 @@ export const PRICES: Record<string, PriceRowInput> = {
   // Workers AI (@cf/zai-org/glm-4.7-flash: no row in the pricing table we could read), Phi-4 Mini (no per-token
   // price from Microsoft or a host we could read).
   'z-ai/glm-4.7-flash': {
+    // OpenRouter's model id and list price
     input: '0.06', output: '0.40', currency: 'USD', source: 'https://openrouter.ai/z-ai/glm-4.7-flash', checked: CHECKED_SEED,
-    note: "OpenRouter's model id and list price",
   },
   'ministral-3b-latest': {
+    // as listed for ministral-3-3b-2512 (synced from Mistral pricing 2026-05-28, llmpricing.site) and ministral-3b-latest (keeprouter.com)
     input: '0.10', output: '0.10', currency: 'USD', source: 'https://mistral.ai/pricing', checked: CHECKED_SEED,
-    note: 'as listed for ministral-3-3b-2512 (synced from Mistral pricing 2026-05-28, llmpricing.site) and ministral-3b-latest (keeprouter.com)',
   },
   'nvidia/nemotron-nano-9b-v2': {
+    // the higher of the two hosts listed there (Amazon Bedrock $0.06/$0.23; DeepInfra $0.04/$0.16): never under-charge
     input: '0.06', output: '0.23', currency: 'USD', source: 'https://vercel.com/ai-gateway/models/nemotron-nano-9b-v2', checked: CHECKED_SEED,
-    note: 'the higher of the two hosts listed there (Amazon Bedrock $0.06/$0.23; DeepInfra $0.04/$0.16): never under-charge',
   },
   // DeepSeek: both aliases share one price list (cache hit / cache miss / output).
   'deepseek-reasoner': {
@@ -101,8 +101,8 @@ export const PRICES: Record<string, PriceRowInput> = {
     input: '1.10', cached_input: '0.275', output: '4.40', currency: 'USD', source: OPENAI_PRICING, checked: CHECKED_SEED,
   },
   'o3': {
+    // cached-input rate not confirmed from a source we could read: cached tokens are charged at the input rate (conservative)
     input: '2.00', output: '8.00', currency: 'USD', source: OPENAI_PRICING, checked: CHECKED_SEED,
-    note: 'cached-input rate not confirmed from a source we could read: cached tokens are charged at the input rate (conservative)',
   },
   'o3-mini': {
     input: '1.10', cached_input: '0.55', output: '4.40', currency: 'USD', source: OPENAI_PRICING, checked: CHECKED_SEED,

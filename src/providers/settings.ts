@@ -5,6 +5,7 @@
  * export const env = { OPENAI_API_KEY: secret, OPENAI_BASE_URL: url }
  */
 import * as z from 'zod/mini'
+import type { ProviderModule } from './types'
 
 /** An http(s) URL. */
 export const url = z.string().check(z.regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL'))
@@ -17,13 +18,24 @@ export const envName = z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'mus
 export const trimSlash = (s: string): string => s.replace(/\/+$/, '')
 
 /**
- * The settings of a connection with one API key, read from `KEY` and `BASE_URL` variables.
+ * A provider with one connection, one API key and a base URL: `<PREFIX>_API_KEY`, `<PREFIX>_BASE_URL` (default
+ * `defaultUrl`, or `{AI_GATEWAY_URL}/<name>` when it goes through the gateway).
  *
- * @example keyed('openai', vars.OPENAI_API_KEY, 'OPENAI_API_KEY', vars.OPENAI_BASE_URL ?? 'https://api.openai.com/v1')
+ * @example export const openai = keyedProvider('openai', 'OPENAI', 'https://api.openai.com/v1', createOpenAI)
  */
-export function keyed(adapter: string, apiKey: unknown, keyVar: string, baseUrl: string) {
-  const key = typeof apiKey === 'string' && apiKey ? apiKey : undefined
-  return { adapter, configured: !!key, missing: key ? [] : [keyVar], apiKey: key, baseUrl: trimSlash(baseUrl) }
+export function keyedProvider(name: string, prefix: string, defaultUrl: string, create: ProviderModule['create']): ProviderModule {
+  const keyVar = `${prefix}_API_KEY`
+  const urlVar = `${prefix}_BASE_URL`
+  return {
+    name,
+    env: { [keyVar]: z.optional(secret), [urlVar]: z.optional(url) },
+    settings: (v, gateway) => {
+      const apiKey = v[keyVar] as string | undefined
+      const baseUrl = (v[urlVar] as string | undefined) ?? (gateway ? `${gateway}/${name}` : defaultUrl)
+      return { adapter: name, configured: !!apiKey, missing: apiKey ? [] : [keyVar], apiKey, baseUrl: trimSlash(baseUrl) }
+    },
+    create,
+  }
 }
 
 /** A variable's value from the Worker's environment: trimmed, or undefined when absent, empty or a binding. */

@@ -18,9 +18,8 @@ import { postJson, readJson } from '../errors'
 import { eventJson, streamReply } from '../stream'
 // One estimator of prompt tokens for reservations and for usage a provider did not report: the conservative one.
 import { estimateInputTokens as estimateInput } from '../../money/estimate'
-import * as z from 'zod/mini'
-import { keyed, secret, url } from '../settings'
-import { ProviderError, notConfigured, type Provider, type ProviderContext, type ProviderModule, type ProviderReply } from '../types'
+import { keyedProvider } from '../settings'
+import { ProviderError, notConfigured, type Provider, type ProviderContext, type ProviderReply } from '../types'
 
 export const ANTHROPIC_VERSION = '2023-06-01'
 
@@ -284,9 +283,4 @@ export function anthropicEvents(now: number) {
 }
 
 /** `ANTHROPIC_API_KEY`, `ANTHROPIC_BASE_URL` (default https://api.anthropic.com, or `{AI_GATEWAY_URL}/anthropic`). */
-export const anthropic: ProviderModule = {
-  name: 'anthropic',
-  env: { ANTHROPIC_API_KEY: z.optional(secret), ANTHROPIC_BASE_URL: z.optional(url) },
-  settings: (v, gateway) => keyed('anthropic', v.ANTHROPIC_API_KEY, 'ANTHROPIC_API_KEY', (v.ANTHROPIC_BASE_URL as string) ?? (gateway ? `${gateway}/anthropic` : 'https://api.anthropic.com')),
-  create: createAnthropic,
-}
+export const anthropic = keyedProvider('anthropic', 'ANTHROPIC', 'https://api.anthropic.com', createAnthropic)

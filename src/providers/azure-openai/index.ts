@@ -13,10 +13,9 @@
  *   "deployment":"gpt4o-prod","api_version":"2024-10-21","api_key_env":"AZURE_OPENAI_API_KEY","upstream":"gpt-4o",
  *   "tier":"premium","price":{"input":"2.50","output":"10.00"}}}
  */
-import * as z from 'zod/mini'
 import { capField } from '../openai'
 import { createOpenAICompatible, endpointSettings } from '../openai-compatible'
-import { envName, trimSlash, url } from '../settings'
+import { envName, secret, trimSlash, url } from '../settings'
 import type { ProviderModule } from '../types'
 
 export const azureOpenAI: ProviderModule = {
@@ -25,13 +24,13 @@ export const azureOpenAI: ProviderModule = {
   entry: {
     fields: {
       base_url: url,
-      deployment: z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be an Azure deployment name')),
-      api_version: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'must be an Azure api-version, e.g. "2024-10-21"')),
+      deployment: secret,
+      api_version: secret,
       api_key_env: envName,
     },
     settings: (entry, env) => ({
       ...endpointSettings('azure-openai', entry, env),
-      baseUrl: `${trimSlash(String(entry.base_url))}/openai/deployments/${String(entry.deployment)}`,
+      baseUrl: `${trimSlash(String(entry.base_url))}/openai/deployments/${encodeURIComponent(String(entry.deployment))}`,
       apiVersion: String(entry.api_version),
     }),
   },

@@ -10,22 +10,16 @@
  *
  * @example createDeepSeek({ settings: config.providers.deepseek }).chat(req, config.models['deepseek-reasoner'], { signal, stream: true })
  */
-import * as z from 'zod/mini'
 import { createOpenAICompatible } from '../openai-compatible'
-import { keyed, secret, url } from '../settings'
-import { ProviderError, type Provider, type ProviderContext, type ProviderModule } from '../types'
+import { keyedProvider } from '../settings'
+import { ProviderError, type Provider, type ProviderContext } from '../types'
 
 export function createDeepSeek(ctx: ProviderContext): Provider {
   return createOpenAICompatible('deepseek', ctx, { prepare: prepareForDeepSeek })
 }
 
 /** `DEEPSEEK_API_KEY`, `DEEPSEEK_BASE_URL` (default https://api.deepseek.com, or `{AI_GATEWAY_URL}/deepseek`). */
-export const deepseek: ProviderModule = {
-  name: 'deepseek',
-  env: { DEEPSEEK_API_KEY: z.optional(secret), DEEPSEEK_BASE_URL: z.optional(url) },
-  settings: (v, gateway) => keyed('deepseek', v.DEEPSEEK_API_KEY, 'DEEPSEEK_API_KEY', (v.DEEPSEEK_BASE_URL as string) ?? (gateway ? `${gateway}/deepseek` : 'https://api.deepseek.com')),
-  create: createDeepSeek,
-}
+export const deepseek = keyedProvider('deepseek', 'DEEPSEEK', 'https://api.deepseek.com', createDeepSeek)
 
 /** The request body as DeepSeek accepts it. Pure; exported for tests. */
 export function prepareForDeepSeek(body: Record<string, unknown>): Record<string, unknown> {
@@ -49,7 +43,10 @@ function textOnly(parts: Array<Record<string, unknown>>): string {
   for (const p of parts) {
     if (p.type === 'text') texts.push(String(p.text))
     else if (p.type === 'refusal') texts.push(String(p.refusal))
-    else throw new ProviderError('deepseek', 'http', `DeepSeek does not accept '${String(p.type)}' content parts; send text only.`, { status: 400, upstreamBody: JSON.stringify({ error: { message: `DeepSeek does not accept '${String(p.type)}' content parts; send text only.` } }) })
+    else {
+      const message = `DeepSeek does not accept '${String(p.type)}' content parts; send text only.`
+      throw new ProviderError('deepseek', 'http', message, { status: 400, upstreamBody: JSON.stringify({ error: { message } }) })
+    }
   }
   return texts.join('\n')
 }

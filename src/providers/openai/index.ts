@@ -10,9 +10,8 @@
  * @example createOpenAI({ settings: config.providers.openai }).chat(req, config.models['gpt-4.1'], { signal, stream: false })
  */
 import { createOpenAICompatible } from '../openai-compatible'
-import { keyed, secret, url } from '../settings'
-import type { Provider, ProviderContext, ProviderModule } from '../types'
-import * as z from 'zod/mini'
+import { keyedProvider } from '../settings'
+import type { Provider, ProviderContext } from '../types'
 
 /** Upstream model ids that take the output cap only as `max_completion_tokens`: o-series, and GPT-5 onwards. */
 export const CAP_AS_MAX_COMPLETION_TOKENS = /^(o\d|gpt-[5-9])/
@@ -34,9 +33,4 @@ export function createOpenAI(ctx: ProviderContext): Provider {
 }
 
 /** `OPENAI_API_KEY`, `OPENAI_BASE_URL` (default https://api.openai.com/v1, or `{AI_GATEWAY_URL}/openai`). */
-export const openai: ProviderModule = {
-  name: 'openai',
-  env: { OPENAI_API_KEY: z.optional(secret), OPENAI_BASE_URL: z.optional(url) },
-  settings: (v, gateway) => keyed('openai', v.OPENAI_API_KEY, 'OPENAI_API_KEY', (v.OPENAI_BASE_URL as string) ?? (gateway ? `${gateway}/openai` : 'https://api.openai.com/v1')),
-  create: createOpenAI,
-}
+export const openai = keyedProvider('openai', 'OPENAI', 'https://api.openai.com/v1', createOpenAI)

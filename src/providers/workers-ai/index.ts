@@ -120,8 +120,7 @@ export function fromWorkersAIOutput(out: any, req: ChatRequest, model: string, i
  * i.e. `wrangler dev --local`) throws `Binding AI needs to be run remotely`
  * (miniflare/src/workers/shared/remote-bindings-utils.ts).
  */
-export const bindingNotHere = (e: unknown): boolean =>
-  /needs to be run remotely|not supported (in local|locally)|binding is not supported/i.test(e instanceof Error ? e.message : String(e))
+export const bindingNotHere = (e: unknown): boolean => /needs to be run remotely/.test(String(e))
 
 /** A binding error (thrown `Error` whose message carries Workers AI's code) → ProviderError with an HTTP-like status. */
 export function bindingError(e: unknown, signal: AbortSignal): ProviderError {
@@ -184,7 +183,7 @@ export function createWorkersAI(ctx: ProviderContext): Provider {
       return await binding.run(model.upstream as any, inputs as any, { signal, ...(gatewayId ? { gateway: { id: gatewayId } } : {}) } as any)
     } catch (e) {
       if (!signal.aborted && bindingNotHere(e)) {
-        if (!restReady) throw unconfigured(' (the AI binding cannot run here, e.g. `wrangler dev --local`)')
+        if (!restReady) throw unconfigured(' (the AI binding cannot run here)')
         ai = undefined // this isolate's binding will not work: REST from now on
         return viaRest(model, inputs, signal, stream)
       }
@@ -199,7 +198,7 @@ export function createWorkersAI(ctx: ProviderContext): Provider {
     name: ctx.name ?? 'workers-ai',
     async chat(req, model, { signal, stream }): Promise<ProviderReply> {
       const binding = ai
-      if (!useRest() && !binding) throw unconfigured(' (no AI binding)')
+      if (!useRest() && !binding) throw unconfigured()
       const inputs = toWorkersAIInputs(req, stream, model.maxOutputTokens ?? ctx.defaultMaxTokens)
       const now = Date.now()
       const id = `chatcmpl-wai-${now.toString(36)}${(++seq).toString(36)}`
