@@ -17,6 +17,7 @@ import { PROVIDER_MODULES, moduleNamed } from '../providers/registry'
 import { url } from '../providers/settings'
 import type { ProviderModule, ProviderName, ProviderSettings } from '../providers/types'
 import { PriceRow, parsePriceTable, rowProblem } from './prices'
+import { adminTokenProblem } from './admin-token'
 
 export { TIERS, type Tier } from './tiers'
 export type { ProviderName, ProviderSettings } from '../providers/types'
@@ -167,7 +168,10 @@ const TRIAGE_ENV = {
   TRIAGE_RATE_LIMITER_LIMIT: z.optional(int(1, 1_000_000)),
   TRIAGE_CORS_ORIGINS: z.optional(list),
   TRIAGE_PRICES: z.optional(z.string()),
-  ADMIN_TOKEN: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
+  ADMIN_TOKEN: z.optional(z.string().check(z.superRefine((v, ctx) => {
+    const problem = adminTokenProblem(v)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: v })
+  }))),
   /** Cloudflare AI Gateway: `https://gateway.ai.cloudflare.com/v1/<account>/<gateway>`; each provider then goes through `<gateway>/<provider path>`. */
   AI_GATEWAY_URL: z.optional(url),
   AI_GATEWAY_PROVIDERS: z.optional(list),
@@ -222,7 +226,6 @@ export function buildConfig(env: ConfigEnv): Config {
     if (parsed.success) e[key] = parsed.data
     else for (const i of parsed.error.issues) problems.push(`${[key, ...i.path].join('.')}: ${issueMessage(i, value)}`)
   }
-  problems.push(...unknownTriageVars(env))
 
   const models: Record<string, ModelSpec> = {}
   for (const m of DEFAULT_MODELS) models[m.id] = m
@@ -355,11 +358,4 @@ function mergePrices(table: string | undefined, entries: Record<string, PriceRow
   }
   if (Object.keys(entries).length === 0) return table
   return JSON.stringify({ ...parsed.rows, ...entries })
-}
-
-/** A `TRIAGE_*` variable Triage does not read is a typo that would otherwise be ignored in silence. */
-function unknownTriageVars(env: ConfigEnv): string[] {
-  return Object.keys(env)
-    .filter((k) => k.startsWith('TRIAGE_') && typeof env[k] === 'string' && !Object.hasOwn(ENV, k))
-    .map((k) => `${k}: unknown variable (README.md#configuration)`)
 }

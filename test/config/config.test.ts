@@ -142,14 +142,13 @@ describe('config: models that name their own endpoint, and nothing ignored in si
         TRIAGE_RETRY_BASE_MS: '9000',
         TRIAGE_RETRY_MAX_MS: '100',
         TRIAGE_PRICES: '{"gpt-4.1":{"input":"cheap"}}',
-        TRIAGE_TRIVAL_MODELS: 'x',
       })
     } catch (e) {
       err = e as ConfigError
     }
     expect(err).toBeInstanceOf(ConfigError)
     const named = err!.problems.map((p) => p.split(/[.:]/)[0])
-    for (const v of ['TRIAGE_THRESHOLD_MEDIUM', 'TRIAGE_MEDIUM_MODELS', 'TRIAGE_RETRY_BASE_MS', 'TRIAGE_PRICES', 'TRIAGE_TRIVAL_MODELS']) expect(named, v).toContain(v)
+    for (const v of ['TRIAGE_THRESHOLD_MEDIUM', 'TRIAGE_MEDIUM_MODELS', 'TRIAGE_RETRY_BASE_MS', 'TRIAGE_PRICES']) expect(named, v).toContain(v)
     expect(err!.message).toMatch(/TRIAGE_PRICES\.gpt-4\.1\.input: must be a USD amount/)
   })
 
