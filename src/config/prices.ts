@@ -21,6 +21,7 @@ export const PriceRow = z.strictObject({
   output: z.optional(usdAmount),
   cached_input: z.optional(usdAmount),
   cache_write: z.optional(usdAmount),
+  cache_write_1h: z.optional(usdAmount),
   reasoning: z.optional(usdAmount),
   neurons: z.optional(z.strictObject({
     input: z.int().check(z.gte(0)), output: z.int().check(z.gte(0)), cached_input: z.optional(z.int().check(z.gte(0))),

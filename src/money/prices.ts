@@ -22,8 +22,10 @@ export interface PriceRowInput {
   output?: string
   /** USD per 1M input tokens served from cache; defaults to `input`. */
   cached_input?: string
-  /** USD per 1M input tokens written to cache; defaults to `input`. */
+  /** USD per 1M input tokens written to cache (Anthropic: the 5-minute TTL); defaults to `input`. */
   cache_write?: string
+  /** USD per 1M input tokens written to cache with Anthropic's 1-hour TTL; defaults to `cache_write`. */
+  cache_write_1h?: string
   /** USD per 1M reasoning tokens; defaults to `output`. */
   reasoning?: string
   /** Workers AI: neurons per 1M tokens (converted with NANO_PER_NEURON). */
@@ -110,9 +112,9 @@ export const PRICES: Record<string, PriceRowInput> = {
   'o1': {
     input: '15.00', cached_input: '7.50', output: '60.00', currency: 'USD', source: OPENAI_PRICING, checked: CHECKED_SEED,
   },
-  // Anthropic: base input, 5-minute cache writes, cache hits, output.
+  // Anthropic: base input, 5-minute cache writes (1.25× input), 1-hour cache writes (2×), cache hits (0.1×), output.
   'claude-sonnet-4-6': {
-    input: '3.00', cache_write: '3.75', cached_input: '0.30', output: '15.00', currency: 'USD',
+    input: '3.00', cache_write: '3.75', cache_write_1h: '6.00', cached_input: '0.30', output: '15.00', currency: 'USD',
     source: 'https://platform.claude.com/docs/en/about-claude/pricing', checked: CHECKED,
   },
 }

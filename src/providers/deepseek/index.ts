@@ -12,6 +12,7 @@
  */
 import { createOpenAICompatible } from '../openai-compatible'
 import { keyedProvider } from '../settings'
+import { requestedMaxTokens, type ChatRequest } from '../../openai/request'
 import { ProviderError, type Provider, type ProviderContext } from '../types'
 
 export function createDeepSeek(ctx: ProviderContext): Provider {
@@ -31,10 +32,10 @@ export function prepareForDeepSeek(body: Record<string, unknown>): Record<string
     if (Array.isArray(copy.content)) copy.content = textOnly(copy.content as Array<Record<string, unknown>>)
     return copy
   })
-  if (out.max_completion_tokens != null) {
-    out.max_tokens ??= out.max_completion_tokens
-    delete out.max_completion_tokens
-  }
+  // DeepSeek reads only max_tokens: the one normalised cap goes there (the smaller, if both ever arrive).
+  const cap = requestedMaxTokens(out as Pick<ChatRequest, 'max_tokens' | 'max_completion_tokens'>)
+  delete out.max_completion_tokens
+  if (cap !== undefined) out.max_tokens = cap
   return out
 }
 
