@@ -91,7 +91,8 @@ describe('@anthropic-ai/sdk → Triage → emulators', () => {
   })
 
   it('refuses once the budget is spent: RateLimitError (429 rate_limit_error), not retried', async () => {
-    const tenant = await router.createTenant({ name: 'tiny', budget: { daily_usd: 0.01 } })
+    // $0.0001 is less than the minimal answer (TRIAGE_MIN_OUTPUT_TOKENS) costs on any model: fitting cannot serve it.
+    const tenant = await router.createTenant({ name: 'tiny', budget: { daily_usd: 0.0001 } })
     const poor = new Anthropic({ baseURL: router.url, apiKey: tenant.api_key }) // default retries: x-should-retry: false stops them
     const err = await poor.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 4096, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(Anthropic.RateLimitError)
