@@ -9,7 +9,7 @@
  */
 import type { Context } from 'hono'
 import * as z from 'zod/mini'
-import type { AppEnv } from '../http/base'
+import type { AppEnv } from '../server/base'
 import { formatUsd, PRICE_TABLE_VERSION } from '../money'
 import { authenticate } from '../tenants'
 import { readUsage, type SpendTotals, type Bucket } from '../ledger/kv'

@@ -9,7 +9,7 @@
  * savingsOf(dailyTotals)
  * // { requests: 812, actual_nano: 41_300, premium_nano: 1_204_000, saved_nano: 1_162_700, saved_fraction: 0.9657 }
  */
-import { TIERS, type Tier } from '../config/tiers'
+import { TIERS, type Tier } from '../scoring/tiers'
 import { headroomOf, tierCap, tightestWindow, type WindowHeadroom } from '../ledger/headroom'
 import type { SpendRecord, SpendTotals } from '../ledger'
 import type { Tenant } from '../tenants'

@@ -12,7 +12,7 @@
  */
 import type { Env } from '../env'
 import type { Tenant } from '../tenants'
-import type { Tier } from '../config/tiers'
+import type { Tier } from '../scoring/tiers'
 import type { Usage } from '../openai/types'
 import { loadConfig, type ConfigEnv } from '../config'
 import { ApiError } from '../http/errors'

@@ -12,8 +12,7 @@
  * cost({ input: 1000, cachedInput: 0, cacheWrite: 0, output: 500, reasoning: 0 }, 'gpt-4.1') // 6_000_000 ($0.006)
  * formatUsd(6_000_000) // '0.006'
  */
-import type { Config } from '../config'
-import { parsePriceTable } from '../config/prices'
+import { parsePriceTable } from './table'
 import type { ChatRequest } from '../openai/request'
 import { outputCap } from '../openai/request'
 import type { Usage } from '../openai/types'
@@ -50,8 +49,10 @@ export interface Prices {
 }
 
 /** Anything with the config fields money needs (a full Config works). */
-export type MoneyConfig = Pick<Config, 'priceOverrides'> & {
-  limits?: Pick<Config['limits'], 'defaultMaxOutputTokens'>
+export interface MoneyConfig {
+  /** TRIAGE_PRICES (JSON), validated at config load. */
+  priceOverrides?: string
+  limits?: { defaultMaxOutputTokens: number }
   /** Each model's default output cap (`maxOutputTokens`), for requests that name none. */
   models?: Readonly<Record<string, { maxOutputTokens?: number }>>
 }

@@ -6,7 +6,7 @@
  * // → { thresholds: { premium: 0.8 }, downgrade_at_remaining_fraction: { premium: 0.3, medium: 0.05 }, log_prompts: false }
  */
 import * as z from 'zod/mini'
-import { TIERS } from '../config/tiers'
+import { TIERS } from '../scoring/tiers'
 import { thresholdsForQuality } from '../scoring'
 
 const fraction = z.number().check(z.gte(0), z.lte(1))

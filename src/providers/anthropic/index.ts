@@ -23,7 +23,7 @@ import { eventJson, streamReply } from '../stream'
 import { estimateInputTokens as estimateInput } from '../../money/estimate'
 import { keyedProvider } from '../settings'
 import { ProviderError, notConfigured, type Provider, type ProviderContext, type ProviderReply } from '../types'
-import { cacheControl, finishReason, imageSource, usageFromAnthropic, type FinishReason } from '../../anthropic/shared'
+import { cacheControl, finishReason, imageSource, usageFromAnthropic, type FinishReason } from './shared'
 
 export { finishReason, usageFromAnthropic }
 

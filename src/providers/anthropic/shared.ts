@@ -8,8 +8,8 @@
  *
  * @example finishReason('tool_use')  // 'tool_calls'   and   stopReason('tool_calls')  // 'tool_use'
  */
-import type { ChatCompletion } from '../openai/types'
-import type { Usage } from '../openai/types'
+import type { ChatCompletion } from '../../openai/types'
+import type { Usage } from '../../openai/types'
 
 export type FinishReason = ChatCompletion['choices'][number]['finish_reason']
 export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded'
