@@ -73,6 +73,17 @@ function nestingExceeds(text: string, max: number): boolean {
   return false
 }
 
+/**
+ * Reading the body failed: the client closed its side before sending the bytes its `Content-Length` declared
+ * (workerd: "Network connection lost"). That is the client's fault: 400, not an unhandled 500.
+ */
+const incomplete = (err: unknown): never => {
+  if (err instanceof ApiError) throw err
+  throw new ApiError(400, 'The request body ended before the length its Content-Length header declared: the client closed the connection early. Send the whole body.', {
+    code: 'incomplete_body',
+  })
+}
+
 const tooLarge = (max: number) =>
   new ApiError(413, `The request body is larger than the limit of ${max} bytes.`, { code: 'request_too_large' })
 
@@ -89,7 +100,7 @@ export async function readBytesCapped(raw: Request, max: number, tooLargeError: 
   const reader = raw.body.getReader()
   let size = 0
   for (;;) {
-    const { done, value } = await reader.read()
+    const { done, value } = await reader.read().catch(incomplete)
     if (done) break
     size += value.byteLength
     if (size > max) {
@@ -109,7 +120,7 @@ async function readTextCapped(raw: Request, max: number): Promise<string> {
   const declared = raw.headers.get('content-length')
   if (declared !== null && /^\d{1,15}$/.test(declared)) {
     if (Number(declared) > max) throw tooLarge(max)
-    const text = await raw.text()
+    const text = await raw.text().catch(incomplete)
     if (text.length > max || (text.length * 3 > max && utf8Length(text) > max)) throw tooLarge(max)
     return text
   }
