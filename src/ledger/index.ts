@@ -135,7 +135,7 @@ export function budgetFor(client: LedgerClient, ctx: Pick<ExecutionContext, 'wai
       const calls: SpendCall[] = charges.map((ch) => ({
         model: ch.model, tier: ch.tier, provider: ch.provider, tokens: tokensOf(ch.usage),
         ...(ch.usage.estimated ? { estimated: true } : {}),
-        cost_nano: priceOrReserved(ch, r, config),
+        cost_nano: priceOrReserved(ch, r, config, tenant),
       }))
       const nano = calls.reduce((s, c) => s + c.cost_nano, 0)
       if (client.settle(r, nano, recordOf(tenant, r, calls, nano, info))) ctx.waitUntil(client.flushSoon())
@@ -164,10 +164,13 @@ export const MAX_TOKENS_PER_CALL = 10_000_000
  * MAX_TOKENS_PER_CALL; found by fuzzing: `input_tokens: 1e308` crashed the settle) — is charged the reservation:
  * never free, never absurd.
  */
-function priceOrReserved(ch: Charge, r: Reservation, config: MoneyConfig): number {
+function priceOrReserved(ch: Charge, r: Reservation, config: MoneyConfig, tenant: Tenant): number {
   const u = ch.usage
   for (const n of [u.input, u.cachedInput, u.cacheWrite, u.output, u.reasoning]) {
-    if (!Number.isSafeInteger(n) || n < 0 || n > MAX_TOKENS_PER_CALL) return r.nano
+    if (!possible(n)) {
+      console.warn(JSON.stringify({ level: 'warn', msg: 'impossible usage: charged the reservation', tenant: tenant.id, request_id: r.requestId, model: ch.model, provider: ch.provider, usage: tokensOf(u) }))
+      return r.nano
+    }
   }
   try {
     const nano = priceCall(u, ch.model, config)
@@ -177,8 +180,13 @@ function priceOrReserved(ch: Charge, r: Reservation, config: MoneyConfig): numbe
   }
 }
 
+const possible = (n: number) => Number.isSafeInteger(n) && n >= 0 && n <= MAX_TOKENS_PER_CALL
+
+/** A token count as the ledger records it: a whole number in [0, MAX_TOKENS_PER_CALL], so every sum stays a finite integer. */
+const recorded = (n: number) => (possible(n) ? n : Number.isFinite(n) && n > 0 ? Math.min(Math.floor(n), MAX_TOKENS_PER_CALL) : n > 0 ? MAX_TOKENS_PER_CALL : 0)
+
 function tokensOf(u: Usage): TokenCounts {
-  return { input: u.input, cached_input: u.cachedInput, cache_write: u.cacheWrite, output: u.output, reasoning: u.reasoning }
+  return { input: recorded(u.input), cached_input: recorded(u.cachedInput), cache_write: recorded(u.cacheWrite), output: recorded(u.output), reasoning: recorded(u.reasoning) }
 }
 
 function recordOf(tenant: Tenant, r: Reservation, calls: SpendCall[], nano: number, info: SettleInfo): SpendRecord {

@@ -7,7 +7,7 @@
  */
 import { ApiError } from '../http/errors'
 import type { ProviderName } from '../config'
-import { ProviderError } from './types'
+import { ProviderError, UPSTREAM_LIMITS } from './types'
 
 const MAX_MESSAGE = 300
 
@@ -111,11 +111,33 @@ export async function postJson(
   return res
 }
 
-/** Reads a 2xx JSON body; a body that is not JSON is `invalid`. */
-export async function readJson(provider: ProviderName, res: Response, signal: AbortSignal): Promise<any> {
-  let text: string
+/**
+ * Reads a 2xx JSON body of at most `maxBytes` (UPSTREAM_LIMITS.maxAnswerBytes: an upstream that sends 50 MB is
+ * not read whole); a body that is larger, or not JSON, is `invalid`.
+ */
+export async function readJson(provider: ProviderName, res: Response, signal: AbortSignal, maxBytes: number = UPSTREAM_LIMITS.maxAnswerBytes): Promise<any> {
+  const tooBig = () => new ProviderError(provider, 'invalid', `${provider} returned a JSON body larger than ${maxBytes} bytes, the limit Triage reads from an upstream`, { status: res.status })
+  if (Number(res.headers.get('content-length') ?? NaN) > maxBytes) {
+    res.body?.cancel().catch(() => {})
+    throw tooBig()
+  }
+  let text = ''
   try {
-    text = await res.text()
+    if (res.body) {
+      const reader = res.body.getReader()
+      const decoder = new TextDecoder()
+      let size = 0
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) break
+        if ((size += value.byteLength) > maxBytes) {
+          reader.cancel().catch(() => {})
+          throw tooBig()
+        }
+        text += decoder.decode(value, { stream: true })
+      }
+      text += decoder.decode()
+    }
   } catch (e) {
     throw asProviderError(provider, e, signal)
   }
@@ -155,7 +177,7 @@ export function toApiError(err: ProviderError): ApiError {
       : s === 401 || s === 403
         ? 'refused Triage\'s credentials'
         : err.kind === 'invalid'
-          ? 'returned an unreadable answer'
+          ? `returned an unreadable answer (${err.message})`
           : err.kind === 'network'
             ? 'could not be reached or dropped the connection'
             : `failed${s ? ` (HTTP ${s})` : ''}`

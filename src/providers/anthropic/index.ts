@@ -15,7 +15,7 @@ import { outputCap, DEFAULT_OUTPUT_CAP, type ChatMessage, type ChatRequest } fro
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../../openai/types'
 import { toOpenAIUsage } from '../../openai/types'
 import { postJson, readJson } from '../errors'
-import { eventJson, streamReply } from '../stream'
+import { eventJson, streamReply, withinCap } from '../stream'
 // One estimator of prompt tokens for reservations and for usage a provider did not report: the conservative one.
 import { estimateInputTokens as estimateInput } from '../../money/estimate'
 import { ProviderError, type Provider, type ProviderContext, type ProviderReply } from '../types'
@@ -197,6 +197,7 @@ export function createAnthropic(ctx: ProviderContext): Provider {
         throw new ProviderError('anthropic', 'unconfigured', `The anthropic provider is not configured: set ${settings.missing.join(', ') || 'ANTHROPIC_API_KEY'}.`)
       }
       const body = toAnthropicRequest(req, model.upstream, stream, model.maxOutputTokens ?? ctx.defaultMaxTokens)
+      const cap = outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens) // the cap the reservation assumed
       const res = await postJson(
         'anthropic',
         fetchImpl,
@@ -210,9 +211,9 @@ export function createAnthropic(ctx: ProviderContext): Provider {
         const msg = await readJson('anthropic', res, signal)
         if (msg?.type !== 'message' || !Array.isArray(msg.content)) throw new ProviderError('anthropic', 'invalid', 'anthropic returned something other than a message')
         const completion = fromAnthropicMessage(msg, Date.now())
-        return { kind: 'json', completion, usage: usageFromAnthropic(msg.usage) }
+        return { kind: 'json', completion, usage: withinCap('anthropic', usageFromAnthropic(msg.usage), cap) }
       }
-      return streamReply('anthropic', res.body, signal, estimateInput(req), anthropicEvents(Date.now()))
+      return streamReply('anthropic', res.body, signal, estimateInput(req), anthropicEvents(Date.now()), { outputCap: cap })
     },
   }
 }

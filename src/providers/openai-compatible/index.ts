@@ -14,7 +14,7 @@ import type { ProviderName } from '../../config'
 import { outputCap, requestedMaxTokens, type ChatRequest } from '../../openai/request'
 import type { ChatCompletion, Usage } from '../../openai/types'
 import { postJson, readJson } from '../errors'
-import { eventJson, streamReply } from '../stream'
+import { eventJson, streamReply, withinCap } from '../stream'
 // One estimator of prompt tokens for reservations and for usage a provider did not report: the conservative one.
 import { estimateInputTokens as estimateInput } from '../../money/estimate'
 import { ProviderError, type Provider, type ProviderContext, type ProviderReply } from '../types'
@@ -55,7 +55,8 @@ export function createOpenAICompatible(name: ProviderName, ctx: ProviderContext,
       }
       let body: Record<string, unknown> = { ...req, model: model.upstream, stream }
       // No cap asked for: send the one the budget reserved (an uncapped call could cost more than its reservation).
-      if (requestedMaxTokens(req) === undefined) body.max_tokens = outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens)
+      const cap = outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens)
+      if (requestedMaxTokens(req) === undefined) body.max_tokens = cap
       if (stream) body.stream_options = { ...(req.stream_options ?? {}), include_usage: true }
       else delete body.stream_options
       if (opts.prepare) body = opts.prepare(body, req)
@@ -75,7 +76,7 @@ export function createOpenAICompatible(name: ProviderName, ctx: ProviderContext,
         const problem = completionProblem(completion)
         if (problem) throw new ProviderError(name, 'invalid', `${name} returned a malformed completion: ${problem}`)
         const usage: Usage = completion.usage ? usageFromOpenAI(completion.usage) : { ...estimateJson(req, completion), estimated: true }
-        return { kind: 'json', completion, usage }
+        return { kind: 'json', completion, usage: withinCap(name, usage, cap) }
       }
 
       const type = res.headers.get('content-type') ?? ''
@@ -93,7 +94,7 @@ export function createOpenAICompatible(name: ProviderName, ctx: ProviderContext,
         }
         if (data.usage) out.usage(usageFromOpenAI(data.usage))
         out.chunk(data)
-      })
+      }, { outputCap: cap })
     },
   }
 }

@@ -18,7 +18,7 @@ import { outputCap, requestedMaxTokens, DEFAULT_OUTPUT_CAP, type ChatMessage, ty
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../../openai/types'
 import { asProviderError, httpError, readJson, sanitize } from '../errors'
 import { usageFromOpenAI } from '../openai-compatible'
-import { estimateTokens, eventJson, streamReply } from '../stream'
+import { estimateTokens, eventJson, streamReply, withinCap } from '../stream'
 // One estimator of prompt tokens for reservations and for usage a provider did not report: the conservative one.
 import { estimateInputTokens as estimateInput } from '../../money/estimate'
 import { ProviderError, type Provider, type ProviderContext, type ProviderReply } from '../types'
@@ -143,6 +143,7 @@ export function createWorkersAI(ctx: ProviderContext): Provider {
         throw new ProviderError('workers-ai', 'unconfigured', `The workers-ai provider is not configured: add the AI binding or set ${settings.missing.join(', ') || 'CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_API_TOKEN'}.`)
       }
       const inputs = toWorkersAIInputs(req, stream, model.maxOutputTokens ?? ctx.defaultMaxTokens)
+      const cap = outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens) // the cap the reservation assumed
       const now = Date.now()
       const id = `chatcmpl-wai-${now.toString(36)}${(++seq).toString(36)}`
 
@@ -184,10 +185,10 @@ export function createWorkersAI(ctx: ProviderContext): Provider {
 
       if (!stream) {
         const { completion, usage } = fromWorkersAIOutput(output, req, model.upstream, id, now)
-        return { kind: 'json', completion, usage }
+        return { kind: 'json', completion, usage: withinCap('workers-ai', usage, cap) }
       }
       if (!(output instanceof ReadableStream)) throw new ProviderError('workers-ai', 'invalid', 'workers-ai returned no stream for a stream request')
-      return streamReply('workers-ai', output as ReadableStream<Uint8Array>, signal, estimateInput(req), workersAIEvents(id, model.upstream, now, outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens)))
+      return streamReply('workers-ai', output as ReadableStream<Uint8Array>, signal, estimateInput(req), workersAIEvents(id, model.upstream, now, cap), { outputCap: cap })
     },
   }
 }
