@@ -11,6 +11,7 @@
  *
  * @example createAnthropic({ settings: config.providers.anthropic }).chat(req, config.models['claude-sonnet-4-6'], { signal, stream: true })
  */
+import { billedOutputCap } from '../../money/fields'
 import { outputCap, DEFAULT_OUTPUT_CAP, type ChatMessage, type ChatRequest } from '../../openai/request'
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../../openai/types'
 import { toOpenAIUsage } from '../../openai/types'
@@ -197,7 +198,7 @@ export function createAnthropic(ctx: ProviderContext): Provider {
         throw new ProviderError('anthropic', 'unconfigured', `The anthropic provider is not configured: set ${settings.missing.join(', ') || 'ANTHROPIC_API_KEY'}.`)
       }
       const body = toAnthropicRequest(req, model.upstream, stream, model.maxOutputTokens ?? ctx.defaultMaxTokens)
-      const cap = outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens) // the cap the reservation assumed
+      const cap = billedOutputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens) // the most output the reservation covers
       const res = await postJson(
         'anthropic',
         fetchImpl,

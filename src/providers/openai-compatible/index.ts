@@ -12,6 +12,7 @@
  */
 import type { ProviderName } from '../../config'
 import { outputCap, requestedMaxTokens, type ChatRequest } from '../../openai/request'
+import { billedOutputCap } from '../../money/fields'
 import type { ChatCompletion, Usage } from '../../openai/types'
 import { postJson, readJson } from '../errors'
 import { eventJson, streamReply, withinCap } from '../stream'
@@ -20,7 +21,7 @@ import { estimateInputTokens as estimateInput } from '../../money/estimate'
 import { ProviderError, type Provider, type ProviderContext, type ProviderReply } from '../types'
 
 /** Usage as OpenAI-compatible servers report it → normalised Usage. DeepSeek's cache fields are understood too. */
-export function usageFromOpenAI(u: any): Usage {
+export function usageFromOpenAI(u: any, serviceTier?: unknown): Usage {
   const input = num(u?.prompt_tokens)
   const output = num(u?.completion_tokens)
   return {
@@ -29,6 +30,8 @@ export function usageFromOpenAI(u: any): Usage {
     cacheWrite: 0,
     output,
     reasoning: num(u?.completion_tokens_details?.reasoning_tokens),
+    // OpenAI says which tier served the call (a project may default to priority); priority is billed at priority rates.
+    ...(serviceTier === 'priority' ? { serviceTier } : {}),
   }
 }
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0)
@@ -55,8 +58,8 @@ export function createOpenAICompatible(name: ProviderName, ctx: ProviderContext,
       }
       let body: Record<string, unknown> = { ...req, model: model.upstream, stream }
       // No cap asked for: send the one the budget reserved (an uncapped call could cost more than its reservation).
-      const cap = outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens)
-      if (requestedMaxTokens(req) === undefined) body.max_tokens = cap
+      if (requestedMaxTokens(req) === undefined) body.max_tokens = outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens)
+      const cap = billedOutputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens) // the most output the reservation covers
       if (stream) body.stream_options = { ...(req.stream_options ?? {}), include_usage: true }
       else delete body.stream_options
       if (opts.prepare) body = opts.prepare(body, req)
@@ -75,7 +78,7 @@ export function createOpenAICompatible(name: ProviderName, ctx: ProviderContext,
         const completion = (await readJson(name, res, signal)) as ChatCompletion
         const problem = completionProblem(completion)
         if (problem) throw new ProviderError(name, 'invalid', `${name} returned a malformed completion: ${problem}`)
-        const usage: Usage = completion.usage ? usageFromOpenAI(completion.usage) : { ...estimateJson(req, completion), estimated: true }
+        const usage: Usage = completion.usage ? usageFromOpenAI(completion.usage, completion.service_tier) : { ...estimateJson(req, completion), estimated: true }
         return { kind: 'json', completion, usage: withinCap(name, usage, cap) }
       }
 
@@ -92,7 +95,7 @@ export function createOpenAICompatible(name: ProviderName, ctx: ProviderContext,
           const e = data.error
           throw new ProviderError(name, 'http', `${name} stream error: ${String(e.message ?? e).slice(0, 300)}`, { status: Number(e.code) >= 400 ? Number(e.code) : 502 })
         }
-        if (data.usage) out.usage(usageFromOpenAI(data.usage))
+        if (data.usage) out.usage(usageFromOpenAI(data.usage, data.service_tier))
         out.chunk(data)
       }, { outputCap: cap })
     },

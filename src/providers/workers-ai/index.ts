@@ -14,6 +14,7 @@
  *
  * @example createWorkersAI({ settings: config.providers['workers-ai'], ai: env.AI }).chat(req, model, { signal, stream: true })
  */
+import { billedOutputCap } from '../../money/fields'
 import { outputCap, requestedMaxTokens, DEFAULT_OUTPUT_CAP, type ChatMessage, type ChatRequest } from '../../openai/request'
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../../openai/types'
 import { asProviderError, httpError, readJson, sanitize } from '../errors'
@@ -143,7 +144,7 @@ export function createWorkersAI(ctx: ProviderContext): Provider {
         throw new ProviderError('workers-ai', 'unconfigured', `The workers-ai provider is not configured: add the AI binding or set ${settings.missing.join(', ') || 'CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_API_TOKEN'}.`)
       }
       const inputs = toWorkersAIInputs(req, stream, model.maxOutputTokens ?? ctx.defaultMaxTokens)
-      const cap = outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens) // the cap the reservation assumed
+      const cap = billedOutputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens) // the most output the reservation covers
       const now = Date.now()
       const id = `chatcmpl-wai-${now.toString(36)}${(++seq).toString(36)}`
 
@@ -188,7 +189,7 @@ export function createWorkersAI(ctx: ProviderContext): Provider {
         return { kind: 'json', completion, usage: withinCap('workers-ai', usage, cap) }
       }
       if (!(output instanceof ReadableStream)) throw new ProviderError('workers-ai', 'invalid', 'workers-ai returned no stream for a stream request')
-      return streamReply('workers-ai', output as ReadableStream<Uint8Array>, signal, estimateInput(req), workersAIEvents(id, model.upstream, now, cap), { outputCap: cap })
+      return streamReply('workers-ai', output as ReadableStream<Uint8Array>, signal, estimateInput(req), workersAIEvents(id, model.upstream, now, outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens)), { outputCap: cap })
     },
   }
 }
