@@ -79,7 +79,7 @@ function nestingExceeds(text: string, max: number): boolean {
  */
 const incomplete = (err: unknown): never => {
   if (err instanceof ApiError) throw err
-  throw new ApiError(400, 'The request body ended before the length its Content-Length header declared: the client closed the connection early. Send the whole body.', {
+  throw new ApiError(400, 'The request body ended before its Content-Length: the client closed the connection early.', {
     code: 'incomplete_body',
   })
 }
@@ -93,14 +93,14 @@ const tooLarge = (max: number) =>
  *
  * @example const bytes = await readBytesCapped(c.req.raw, 4096, () => new ApiError(413, 'Form too large.'))
  */
-export async function readBytesCapped(raw: Request, max: number, tooLargeError: () => Error): Promise<Uint8Array[]> {
+export async function readBytesCapped(raw: Pick<Request, 'headers' | 'body'>, max: number, tooLargeError: () => Error): Promise<Uint8Array[]> {
   if (Number(raw.headers.get('content-length') ?? NaN) > max) throw tooLargeError()
   const parts: Uint8Array[] = []
   if (!raw.body) return parts
   const reader = raw.body.getReader()
   let size = 0
   for (;;) {
-    const { done, value } = await reader.read().catch(incomplete)
+    const { done, value } = await reader.read()
     if (done) break
     size += value.byteLength
     if (size > max) {
@@ -124,7 +124,7 @@ async function readTextCapped(raw: Request, max: number): Promise<string> {
     if (text.length > max || (text.length * 3 > max && utf8Length(text) > max)) throw tooLarge(max)
     return text
   }
-  const parts = await readBytesCapped(raw, max, () => tooLarge(max))
+  const parts = await readBytesCapped(raw, max, () => tooLarge(max)).catch(incomplete)
   const decoder = new TextDecoder()
   if (parts.length === 1) return decoder.decode(parts[0])
   let out = ''

@@ -183,7 +183,7 @@ function priceOrReserved(ch: Charge, r: Reservation, config: MoneyConfig, tenant
 const possible = (n: number) => Number.isSafeInteger(n) && n >= 0 && n <= MAX_TOKENS_PER_CALL
 
 /** A token count as the ledger records it: a whole number in [0, MAX_TOKENS_PER_CALL], so every sum stays a finite integer. */
-const recorded = (n: number) => (possible(n) ? n : Number.isFinite(n) && n > 0 ? Math.min(Math.floor(n), MAX_TOKENS_PER_CALL) : n > 0 ? MAX_TOKENS_PER_CALL : 0)
+const recorded = (n: number) => Math.min(MAX_TOKENS_PER_CALL, Math.max(0, Math.floor(n) || 0))
 
 function tokensOf(u: Usage): TokenCounts {
   return { input: recorded(u.input), cached_input: recorded(u.cachedInput), cache_write: recorded(u.cacheWrite), output: recorded(u.output), reasoning: recorded(u.reasoning) }

@@ -27,21 +27,22 @@ export interface PricedFields {
 }
 
 const refuse = (param: string, why: string) =>
-  new ApiError(400, `Triage does not forward '${param}': ${why}`, { param, code: 'unsupported_priced_field' })
+  new ApiError(400, `Triage cannot price '${param}': ${why}.`, { param, code: 'unsupported_priced_field' })
+const AUDIO = 'audio output is billed at audio rates'
 
 /** What the request's price-changing fields mean on a model; throws a 400 naming the field when Triage cannot price it. */
 export function pricedFields(req: ChatRequest, model: string, hasPriorityRates: boolean): PricedFields {
   const r = req as Record<string, unknown>
-  if (r.web_search_options != null) throw refuse('web_search_options', 'web search is billed per search call, which the usage Triage settles from does not report.')
-  if (r.audio != null) throw refuse('audio', 'audio output is billed at audio token rates Triage does not price.')
-  if (Array.isArray(r.modalities) && r.modalities.includes('audio')) throw refuse('modalities', 'audio output is billed at audio token rates Triage does not price.')
+  if (r.web_search_options != null) throw refuse('web_search_options', 'web search is billed per call, and usage does not report calls')
+  if (r.audio != null) throw refuse('audio', AUDIO)
+  if (Array.isArray(r.modalities) && r.modalities.includes('audio')) throw refuse('modalities', AUDIO)
   const tier = r.service_tier
   let priority = false
   if (tier === 'priority') {
-    if (!hasPriorityRates) throw refuse('service_tier', `'priority' is billed at priority rates, and model '${model}' has none in Triage's price table. Leave service_tier out or use 'auto'.`)
+    if (!hasPriorityRates) throw refuse('service_tier', `'priority' on '${model}', which has no priority rates`)
     priority = true
   } else if (tier != null && tier !== 'auto' && tier !== 'default' && tier !== 'flex') {
-    throw refuse('service_tier', `'${String(tier).slice(0, 40)}' is not a service tier Triage can price (auto, default, flex, priority).`)
+    throw refuse('service_tier', `'${String(tier).slice(0, 40)}' is not auto, default, flex or priority`)
   }
   return { priority, extraOutput: predictionTokens(req) }
 }

@@ -6,6 +6,7 @@
  * throw toApiError(err)                                                // 400 / 502 / 503 / 504, never the key
  */
 import { ApiError } from '../http/errors'
+import { readBytesCapped } from '../http/body'
 import type { ProviderName } from '../config'
 import { ProviderError, UPSTREAM_LIMITS } from './types'
 
@@ -116,28 +117,12 @@ export async function postJson(
  * not read whole); a body that is larger, or not JSON, is `invalid`.
  */
 export async function readJson(provider: ProviderName, res: Response, signal: AbortSignal, maxBytes: number = UPSTREAM_LIMITS.maxAnswerBytes): Promise<any> {
-  const tooBig = () => new ProviderError(provider, 'invalid', `${provider} returned a JSON body larger than ${maxBytes} bytes, the limit Triage reads from an upstream`, { status: res.status })
-  if (Number(res.headers.get('content-length') ?? NaN) > maxBytes) {
-    res.body?.cancel().catch(() => {})
-    throw tooBig()
-  }
   let text = ''
   try {
-    if (res.body) {
-      const reader = res.body.getReader()
-      const decoder = new TextDecoder()
-      let size = 0
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) break
-        if ((size += value.byteLength) > maxBytes) {
-          reader.cancel().catch(() => {})
-          throw tooBig()
-        }
-        text += decoder.decode(value, { stream: true })
-      }
-      text += decoder.decode()
-    }
+    const decoder = new TextDecoder()
+    const tooBig = () => new ProviderError(provider, 'invalid', `${provider} returned a JSON body larger than ${maxBytes} bytes`, { status: res.status })
+    for (const part of await readBytesCapped(res, maxBytes, tooBig)) text += decoder.decode(part, { stream: true })
+    text += decoder.decode()
   } catch (e) {
     throw asProviderError(provider, e, signal)
   }

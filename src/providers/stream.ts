@@ -121,7 +121,7 @@ export function streamReply(
     const u = capped ? { ...(real ?? estimate), output: Math.max(real?.output ?? 0, estimate.output, counted) } : real ?? estimate
     return withinCap(provider, u, cap)
   }
-  const tooBig = (what: string) => new ProviderError(provider, 'invalid', `${provider} sent ${what}, the limit Triage reads from an upstream`)
+  const tooBig = (what: string) => new ProviderError(provider, 'invalid', `${provider} sent ${what}`)
   const toError = (e: unknown) =>
     e instanceof SyntaxError ? new ProviderError(provider, 'invalid', `${provider} sent an event that is not valid JSON`) : asProviderError(provider, e, signal)
   /** Settles usage and lets go of the upstream, once. */
