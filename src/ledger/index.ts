@@ -135,7 +135,7 @@ export function budgetFor(client: LedgerClient, ctx: Pick<ExecutionContext, 'wai
       const calls: SpendCall[] = charges.map((ch) => ({
         model: ch.model, tier: ch.tier, provider: ch.provider, tokens: tokensOf(ch.usage),
         ...(ch.usage.estimated ? { estimated: true } : {}),
-        cost_nano: priceOrReserved(ch, r, config, tenant),
+        cost_nano: priceOrReserved(ch, r, config),
       }))
       const nano = calls.reduce((s, c) => s + c.cost_nano, 0)
       if (client.settle(r, nano, recordOf(tenant, r, calls, nano, info))) ctx.waitUntil(client.flushSoon())
@@ -164,11 +164,11 @@ export const MAX_TOKENS_PER_CALL = 10_000_000
  * MAX_TOKENS_PER_CALL; found by fuzzing: `input_tokens: 1e308` crashed the settle) — is charged the reservation:
  * never free, never absurd.
  */
-function priceOrReserved(ch: Charge, r: Reservation, config: MoneyConfig, tenant: Tenant): number {
+function priceOrReserved(ch: Charge, r: Reservation, config: MoneyConfig): number {
   const u = ch.usage
   for (const n of [u.input, u.cachedInput, u.cacheWrite, u.output, u.reasoning]) {
     if (!possible(n)) {
-      console.warn(JSON.stringify({ level: 'warn', msg: 'impossible usage: charged the reservation', tenant: tenant.id, request_id: r.requestId, model: ch.model, provider: ch.provider, usage: tokensOf(u) }))
+      console.warn(JSON.stringify({ level: 'warn', msg: 'impossible usage: charged the reservation', request_id: r.requestId, model: ch.model, usage: tokensOf(u) }))
       return r.nano
     }
   }

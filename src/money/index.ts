@@ -197,7 +197,7 @@ export function priceOf(modelId: string, config?: MoneyConfig): Price {
 function atTier(p: Price, priority: boolean): Price {
   if (!priority) return p
   const r = p.priority ?? { input: 2 * p.input, cachedInput: 2 * p.cachedInput, output: 2 * p.output }
-  return { ...p, input: r.input, cachedInput: r.cachedInput, cacheWrite: Math.max(p.cacheWrite, r.input), output: r.output, reasoning: Math.max(p.reasoning, r.output) }
+  return { ...p, ...r, cacheWrite: r.input, reasoning: r.output }
 }
 
 const M = 1_000_000n

@@ -28,7 +28,7 @@ export type EventMapper = (ev: EventSourceMessage, out: ChunkSink) => void
 /**
  * What Triage takes from one streamed answer, at most (issue 14, item 6: an upstream is not trusted to stop).
  * - `outputCap`: the output cap the call was sent with (the one its reservation assumed). Completion tokens are
- *   counted as chunks arrive (`relayedTokens`); a chunk that would take the count past the cap is not relayed:
+ *   counted as chunks arrive (`relayedTokens`), or taken from usage the upstream sends mid-answer; a chunk that would take the count past the cap is not relayed:
  *   the answer ends there with `finish_reason: "length"` and the upstream is cancelled. Settled output tokens are
  *   `min(cap, max(reported, relayed))` when the stream was cut, `min(cap, reported)` otherwise.
  * - `maxEventBytes`: one SSE event (or unterminated line) may buffer at most this many characters
@@ -135,6 +135,7 @@ export function streamReply(
   /** Ends the answer at the cap: no more chunks, one last chunk with finish_reason "length" (usage follows). */
   const cut = (c: ChatCompletionChunk) => {
     capped = complete = sawFinish = true
+    usageChunkSent = false // the answer ends with Triage's own usage chunk (what is charged), whatever came before
     const end = { id: c.id, object: 'chat.completion.chunk', created: c.created, model: c.model, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'length' }] } as ChatCompletionChunk
     last = end
     batch.push(end)
@@ -171,6 +172,8 @@ export function streamReply(
     },
     usage(u) {
       real = u
+      // Usage that arrives mid-answer (cumulative, as some servers send it) and is already past the cap ends it too.
+      if (cap !== undefined && u.output > cap && last && !sawFinish) cut(last)
     },
     done() {
       complete = true

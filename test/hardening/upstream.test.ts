@@ -50,6 +50,21 @@ describe('an upstream that ignores max_tokens', () => {
     expect(cost).toBeLessThanOrEqual(reserved(b))
   })
 
+  it('stream with several tokens a chunk and cumulative usage on each: the usage ends it at the cap', async () => {
+    const r = testRouter()
+    const { api_key: key } = await r.tenant()
+    // 5 tokens a chunk ("w0 w1 w2 w3 w4", 14 characters: counted as 1 from the text alone); usage says 5, 10, 15, …
+    const b = body('Tell me everything [[fault:ignore-max-tokens;tokens=500;per=5;usage=each]]', { max_tokens: 10, stream: true, stream_options: { include_usage: true } })
+    const res = await r.call('/v1/chat/completions', { key, json: b })
+    const { data, comments } = parseSSE(await res.text())
+    const chunks = data.slice(0, -1).map((d) => JSON.parse(d))
+    const relayed = chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('').match(/\S+/g)?.length ?? 0
+    expect(relayed).toBeLessThanOrEqual(10)
+    expect(chunks.map((c) => c.choices[0]?.finish_reason).filter(Boolean)).toEqual(['length'])
+    expect(chunks.at(-1).usage.completion_tokens).toBe(10)
+    expect(nano(comments.find((l) => l.startsWith('x-triage-cost-usd='))!.split('=')[1])).toBeLessThanOrEqual(reserved(b))
+  })
+
   it('JSON: the answer is charged at most the cap, not the 5,000 tokens the upstream reports', async () => {
     const r = testRouter()
     const { api_key: key } = await r.tenant()
