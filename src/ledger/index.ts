@@ -148,7 +148,10 @@ export const MAX_TOKENS_PER_CALL = 10_000_000
 function priceOrReserved(ch: Charge, r: Reservation, config: MoneyConfig): number {
   const u = ch.usage
   for (const n of [u.input, u.cachedInput, u.cacheWrite, u.output, u.reasoning]) {
-    if (!Number.isSafeInteger(n) || n < 0 || n > MAX_TOKENS_PER_CALL) return r.nano
+    if (!possible(n)) {
+      console.warn(JSON.stringify({ level: 'warn', msg: 'impossible usage: charged the reservation', request_id: r.requestId, model: ch.model, usage: tokensOf(u) }))
+      return r.nano
+    }
   }
   try {
     const nano = priceCall(u, ch.model, config)
@@ -158,8 +161,13 @@ function priceOrReserved(ch: Charge, r: Reservation, config: MoneyConfig): numbe
   }
 }
 
+const possible = (n: number) => Number.isSafeInteger(n) && n >= 0 && n <= MAX_TOKENS_PER_CALL
+
+/** A token count as the ledger records it: a whole number in [0, MAX_TOKENS_PER_CALL], so every sum stays a finite integer. */
+const recorded = (n: number) => Math.min(MAX_TOKENS_PER_CALL, Math.max(0, Math.floor(n) || 0))
+
 function tokensOf(u: Usage): TokenCounts {
-  return { input: u.input, cached_input: u.cachedInput, cache_write: u.cacheWrite, output: u.output, reasoning: u.reasoning }
+  return { input: recorded(u.input), cached_input: recorded(u.cachedInput), cache_write: recorded(u.cacheWrite), output: recorded(u.output), reasoning: recorded(u.reasoning) }
 }
 
 function recordOf(tenant: Tenant, r: Reservation, calls: SpendCall[], nano: number, info: SettleInfo): SpendRecord {
