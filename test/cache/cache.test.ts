@@ -216,6 +216,23 @@ describe('response cache', () => {
     expect(usage.today.saved_nano).toBe(2 * cost)
   })
 
+  it('answers a hit at no cost even when the budget is spent, where the same request upstream is refused', async () => {
+    const poor = await r.tenant({ budget: { daily_usd: '0.000001' }, policy: { cache: { enabled: true } } })
+    const req = ask('Cached before the budget ran out')
+    const config = loadConfig(r.env as unknown as ConfigEnv)
+    const key = await cacheKey(poor.id, req as ChatRequest, routingInputs({ policy: resolvePolicy({ cache: { enabled: true } }) }, config))
+    const completion = { id: 'chatcmpl-stored', object: 'chat.completion', created: 1, model: 'gpt-4.1', choices: [{ index: 0, message: { role: 'assistant', content: 'Stored.', refusal: null }, logprobs: null, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } }
+    const stored: CachedAnswer = { v: 1, completion: completion as never, usage: { input: 5, cachedInput: 0, cacheWrite: 0, output: 2, reasoning: 0 }, model: 'gpt-4.1', provider: 'openai', tier: 'premium', cost_nano: 26_000, stored_at: Date.now() }
+    await env().TRIAGE_KV.put(key, JSON.stringify(stored))
+    const refused = await chat(req, poor.api_key, { 'x-triage-cache': 'off' })
+    expect(refused.status).toBe(429)
+    const hit = await chat(req, poor.api_key)
+    expect(hit.status).toBe(200)
+    expect(hit.headers.get('x-triage-cache')).toBe('hit')
+    expect(Number(hit.headers.get('x-triage-cost-usd'))).toBe(0)
+    expect(((await hit.json()) as any).choices[0].message.content).toBe('Stored.')
+  })
+
   it('never stores an error or a cut stream', async () => {
     const bad = ask('Fail please [[fault:400]]')
     expect((await chat(bad)).status).toBe(400)
