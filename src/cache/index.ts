@@ -22,6 +22,7 @@ import type { ChatRequest } from '../openai/request'
 import type { ChatCompletion, Usage } from '../openai/types'
 import type { Config } from '../config'
 import { ApiError } from '../http/errors'
+import { thresholdsFor } from '../routing'
 import { cachePolicy, CACHE_TTL_BOUNDS, type CachePolicy, type Tenant } from '../tenants'
 import type { SpendTotals } from '../ledger/kv'
 import { cacheKey, type RoutingInputs } from './key'
@@ -105,10 +106,9 @@ export function storable(completion: ChatCompletion, policy: CachePolicy): boole
 }
 
 /** What routing a request depends on besides the request itself (in the key). */
-export function routingInputs(tenant: Pick<Tenant, 'policy'>, config: Pick<Config, 'thresholds' | 'tiers'>): RoutingInputs {
-  const t = tenant.policy.thresholds
+export function routingInputs(tenant: Pick<Tenant, 'policy'>, config: Config): RoutingInputs {
   return {
-    thresholds: { medium: t?.medium ?? config.thresholds.medium, premium: t?.premium ?? config.thresholds.premium },
+    thresholds: thresholdsFor(tenant, config),
     allowed_tiers: tenant.policy.allowed_tiers ?? null,
     tiers: config.tiers,
   }
@@ -120,7 +120,7 @@ export async function responseCache(
   env: { TRIAGE_KV: KVNamespace },
   tenant: Pick<Tenant, 'id' | 'policy'>,
   req: ChatRequest,
-  config: Pick<Config, 'thresholds' | 'tiers'>,
+  config: Config,
 ): Promise<ResponseCache | null> {
   const policy = cachePolicy(tenant.policy.cache)
   const { on, ttl_s } = cacheRequest(headers, policy)

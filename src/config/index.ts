@@ -12,7 +12,7 @@
  */
 import * as z from 'zod/mini'
 import { TIERS, PROVIDERS, type Tier, type ProviderName } from './tiers'
-import { DEFAULT_THRESHOLDS } from '../scoring'
+import { DEFAULT_THRESHOLDS, thresholdsForQuality } from '../scoring'
 import { adminTokenProblem } from './admin-token'
 
 export { TIERS, PROVIDERS, type Tier, type ProviderName } from './tiers'
@@ -56,6 +56,8 @@ export interface Config {
   tiers: Record<Tier, string[]>
   /** Score thresholds: score ≥ medium → medium tier; score ≥ premium → premium tier. */
   thresholds: { medium: number; premium: number }
+  /** TRIAGE_QUALITY_TARGET, when the thresholds were chosen by it. */
+  qualityTarget: number | null
   /** Whether a request may name a configured model id directly (instead of `auto` or a tier alias). */
   allowModelPinning: boolean
   providers: Record<ProviderName, ProviderSettings>
@@ -163,6 +165,7 @@ const EnvSchema = z.object({
   TRIAGE_MODELS: z.optional(z.pipe(modelsJson, z.record(z.string().check(z.minLength(1)), ModelSpecInput))),
   TRIAGE_THRESHOLD_MEDIUM: z.optional(num(0, 1)),
   TRIAGE_THRESHOLD_PREMIUM: z.optional(num(0, 1)),
+  TRIAGE_QUALITY_TARGET: z.optional(num(0.5, 1)),
   TRIAGE_ALLOW_MODEL_PINNING: z.optional(bool),
   TRIAGE_FIRST_BYTE_TIMEOUT_MS: z.optional(int(100, 600_000)),
   TRIAGE_TOTAL_TIMEOUT_MS: z.optional(int(100, 3_600_000)),
@@ -259,7 +262,14 @@ export function buildConfig(env: ConfigEnv): Config {
     }
   }
 
-  const thresholds = { medium: e.TRIAGE_THRESHOLD_MEDIUM ?? DEFAULT_THRESHOLDS.medium, premium: e.TRIAGE_THRESHOLD_PREMIUM ?? DEFAULT_THRESHOLDS.premium }
+  // A quality target stands for the cheapest thresholds that keep it (scoring/target.ts); it excludes explicit ones.
+  const target = e.TRIAGE_QUALITY_TARGET !== undefined ? thresholdsForQuality(e.TRIAGE_QUALITY_TARGET) : undefined
+  if (target && (e.TRIAGE_THRESHOLD_MEDIUM !== undefined || e.TRIAGE_THRESHOLD_PREMIUM !== undefined)) {
+    problems.push('TRIAGE_QUALITY_TARGET: set either it or TRIAGE_THRESHOLD_MEDIUM/_PREMIUM, not both')
+  }
+  const thresholds = target
+    ? { medium: target.medium, premium: target.premium }
+    : { medium: e.TRIAGE_THRESHOLD_MEDIUM ?? DEFAULT_THRESHOLDS.medium, premium: e.TRIAGE_THRESHOLD_PREMIUM ?? DEFAULT_THRESHOLDS.premium }
   if (thresholds.medium > thresholds.premium) {
     problems.push('TRIAGE_THRESHOLD_MEDIUM: must not be above TRIAGE_THRESHOLD_PREMIUM')
   }
@@ -326,6 +336,7 @@ export function buildConfig(env: ConfigEnv): Config {
     models,
     tiers,
     thresholds,
+    qualityTarget: e.TRIAGE_QUALITY_TARGET ?? null,
     allowModelPinning: e.TRIAGE_ALLOW_MODEL_PINNING ?? true,
     providers,
     timeouts,

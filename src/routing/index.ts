@@ -8,5 +8,5 @@
  * @example
  * const { decision, plan, request, reservation } = decide({ req, tenant, headroom, config, available })
  */
-export { decide, capFor, thresholdsFor, type DecideInput, type Routing } from './decide'
+export { decide, capFor, thresholdsFor, routingSetting, type DecideInput, type Routing, type RoutingSetting } from './decide'
 export { plan, modelNames, parseTier, providerAvailability, type Plan, type PlanInput } from './plan'

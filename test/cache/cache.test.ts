@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { testRouter, parseSSE, type TestRouter } from '../api/helpers'
 import { expectValid } from '../support/openai-spec'
 import { ledgerStub, listRequestRecords, readSpend } from '../../src/ledger'
-import { cacheKey, canonicalJson, routingInputs, type CachedAnswer } from '../../src/cache'
+import { cacheKey, canonicalJson, routingInputs, type CachedAnswer, type RoutingInputs } from '../../src/cache'
 import { loadConfig, type ConfigEnv } from '../../src/config'
 import { resolvePolicy } from '../../src/tenants'
 import { dayOf } from '../../src/ledger/periods'
@@ -28,7 +28,7 @@ const upstream = () => r.emulator.requests.length
 const env = () => r.env as unknown as Env
 
 describe('cache key', () => {
-  const routing = routingInputs({ policy: resolvePolicy(undefined) }, { thresholds: { medium: 0.3, premium: 0.7 }, tiers: { trivial: ['a'], medium: ['b'], premium: ['c'] } })
+  const routing: RoutingInputs = { thresholds: { medium: 0.3, premium: 0.7 }, allowed_tiers: null, tiers: { trivial: ['a'], medium: ['b'], premium: ['c'] } }
   const req = (extra: Record<string, unknown> = {}) => ({ model: 'auto', messages: [{ role: 'user', content: 'hi' }], temperature: 0, ...extra }) as ChatRequest
 
   it('leaves out the fields that cannot change the answer, and sorts keys', async () => {
@@ -39,6 +39,12 @@ describe('cache key', () => {
     const reordered = { temperature: 0, messages: [{ content: 'hi', role: 'user' }], model: 'auto' } as ChatRequest
     expect(await cacheKey('ten_a', reordered, routing)).toBe(base)
     expect(canonicalJson({ b: 1, a: { d: 2, c: [3, { f: 1, e: 0 }] } })).toBe('{"a":{"c":[3,{"e":0,"f":1}],"d":2},"b":1}')
+  })
+
+  it('takes the thresholds routing uses (a policy override, else the config)', () => {
+    const config = loadConfig(r.env as unknown as ConfigEnv)
+    expect(routingInputs({ policy: resolvePolicy({ thresholds: { premium: 0.9 } }) }, config).thresholds).toEqual({ medium: config.thresholds.medium, premium: 0.9 })
+    expect(routingInputs({ policy: resolvePolicy({ allowed_tiers: ['trivial'] }) }, config)).toMatchObject({ allowed_tiers: ['trivial'], tiers: config.tiers })
   })
 
   it('keeps every field that can change the answer, the tenant and what routing depends on', async () => {
