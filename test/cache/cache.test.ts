@@ -4,7 +4,8 @@
  * no charge on a hit and its saving counted by the ledger, errors and cut streams never stored.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { testRouter, parseSSE, type TestRouter } from '../api/helpers'
+import { testRouter, parseSSE, ADMIN, type TestRouter } from '../api/helpers'
+import { formatUsd } from '../../src/money'
 import { expectValid } from '../support/openai-spec'
 import { ledgerStub, listRequestRecords, readSpend } from '../../src/ledger'
 import { cacheKey, canonicalJson, routingInputs, type CachedAnswer, type RoutingInputs } from '../../src/cache'
@@ -220,6 +221,10 @@ describe('response cache', () => {
     const usage: any = await (await r.call('/v1/usage', { key: tenant.api_key })).json()
     expect(usage.today.saved_by).toMatchObject({ cache_hits: 2, cache_nano: 2 * cost, routing_nano: 0 })
     expect(usage.today.saved_nano).toBe(2 * cost)
+    const metrics: any = await (await r.call(`/admin/metrics?tenant=${tenant.id}&days=1`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()
+    expect(metrics.savings).toMatchObject({ cache_hits: 2, cache_saved_usd: formatUsd(2 * cost), routing_saved_usd: '0.00' })
+    const page = await (await r.call(`/dashboard?tenant=${tenant.id}&days=1`, { headers: { authorization: `Bearer ${ADMIN}` } })).text()
+    expect(page).toContain(`data-testid="cache-saved-usd" data-value="${formatUsd(2 * cost)}"`)
   })
 
   it('answers a hit at no cost even when the budget is spent, where the same request upstream is refused', async () => {
