@@ -92,7 +92,7 @@ export async function complete(
   if (run.reply.kind === 'json') {
     const settled = await settleSpend(spend, run.calls, { ...outcome, status: 200 })     // settle
     for (const [k, v] of Object.entries(spendHeaders(settled))) c.header(k, v)
-    if (cache) c.executionCtx.waitUntil(cache.store(cachedAnswer(run.reply.completion, run.reply.usage, outcome.model, route.tier, settled.cost_nano))) // store
+    if (cache) c.executionCtx.waitUntil(cache.store(cachedAnswer(run.reply.completion, run.reply.usage, run.model, settled.cost_nano))) // store
     return c.json(reply.json(run.reply.completion, run.reply.usage))
   }
 
@@ -100,7 +100,7 @@ export async function complete(
   c.header('x-triage-budget-remaining-usd', remainingUsd(budget.headroom().remaining_nano))
   const calls = run.calls
   const usage = run.reply.usage
-  const recorded = cache && recordChunks(run.reply.chunks)                               // a miss to store: assembled as it passes
+  const recorded = cache?.status === 'miss' ? recordChunks(run.reply.chunks) : null    // a miss to store: assembled as it passes
   return streamBack(c, {                                                                 // stream back
     chunks: recorded ? recorded.chunks : run.reply.chunks,
     format: reply.sse(request, usage),
@@ -109,13 +109,13 @@ export async function complete(
       const status = end.status === 'ok' ? 200 : end.status === 'client_abort' ? 499 : end.error.status
       const settled = await settleSpend(spend, calls, { ...outcome, status })           // settle
       const completion = status === 200 && recorded ? recorded.completion(toOpenAIUsage(await usage)) : null
-      if (cache && completion) c.executionCtx.waitUntil(cache.store(cachedAnswer(completion, await usage, outcome.model, route.tier, settled.cost_nano))) // store
+      if (cache && completion) c.executionCtx.waitUntil(cache.store(cachedAnswer(completion, await usage, outcome.model, settled.cost_nano))) // store
       return Object.entries(spendHeaders(settled)).map(([k, v]) => `${k}=${v}`)
     },
   })
 }
 
 /** What a miss stores: the answer, and what it cost (what a hit will save). */
-function cachedAnswer(completion: ChatCompletion, usage: Usage, model: ModelSpec, tier: string, cost_nano: number): Omit<CachedAnswer, 'v' | 'stored_at'> {
-  return { completion, usage, model: model.id, provider: model.provider, tier, cost_nano }
+function cachedAnswer(completion: ChatCompletion, usage: Usage, model: ModelSpec, cost_nano: number): Omit<CachedAnswer, 'v' | 'stored_at'> {
+  return { completion, usage, model: model.id, provider: model.provider, tier: model.tier, cost_nano }
 }
