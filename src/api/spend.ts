@@ -2,7 +2,7 @@
  * The handler's side of money: turning an execution's billed calls into one settlement, the spend headers,
  * and the per-request log line. The ledger (src/ledger) prices and records; this only gathers.
  */
-import type { Budget, Reservation, Settled } from '../ledger'
+import type { Budget, CacheHit, Reservation, Settled } from '../ledger'
 import type { Tenant } from '../tenants'
 import type { Decision } from '../scoring'
 import type { Plan } from '../routing'
@@ -13,14 +13,17 @@ import { ApiError, toApiError } from '../http/errors'
 import type { ModelSpec } from '../config'
 import type { Usage } from '../openai/types'
 import { observe, type AnalyticsSink } from '../observability'
+import { formatUsd } from '../money'
 
 /** Everything settle needs to know about one request. */
 export interface SpendContext {
   budget: Budget
   reservation: Reservation
   tenant: Tenant
-  decision: Decision
-  route: Plan
+  /** Absent for a cache hit (nothing was scored). */
+  decision?: Pick<Decision, 'score'>
+  /** A cache hit's tier is `cache`. */
+  route: { tier: Plan['tier'] | 'cache'; requestedTier: Plan['requestedTier'] | null; downgraded: Plan['downgraded'] }
   started: number
   /** Streams: when the answer's first chunk was in hand (execute resolves then). */
   firstByteAt?: number
@@ -34,6 +37,8 @@ export interface Outcome {
   attempts: number
   model?: ModelSpec
   cascade?: string
+  /** A response-cache hit: nothing called, recorded at 0 with what it saved. */
+  cache?: CacheHit
 }
 
 /** Waits for every billed call's usage, settles them as one charge set, and writes the request's log line. */
@@ -47,13 +52,14 @@ export async function settleSpend(s: SpendContext, calls: BilledCall[], outcome:
     requested_tier: s.route.requestedTier,
     model: outcome.model?.id,
     provider: outcome.model?.provider,
-    score: s.decision.score,
+    score: s.decision?.score ?? null,
     latency_ms,
     first_byte_ms: s.firstByteAt && s.firstByteAt - s.started,
     attempts: outcome.attempts,
     cascade: outcome.cascade ?? null,
     downgraded: s.route.downgraded,
     stream: s.stream,
+    ...(outcome.cache ? { cache: outcome.cache } : {}),
   })
   const tokens = usages.reduce((a, u) => ({ input: a.input + u.input, output: a.output + u.output }), { input: 0, output: 0 })
   // One structured line per request, for Workers Logs / Logpush, and one Analytics Engine data point when that
@@ -64,8 +70,8 @@ export async function settleSpend(s: SpendContext, calls: BilledCall[], outcome:
     tenant: s.tenant.id,
     tier: s.route.tier,
     requested_tier: s.route.requestedTier,
-    score: Number(s.decision.score.toFixed(4)),
-    model: outcome.model?.id ?? null,
+    score: s.decision ? Number(s.decision.score.toFixed(4)) : null,
+    model: outcome.model?.id ?? outcome.cache?.model ?? null,
     provider: outcome.model?.provider ?? null,
     attempts: outcome.attempts,
     cascade: outcome.cascade ?? null,
@@ -77,6 +83,7 @@ export async function settleSpend(s: SpendContext, calls: BilledCall[], outcome:
     cost_usd: settled.cost_usd,
     latency_ms,
     status: outcome.status,
+    ...(outcome.cache ? { cache: 'hit', saved_usd: formatUsd(outcome.cache.saved_nano) } : {}),
   }
   console.log(JSON.stringify(line))
   observe(s.env, line)

@@ -51,6 +51,9 @@ const savingsView = (s: Savings) => ({
   saved_usd: formatUsd(s.saved_nano),
   saved_nano: s.saved_nano,
   saved_fraction: s.saved_fraction,
+  routing_saved_usd: formatUsd(s.saved_nano - s.cache_saved_nano),
+  cache_saved_usd: formatUsd(s.cache_saved_nano),
+  cache_hits: s.cache_hits,
 })
 
 const windowView = (w: WindowStatus | null) =>

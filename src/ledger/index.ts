@@ -18,7 +18,7 @@ import { loadConfig, type ConfigEnv } from '../config'
 import { ApiError } from '../http/errors'
 import { cost as priceCall, formatUsd, PRICE_TABLE_VERSION, type MoneyConfig } from '../money'
 import { ledgerClient, LedgerClient, BudgetRefused, LedgerUnavailable, budgetOf, ledgerStub, type LocalReservation } from './client'
-import type { SpendCall, SpendRecord, TokenCounts } from './kv'
+import type { CacheHit, SpendCall, SpendRecord, TokenCounts } from './kv'
 import { headroomOf, type Headroom } from './headroom'
 
 export { TenantLedger } from './object'
@@ -57,6 +57,8 @@ export interface SettleInfo {
   cascade?: string | null
   downgraded?: string | null
   stream?: boolean
+  /** A response-cache hit: recorded at 0 with what it saved (SpendRecord.cache). */
+  cache?: CacheHit
 }
 
 export interface Settled {
@@ -200,6 +202,7 @@ function recordOf(tenant: Tenant, r: Reservation, calls: SpendCall[], nano: numb
     stream: info.stream ?? false,
     calls,
     price_version: PRICE_TABLE_VERSION,
+    ...(info.cache ? { cache: info.cache } : {}),
   }
 }
 
