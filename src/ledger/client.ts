@@ -280,8 +280,9 @@ export class LedgerClient {
     let failures = 0
     for (let round = 0; round < MAX_REFILLS; round++) {
       let res: SyncResult
+      let asked: boolean
       try {
-        res = await this.refill(nano)
+        ;[res, asked] = await this.refill(nano)
       } catch (err) {
         // The shared call failed (or was lost with the request that made it): try again with our own, once.
         if (++failures > 1) throw new LedgerUnavailable(err)
@@ -290,6 +291,7 @@ export class LedgerClient {
       this.check(nano, meta)
       const r = this.tryLocal(requestId, nano, meta)
       if (r) return r
+      if (!asked) continue // the lease was only confirmed, and its idle part recalled: ask for headroom now
       if (res.retry_ms !== undefined && Date.now() - start < RECALL_WAIT_MS) {
         // The headroom is idle in other isolates' leases, recalled now: wait for it rather than refuse.
         await new Promise((ok) => setTimeout(ok, res.retry_ms))
@@ -297,7 +299,7 @@ export class LedgerClient {
       }
       if (res.refused) throw new BudgetRefused(res.refused.window, nano, res.refused.available_nano, res, res.refused.retryable)
       const reachable = (res.available_nano ?? Infinity) + this.localAvailable(Date.now())
-      if (reachable < nano) throw new BudgetRefused(this.bindingWindow(res), nano, Math.max(0, reachable), res, res.retry_ms !== undefined)
+      if (reachable < nano) throw new BudgetRefused(this.bindingWindow(res), nano, Math.max(0, reachable), res, unspent(res) >= nano)
     }
     throw new LedgerUnavailable(new Error('could not obtain headroom after repeated attempts'))
   }
@@ -317,13 +319,13 @@ export class LedgerClient {
   }
 
   /** Asks the DO for more headroom, for this request (the DO renews this isolate's lease rather than open another). */
-  private refill(need: number): Promise<SyncResult> {
+  private async refill(need: number): Promise<[SyncResult, asked: boolean]> {
     this.stats.refills++
     // Ask only for the shortfall: the lease's spare part counts if the DO renews it (same id). A lease that covers
     // the request only needs confirming (the view or the lease was more than LEASE_TTL_MS old).
     const spare = this.lease ? Math.max(0, this.lease.balance - this.lease.reserved) : 0
-    if (this.lease && spare >= need) return this.sync()
-    return this.sync({ lease: this.lease?.id ?? null, need: Math.max(0, need - spare), want: need, unit: need })
+    if (this.lease && spare >= need) return [await this.sync(), false]
+    return [await this.sync({ lease: this.lease?.id ?? null, need: Math.max(0, need - spare), want: need, unit: need }), true]
   }
 
   // ---- settle / release ----
@@ -433,6 +435,13 @@ export function withoutSettledHolds(ops: LedgerOp[]): LedgerOp[] {
   const ended = new Set<string>()
   for (const op of ops) if (op.op !== 'hold') ended.add(op.id)
   return ended.size ? ops.filter((op) => op.op !== 'hold' || !ended.has(op.id)) : ops
+}
+
+/** What is not spent yet in the tightest window (held or not); Infinity when unlimited. */
+function unspent(v: SyncResult): number {
+  let left = Infinity
+  for (const w of [v.daily, v.monthly]) if (w.limit_nano !== null) left = Math.min(left, w.limit_nano - w.spent_nano)
+  return left
 }
 
 function settledCost(ops: LedgerOp[]): number {

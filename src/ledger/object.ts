@@ -240,7 +240,10 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
     let refused: Refusal | undefined
     let retryMs: number | undefined
     if (req.acquire) {
-      const r = this.grant(req.isolate, req.acquire, now, leaseId)
+      // The isolate asked only for what its lease's idle part did not cover: if this call took that part back (a
+      // recalled lease), ask for it too.
+      const acquire = change < 0 && req.acquire.lease === leaseId ? { ...req.acquire, need: req.acquire.need - change } : req.acquire
+      const r = this.grant(req.isolate, acquire, now, leaseId)
       if (r.lease) {
         if (r.lease !== leaseId) change = 0 // a new lease: what was taken back from the old one is the isolate's to forget with it
         leaseId = r.lease
