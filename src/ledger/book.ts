@@ -158,6 +158,12 @@ export class SpendBook {
     this.dirty = true
   }
 
+  /** Counts a refused request under its reason, in the period totals of `at` (no money, no request). */
+  refusal(reason: string, at: number): void {
+    for (const period of [dayOf(at), monthOf(at)]) this.add(`refusal\n${reason}`, period, 0, 1, 0, 0, 0)
+    this.dirty = true
+  }
+
   /** A tombstone for a voided reservation, so a late hold or settle for it is ignored. Returns false if the id is taken. */
   void(id: string, now: number): boolean {
     return this.sql.exec(
@@ -185,8 +191,8 @@ export class SpendBook {
     this.delta.clear()
     const add = 'nano = nano + excluded.nano, requests = requests + excluded.requests, premium = premium + excluded.premium, input = input + excluded.input, output = output + excluded.output'
     const periods = rows.filter((r) => r.dimKey === '')
-    // RETURNING keeps the in-memory spend equal to the row.
-    for (const t of this.sql.exec<{ period: string; nano: number }>(
+    // RETURNING keeps the in-memory spend equal to the row. (A call that only counted refusals has no period row.)
+    if (periods.length) for (const t of this.sql.exec<{ period: string; nano: number }>(
       `INSERT INTO totals (period, nano, requests, premium, input, output, version, flushed, updated_at) VALUES ${periods.map(() => '(?, ?, ?, ?, ?, ?, 1, 0, ?)').join(', ')}
        ON CONFLICT(period) DO UPDATE SET ${add}, version = version + 1, updated_at = excluded.updated_at RETURNING period, nano`,
       ...periods.flatMap((r) => [r.period, r.nano, r.requests, r.premium, r.input, r.output, now]),
@@ -256,7 +262,12 @@ export class SpendBook {
     const bucket = (r: Row): Bucket => ({ nano: r.nano, requests: r.requests, premium_nano: r.premium, tokens: { input: r.input, output: r.output } })
     const t = this.sql.exec<Row & { updated_at: number }>('SELECT nano, requests, premium, input, output, updated_at FROM totals WHERE period = ?', period).toArray()[0]
     const by: Record<'tier' | 'model', Record<string, Bucket>> = { tier: {}, model: {} }
-    for (const r of this.sql.exec<Row & { dim: 'tier' | 'model'; key: string }>('SELECT dim, key, nano, requests, premium, input, output FROM totals_by WHERE period = ? ORDER BY key', period)) {
+    const refusals: Record<string, number> = {}
+    for (const r of this.sql.exec<Row & { dim: 'tier' | 'model' | 'refusal'; key: string }>('SELECT dim, key, nano, requests, premium, input, output FROM totals_by WHERE period = ? ORDER BY key', period)) {
+      if (r.dim === 'refusal') {
+        refusals[r.key] = r.requests
+        continue
+      }
       // A bucket emptied by a replaced charge (an unsettled charge on a model the real settle did not use) is not shown.
       if (r.requests === 0 && r.nano === 0) continue
       by[r.dim][r.key] = bucket(r)
@@ -265,6 +276,7 @@ export class SpendBook {
       v: 1, tenant, period,
       ...bucket(t ?? { nano: 0, requests: 0, premium: 0, input: 0, output: 0 }), usd: formatUsd(t?.nano ?? 0),
       by_tier: by.tier, by_model: by.model,
+      ...(Object.keys(refusals).length ? { refusals } : {}),
       updated_at: new Date(t?.updated_at ?? 0).toISOString(),
     }
   }

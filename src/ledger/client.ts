@@ -345,6 +345,11 @@ export class LedgerClient {
     return true
   }
 
+  /** Counts a request refused with a 429, by reason, in the tenant's totals (queued like a settle). */
+  refused(reason: string): void {
+    this.pending.push({ op: 'refused', id: `refused_${randomBase62(8)}`, reason, at: Date.now() })
+  }
+
   /** Voids a reservation: nothing was spent (the provider was never reached, or answered with no usage). */
   release(r: LocalReservation): boolean {
     if (r.state !== 'held') return false
@@ -433,7 +438,7 @@ export class LedgerClient {
  */
 export function withoutSettledHolds(ops: LedgerOp[]): LedgerOp[] {
   const ended = new Set<string>()
-  for (const op of ops) if (op.op !== 'hold') ended.add(op.id)
+  for (const op of ops) if (op.op === 'settle' || op.op === 'release') ended.add(op.id)
   return ended.size ? ops.filter((op) => op.op !== 'hold' || !ended.has(op.id)) : ops
 }
 

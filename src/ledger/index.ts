@@ -140,7 +140,14 @@ export function budgetFor(client: LedgerClient, ctx: Pick<ExecutionContext, 'wai
         ctx.waitUntil(client.flushHold(r))
         return r
       } catch (err) {
-        if (err instanceof BudgetRefused) throw quotaError(tenant, err, client)
+        if (err instanceof BudgetRefused) {
+          const e = quotaError(tenant, err, client)
+          if (e.status === 429) {
+            client.refused(err.retryable ? 'in_flight' : `${err.window}_budget`)
+            ctx.waitUntil(client.flushSoon())
+          }
+          throw e
+        }
         if (err instanceof LedgerUnavailable) throw unavailable(err.cause)
         throw err
       }

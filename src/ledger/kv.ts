@@ -71,6 +71,8 @@ export interface SpendTotals extends Bucket {
   usd: string
   by_tier: Record<string, Bucket>
   by_model: Record<string, Bucket>
+  /** Requests refused with a 429 in the period, by reason ('daily_budget', 'monthly_budget': spent; 'in_flight': held by requests in flight). Absent when none. */
+  refusals?: Record<string, number>
   updated_at: string
 }
 

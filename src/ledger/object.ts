@@ -333,6 +333,10 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
       }
       return
     }
+    if (op.op === 'refused') {
+      this.book.refusal(op.reason, op.at)
+      return
+    }
     if (op.op === 'release') {
       // A tombstone, so a late hold or settle for this id is ignored. Nothing was spent.
       if (this.book.void(op.id, now)) this.unhold(op.id)

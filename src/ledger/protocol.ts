@@ -28,6 +28,8 @@ export type LedgerOp =
   | { op: 'hold'; id: string; request_id?: string; nano: number; lease: string | null; at: number; ttl_ms: number; model?: string; tier?: string }
   | { op: 'settle'; id: string; nano: number; lease: string | null; record: SpendRecord }
   | { op: 'release'; id: string; lease: string | null }
+  /** A request refused with a 429 (counted per reason in the totals, for the dashboard); `reason` e.g. 'daily_budget', 'in_flight'. */
+  | { op: 'refused'; id: string; reason: string; at: number }
 
 /**
  * Ops travel as JSON text: settles carry whole spend records, and JSON.stringify + JSON.parse cost less than the
