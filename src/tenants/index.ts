@@ -2,10 +2,11 @@
  * Tenants: who is calling, and what they may spend.
  *
  * `authenticate(request, env)` reads `Authorization: Bearer <key>` (or `x-api-key`), hashes the key, and resolves
- * the tenant from KV. Results are cached per isolate for AUTH_CACHE_MS (5 s): a revoked key or a disabled tenant
- * stops working within that window in an isolate that already saw it, plus KV's own propagation delay
- * elsewhere (immediate in the writing location, up to ~60 s in others). Any failure is a 401/403 in OpenAI's
- * format that never echoes the key. The admin token is not a tenant key: it is refused here.
+ * the tenant from KV. Results are cached per isolate for AUTH_CACHE_MS (5 s). KV is eventually consistent (up to
+ * ~60 s across locations), so status changes are enforced by the tenant's ledger DO, within 1 s: a revoked key or a
+ * disabled tenant is refused by the ledger when the request reserves (src/ledger/client.ts), and a tenant whose KV
+ * record still says disabled is served when its ledger holds a newer, enabled status. Any failure is a 401/403 in
+ * OpenAI's format that never echoes the key. The admin token is not a tenant key: it is refused here.
  *
  * @example
  * const tenant = await authenticate(c.req.raw, c.env)   // throws ApiError(401) on a bad key
