@@ -160,7 +160,11 @@ export class SpendBook {
 
   /** Counts a refused request under its reason, in the period totals of `at` (no money, no request). */
   refusal(reason: string, at: number): void {
-    for (const period of [dayOf(at), monthOf(at)]) this.add(`refusal\n${reason}`, period, 0, 1, 0, 0, 0)
+    // The period row changes by nothing but its version, so the flush rewrites the period's totals with the count.
+    for (const period of [dayOf(at), monthOf(at)]) {
+      this.add('', period, 0, 0, 0, 0, 0)
+      this.add(`refusal\n${reason}`, period, 0, 1, 0, 0, 0)
+    }
     this.dirty = true
   }
 
@@ -191,8 +195,8 @@ export class SpendBook {
     this.delta.clear()
     const add = 'nano = nano + excluded.nano, requests = requests + excluded.requests, premium = premium + excluded.premium, input = input + excluded.input, output = output + excluded.output'
     const periods = rows.filter((r) => r.dimKey === '')
-    // RETURNING keeps the in-memory spend equal to the row. (A call that only counted refusals has no period row.)
-    if (periods.length) for (const t of this.sql.exec<{ period: string; nano: number }>(
+    // RETURNING keeps the in-memory spend equal to the row.
+    for (const t of this.sql.exec<{ period: string; nano: number }>(
       `INSERT INTO totals (period, nano, requests, premium, input, output, version, flushed, updated_at) VALUES ${periods.map(() => '(?, ?, ?, ?, ?, ?, 1, 0, ?)').join(', ')}
        ON CONFLICT(period) DO UPDATE SET ${add}, version = version + 1, updated_at = excluded.updated_at RETURNING period, nano`,
       ...periods.flatMap((r) => [r.period, r.nano, r.requests, r.premium, r.input, r.output, now]),

@@ -263,9 +263,16 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
     }
   }
 
-  /** Rate limits (src/ratelimit): admits one request against the tenant's rpm/tpm windows. Money is not touched. */
+  /** Rate limits (src/ratelimit): admits one request against the tenant's rpm/tpm windows. Money is not touched; a refusal is counted (by limit) with the budget's. */
   rate(req: RateRequest): RateResult {
-    return (this.rates ??= new TenantRates()).admit(Date.now(), req)
+    const now = Date.now()
+    const res = (this.rates ??= new TenantRates()).admit(now, req)
+    if (!res.ok) {
+      this.book.refusal(res.limit ?? 'rate', now)
+      this.book.commit(now)
+      this.schedule(now)
+    }
+    return res
   }
 
   // ---- leases ----

@@ -48,6 +48,18 @@ describe('refusals on the dashboard', () => {
     expect(html).toMatch(/resets in (\d+ h )?\d+ min \(00:00 UTC\)/)
   })
 
+  it('counts rate-limit 429s (rpm, tpm) in the same totals, by limit', async () => {
+    const t = tenant()
+    const s = stub(t)
+    await s.configure(t.id, { daily_nano: null, monthly_nano: null, disabled: false, updated_at: t.updated_at! })
+    for (let i = 0; i < 3; i++) await s.rate({ rpm: 2, tokens: 0 })
+    expect(await s.rate({ tpm: 10, tokens: 100 })).toMatchObject({ ok: false, limit: 'tpm' })
+    await s.flush()
+    const day = await readSpend(env.TRIAGE_KV, t.id, (await s.snapshot()).daily.period)
+    expect(day.refusals).toEqual({ rpm: 1, tpm: 1 })
+    expect(day.requests).toBe(0)
+  })
+
   it('money reads at three significant digits, and resets read as a duration', () => {
     const now = Date.parse('2026-04-30T18:47:00.000Z')
     expect(resetsIn('2026-05-01T00:00:00.000Z', now)).toBe('in 5 h 13 min (00:00 UTC)')
