@@ -6,18 +6,17 @@
 //   npm run bench -- --smoke            a few hundred requests per target, no Portkey (< 60 s; test/node/bench-smoke.test.ts)
 //
 // What it does, in order:
-//   1. builds both Workers like a deploy: `wrangler deploy --dry-run --outdir` (the bundles it runs) and
-//      `--minify --outdir` (the bundles it sizes, raw and gzip; the bar is the router's);
+//   1. builds the Worker like a deploy: `wrangler deploy --dry-run --outdir` (the bundle it runs) and
+//      `--minify --outdir` (the bundle it sizes, raw and gzip);
 //   2. starts bench/emulator.mjs (every provider wire format, configurable time to first token / per-token delay);
 //   3. starts, each on its own Miniflare (`new Miniflare()`, so each has its own workerd process to sample), with
-//      no wrangler dev / unstable_startWorker proxy in front: the router with the admin Worker behind its ADMIN
-//      binding (scripts/workers.mjs: the built bundles, each with its wrangler config's KV, TenantLedger SQLite DO
-//      and service bindings, every provider pointed at the emulator), the floor (bench/workers/floor.js), and the
-//      ledger worker (bench/workers/ledger.ts);
-//   4. optionally Portkey (@portkey-ai/gateway, from a temp copy of ../shared/bench, `npm ci` there);
+//      no wrangler dev / unstable_startWorker proxy in front: Triage (the router; scripts/workers.mjs: the built
+//      bundle with wrangler.toml's KV and TenantLedger SQLite DO, every provider pointed at the emulator), the floor
+//      (bench/workers/floor.js), and the ledger worker (bench/workers/ledger.ts);
+//   4. optionally Portkey (@portkey-ai/gateway, pinned in bench/portkey/: a temp copy of it, `npm ci` there);
 //   5. drives closed-loop load (bounded in requests and seconds, 127.0.0.1 only) at direct / floor / router /
-//      portkey, interleaved per cell: JSON and SSE × concurrency, `model: "auto"` with the prompts of
-//      ../shared/routebench/dev.jsonl, as a real tenant;
+//      portkey, interleaved per cell: JSON and SSE × concurrency, `model: "auto"` with the project's own prompts
+//      (bench/prompts.jsonl: chit-chat to proofs, EN/JA/ZH, over all three tiers), as a real tenant;
 //   6. checks that streams are not buffered, measures the scorer, the ledger's reserve+settle throughput, and
 //      writes bench/results/<date>.json and a table.
 //
@@ -43,12 +42,11 @@ import zlib from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { runLoad } from './load.mjs'
-import { WORKERS, bundleWorker, triageWorkers } from '../scripts/workers.mjs'
+import { TRIAGE, bundleWorker, triageWorker } from '../scripts/workers.mjs'
 import { startSampler, sampleTree, cpuDeltaMs, pidListeningOn, machineBusyMs } from './procstat.mjs'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const ROOT = path.resolve(HERE, '..')
-const SHARED = path.resolve(ROOT, '../shared')
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const execFileP = promisify(execFile)
 process.env.WRANGLER_SEND_METRICS = 'false'
@@ -148,9 +146,9 @@ async function buildBundles(dir) {
   const wrangler = path.join(ROOT, 'node_modules/.bin/wrangler')
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' }
   const run = async (args) => (await execFileP(wrangler, args, { cwd: ROOT, env, maxBuffer: 1 << 24 }))
-  // Each Worker as it deploys: --outdir (the bundle that runs here) and --minify (the bundle that is sized).
-  const sized = async (config, key) => {
-    const raw = path.join(dir, key, 'raw'), min = path.join(dir, key, 'min')
+  // The Worker as it deploys: --outdir (the bundle that runs here) and --minify (the bundle that is sized).
+  const sized = async (config) => {
+    const raw = path.join(dir, 'raw'), min = path.join(dir, 'min')
     await run(['deploy', '--dry-run', '-c', config, '--outdir', raw])
     const m = await run(['deploy', '--dry-run', '-c', config, '--minify', '--outdir', min])
     const w = /Total Upload:\s*([\d.]+)\s*KiB\s*\/\s*gzip:\s*([\d.]+)\s*KiB/.exec(m.stdout + m.stderr)
@@ -163,12 +161,9 @@ async function buildBundles(dir) {
     size.gzipKiB = round2(size.gzipBytes / 1024, 2)
     return { script: path.join(raw, 'index.js'), size }
   }
-  const router = await sized(WORKERS.router.config, 'router')
-  const admin = await sized(WORKERS.admin.config, 'admin')
-  // The bar is the router's: the Worker on the request path. The admin Worker is reported beside it.
-  const bundle = { ...router.size, admin: admin.size }
+  const triage = await sized(TRIAGE.config)
   const ledgerOut = await bundleWorker('bench/workers/ledger.ts', path.join(dir, 'ledger', 'index.js'))
-  return { scripts: { router: router.script, admin: admin.script }, ledgerScript: ledgerOut, bundle }
+  return { script: triage.script, ledgerScript: ledgerOut, bundle: triage.size }
 }
 
 async function startEmulator() {
@@ -224,16 +219,14 @@ function workerdOptionsFromWranglerToml() {
 }
 
 async function preparePortkey() {
-  const src = path.join(SHARED, 'bench')
+  const src = path.join(HERE, 'portkey')
   const lock = fs.readFileSync(path.join(src, 'package-lock.json'))
   const dir = opt.portkeyDir ?? path.join(os.tmpdir(), `triage-bench-portkey-${createHash('sha256').update(lock).digest('hex').slice(0, 12)}`)
   const entry = path.join(dir, 'node_modules/@portkey-ai/gateway/build/start-server.js')
   if (!fs.existsSync(entry)) {
-    log(`portkey: copying ${src} to ${dir} and running npm ci there (its README's install step)...`)
+    log(`portkey: copying ${src} to ${dir} and running npm ci there...`)
     fs.rmSync(dir, { recursive: true, force: true })
     fs.cpSync(src, dir, { recursive: true })
-    for (const f of fs.readdirSync(dir, { recursive: true })) { try { fs.chmodSync(path.join(dir, f), 0o755) } catch {} }
-    fs.chmodSync(dir, 0o755)
     await execFileP('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, timeout: 240_000, maxBuffer: 1 << 24 })
     if (!fs.existsSync(entry)) throw new Error(`npm ci finished but ${entry} is missing`)
   }
@@ -265,7 +258,7 @@ function freePort() {
 }
 
 function loadPrompts() {
-  const rows = fs.readFileSync(path.join(SHARED, 'routebench/dev.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l))
+  const rows = fs.readFileSync(path.join(HERE, 'prompts.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l))
   return rows.map((r) => ({
     model: 'auto',
     messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: r.prompt }],
@@ -346,7 +339,7 @@ try {
   log('building (wrangler deploy --dry-run --outdir, and --minify for size)...')
   const built = await buildBundles(tmp)
   results.bundle = built.bundle
-  log(`bundle, router: ${built.bundle.rawBytes} B raw, ${built.bundle.gzipBytes} B gzip (wrangler: ${built.bundle.wranglerUploadKiB} KiB / gzip ${built.bundle.wranglerGzipKiB} KiB); admin Worker: gzip ${built.bundle.admin.wranglerGzipKiB} KiB`)
+  log(`bundle, router: ${built.bundle.rawBytes} B raw, ${built.bundle.gzipBytes} B gzip (wrangler: ${built.bundle.wranglerUploadKiB} KiB / gzip ${built.bundle.wranglerGzipKiB} KiB)`)
 
   const emu = await startEmulator()
   results.emulator = { url: emu.url, firstTokenDelayMs: opt.firstMs, tokenDelayMs: opt.tokenMs, tokens: opt.tokens }
@@ -355,8 +348,7 @@ try {
   const w = await workerdOptionsFromWranglerToml()
   const { offlineVars, DEV_ADMIN_TOKEN } = await import(path.join(ROOT, 'scripts/offline-env.mjs'))
   const routerVars = { ...w.vars, ...offlineVars(emu.url) }
-  // Both Workers, as they deploy: the router, and the admin Worker behind its ADMIN binding (the tenant is created through it).
-  const router = await startWorkerd('triage', null, { workers: await triageWorkers(built.scripts, offlineVars(emu.url)) })
+  const router = await startWorkerd('triage', null, { workers: [await triageWorker(built.script, offlineVars(emu.url))] })
   const floor = await startWorkerd('floor', path.join(HERE, 'workers/floor.js'), { compatibilityDate: w.compatibilityDate, bindings: { UPSTREAM: `${emu.url}/openai` } })
   const ledger = await startWorkerd('ledger', built.ledgerScript, { ...w, bindings: {} })
   log(`router: ${router.url} (workerd pid ${router.pid}); floor: ${floor.url} (pid ${floor.pid}); ledger worker: ${ledger.url} (pid ${ledger.pid})`)
@@ -517,7 +509,6 @@ for (const mode of opt.modes) {
   const r = find('router', mode, c), f = find('floor', mode, c)
   bar(`CPU/req ${mode} c=${c} ≤ floor + 0.2 ms`, r?.serverCpuMsPerReq, f?.serverCpuMsPerReq != null ? f.serverCpuMsPerReq + 0.2 : null, 'workerd process tree CPU ms per request (/proc)')
 }
-if (results.bundle) bar('gzip bundle ≤ 60 KB', results.bundle.wranglerGzipKiB ?? results.bundle.gzipKiB, 60, 'the router Worker: wrangler deploy --dry-run --minify: "gzip: N KiB"')
 if (results.streamBuffering) bars.push({ bar: 'streams never buffered', value: results.streamBuffering.routerAddedTtftMs, limit: results.streamBuffering.tokenGapMs / 2,
   pass: results.streamBuffering.unbuffered, how: `20 ms between upstream tokens: router TTFT − direct TTFT < 10 ms and the stream still takes ≥ ${(opt.tokens - 1) * 20} ms` })
 results.bars = bars
@@ -535,16 +526,15 @@ const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
 const table = rows.map((r) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n')
 const lines = []
 lines.push(`\nTriage bench ${results.startedAt}${opt.smoke ? ' (SMOKE: too short for timing claims)' : ''} — ${results.machine.nproc}× ${results.machine.cpu}`)
-lines.push(`closed loop, ${opt.duration} s or ${opt.requests} requests per cell, ${opt.rounds} round(s); emulator first=${opt.firstMs} ms token=${opt.tokenMs} ms tokens=${opt.tokens}; model "auto", ${results.routingMix?.prompts ?? '?'} routebench prompts`)
+lines.push(`closed loop, ${opt.duration} s or ${opt.requests} requests per cell, ${opt.rounds} round(s); emulator first=${opt.firstMs} ms token=${opt.tokenMs} ms tokens=${opt.tokens}; model "auto", ${results.routingMix?.prompts ?? '?'} prompts (bench/prompts.jsonl)`)
 lines.push(`Δ = target − direct (same mode, c); CPU/req = the target's process tree (workerd for floor/router), ms; noise !x = x cores used by other processes`)
 lines.push(table)
 if (results.routingMix) lines.push(`routing mix: ${JSON.stringify(results.routingMix.tiers)} ${JSON.stringify(results.routingMix.models)}`)
 if (results.scorer) lines.push(`scorer: median ${results.scorer.medianUs} µs, p99 ${results.scorer.p99Us} µs over ${results.scorer.calls} calls`)
 for (const l of results.ledger ?? []) lines.push(`ledger: ${l.tenants} tenant(s): ${l.opsPerSec} reserve+settle/s (${l.ops} in ${l.seconds} s, ${l.doSyncs} DO syncs, DO charged ${l.chargedByDO}${l.exact ? ' = exact' : ' ≠ ops!'}), ${l.cpuMsPerOp} ms CPU/op`)
 if (results.bundle) {
-  const b = results.bundle, a = b.admin
-  lines.push(`bundle (minified), router: ${b.rawBytes} B raw, ${b.gzipBytes} B gzip; wrangler: ${b.wranglerUploadKiB} KiB / gzip ${b.wranglerGzipKiB} KiB`)
-  if (a) lines.push(`bundle (minified), admin Worker (not on the request path): ${a.rawBytes} B raw, ${a.gzipBytes} B gzip; wrangler: ${a.wranglerUploadKiB} KiB / gzip ${a.wranglerGzipKiB} KiB`)
+  const b = results.bundle
+  lines.push(`bundle (minified): ${b.rawBytes} B raw, ${b.gzipBytes} B gzip; wrangler: ${b.wranglerUploadKiB} KiB / gzip ${b.wranglerGzipKiB} KiB`)
 }
 if (results.streamBuffering) lines.push(`stream buffering (20 ms/token): ${Object.entries(results.streamBuffering.byTarget).map(([k, v]) => `${k} ttft50 ${fmt(v.ttftP50)} total50 ${fmt(v.latencyP50)}`).join('; ')}`)
 lines.push('bars:')

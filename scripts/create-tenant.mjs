@@ -5,13 +5,17 @@
  *   npm run tenant:create -- --name acme --daily 5 --monthly 50
  *   node scripts/create-tenant.mjs --name acme --url http://127.0.0.1:8787
  *
- * ADMIN_TOKEN comes from the environment, else from .dev.vars (what `wrangler dev` reads).
- * Options: --name (required), --daily USD, --monthly USD, --url (default http://127.0.0.1:8787), --json.
+ * Right after `npm run dev:offline` it needs nothing else: while dev:offline runs, its address and admin token are in
+ * .wrangler/offline/session.json. Otherwise ADMIN_TOKEN comes from the environment, else from .dev.vars (what
+ * `wrangler dev` reads).
+ * Options: --name (required), --daily USD, --monthly USD, --url (default: the running dev:offline's, else
+ * http://127.0.0.1:8787), --json.
  */
 import { readFileSync, existsSync } from 'node:fs'
 import { resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { liveSession } from './offline-env.mjs'
 
 const usage = 'usage: npm run tenant:create -- --name <name> [--daily <usd>] [--monthly <usd>] [--url http://127.0.0.1:8787] [--json]'
 
@@ -27,7 +31,7 @@ try {
       name: { type: 'string' },
       daily: { type: 'string' },
       monthly: { type: 'string' },
-      url: { type: 'string', default: process.env.TRIAGE_URL ?? 'http://127.0.0.1:8787' },
+      url: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -41,9 +45,13 @@ if (args.help) {
 }
 if (!args.name) fail(`--name is required\n${usage}`)
 
-/** ADMIN_TOKEN from the environment, else from .dev.vars (KEY=value lines, optional quotes). */
+const session = liveSession()
+args.url ??= process.env.TRIAGE_URL ?? session?.url ?? 'http://127.0.0.1:8787'
+
+/** ADMIN_TOKEN from the environment, else the running dev:offline's (for its URL), else from .dev.vars (KEY=value lines, optional quotes). */
 function adminToken() {
   if (process.env.ADMIN_TOKEN) return process.env.ADMIN_TOKEN
+  if (session && new URL(session.url).origin === new URL(args.url).origin) return session.admin_token
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
   for (const file of [resolve(process.cwd(), '.dev.vars'), resolve(root, '.dev.vars')]) {
     if (!existsSync(file)) continue
@@ -56,7 +64,7 @@ function adminToken() {
 }
 
 const token = adminToken()
-if (!token) fail('no ADMIN_TOKEN: set it in the environment or in .dev.vars (ADMIN_TOKEN=<at least 16 characters>)')
+if (!token) fail('no ADMIN_TOKEN: set it in the environment or in .dev.vars (ADMIN_TOKEN=<at least 32 characters, e.g. from openssl rand -hex 32>), or start `npm run dev:offline`')
 
 const amount = (flag, v) => {
   if (v === undefined) return undefined

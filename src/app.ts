@@ -1,21 +1,32 @@
 /**
- * The router's Hono app: the request path (`/v1/chat/completions`), its dry run (`/v1/route`), `/v1/models` and
- * `/healthz`. Admin paths (`/admin`, `/dashboard`, `/v1/usage`) are forwarded to the admin Worker
- * (src/admin/service.ts), so clients see one origin and the router's bundle carries only the request path.
- * Each route's work lives in its own module under api/.
+ * Triage's one app, and its whole route table:
+ *
+ * - the request path (`POST /v1/chat/completions`), its dry run (`POST /v1/route`), `GET /v1/models`, `/healthz`;
+ * - each tenant's own `GET /v1/usage`;
+ * - behind ADMIN_TOKEN (src/admin): the admin API (`/admin/tenants…`), `GET /admin/metrics` and the dashboard.
+ *
+ * The handlers of the last two groups load on the first request that needs them (http/lazy), so an isolate that
+ * serves only the request path never evaluates them. Errors, 404s and 405s come from one place (http/base).
  *
  * @example export default createApp()   // src/index.ts
  */
 import type { HonoBase } from 'hono/hono-base'
 import { cors } from 'hono/cors'
-import { ApiError } from './http/errors'
+import { csrf } from 'hono/csrf'
+import { secureHeaders } from 'hono/secure-headers'
 import { baseApp, type AppEnv } from './http/base'
+import { lazy } from './http/lazy'
 import { chatCompletions } from './api/chat'
 import { listModels } from './api/models'
 import { routeDryRun } from './api/route'
-import { ADMIN_PATHS, forwardToAdmin } from './admin/service'
+import { adminAuth, adminBodyLimit, signInBodyLimit } from './admin'
+import { DASHBOARD_PATH, dashboardHeaders } from './dashboard/path'
 
 export type { AppEnv } from './http/base'
+
+const usage = lazy(() => import('./api/usage').then((m) => ({ usage: m.usage })))
+const tenants = lazy(() => import('./api/admin').then((m) => m.tenantHandlers))
+const dashboard = lazy(() => import('./dashboard').then((m) => m.dashboardHandlers))
 
 export function createApp(): HonoBase<AppEnv> {
   const app = baseApp()
@@ -30,13 +41,28 @@ export function createApp(): HonoBase<AppEnv> {
   app.post('/v1/chat/completions', chatCompletions)
   app.post('/v1/route', routeDryRun)
   app.get('/v1/models', listModels)
-  for (const prefix of ADMIN_PATHS) {
-    app.all(prefix, forwardToAdmin)
-    app.all(`${prefix}/*`, forwardToAdmin)
-  }
+  app.get('/v1/usage', usage('usage'))
 
-  for (const [path, allow] of [['/v1/chat/completions', 'POST'], ['/v1/route', 'POST'], ['/v1/models', 'GET'], ['/healthz', 'GET']] as const) {
-    app.all(path, () => new ApiError(405, `Method not allowed: use ${allow} ${path}.`, { code: 'method_not_allowed', headers: { allow } }).toResponse())
-  }
+  app.get('/admin/metrics', secureHeaders(), adminAuth({ session: {} }), dashboard('metrics'))
+
+  app.use('/admin/tenants/*', adminAuth(), adminBodyLimit)
+  app.post('/admin/tenants', tenants('create'))
+  app.get('/admin/tenants', tenants('list'))
+  app.get('/admin/tenants/:id', tenants('get'))
+  app.patch('/admin/tenants/:id', tenants('patch'))
+  app.delete('/admin/tenants/:id', tenants('remove'))
+  app.post('/admin/tenants/:id/disable', tenants('disable'))
+  app.post('/admin/tenants/:id/enable', tenants('enable'))
+  app.put('/admin/tenants/:id/budget', tenants('putBudget'))
+  app.post('/admin/tenants/:id/keys', tenants('issueTenantKey'))
+  app.delete('/admin/tenants/:id/keys/:key_id', tenants('revokeTenantKey'))
+  app.get('/admin/tenants/:id/usage', tenants('usage'))
+
+  app.use(`${DASHBOARD_PATH}/*`, dashboardHeaders, csrf())
+  app.get(DASHBOARD_PATH, adminAuth({ session: { redirect: `${DASHBOARD_PATH}/sign-in` } }), dashboard('page'))
+  app.get(`${DASHBOARD_PATH}/sign-in`, dashboard('signInPage'))
+  app.post(`${DASHBOARD_PATH}/sign-in`, signInBodyLimit, dashboard('signIn'))
+  app.post(`${DASHBOARD_PATH}/sign-out`, dashboard('signOut'))
+  app.get(`${DASHBOARD_PATH}/assets/dashboard.css`, dashboard('css'))
   return app
 }

@@ -1,5 +1,3 @@
-import type { AdminService } from './admin/service'
-
 /** The Worker's bindings and variables. Variables are validated by src/config; this only types the bindings. */
 export interface Env {
   /** Workers AI binding (absent under `wrangler dev --local`; the adapter then uses the REST API). */
@@ -10,8 +8,6 @@ export interface Env {
   TENANT_LEDGER: DurableObjectNamespace
   /** Optional Workers Analytics Engine dataset: one data point per request. */
   ANALYTICS?: AnalyticsEngineDataset
-  /** The admin Worker (wrangler.admin.toml), which serves /admin, /dashboard and /v1/usage for the router. */
-  ADMIN?: AdminService
   /** Optional Workers Rate Limiting binding. */
   RATE_LIMITER?: RateLimit
   [key: string]: unknown

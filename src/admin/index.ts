@@ -1,40 +1,25 @@
 /**
- * The admin Worker (`triage-admin`, wrangler.admin.toml): the admin API, the dashboard and `/v1/usage`, reached
- * only through the router's `ADMIN` service binding (see ./service.ts). It has no route of its own and no provider
- * credentials; it reads KV and the router's TenantLedger Durable Objects (bound by `script_name`).
+ * The admin side's gate: who may use the admin API, /admin/metrics and the dashboard (./auth.ts: one middleware,
+ * Bearer ADMIN_TOKEN or a dashboard session, with a per-client back-off on wrong tokens), the dashboard's sessions
+ * (./session.ts), and the body caps of admin requests. Small and loaded at start-up; the handlers behind it
+ * (src/api/admin.ts, src/dashboard) load on the first request that needs them.
  *
  * @example
- * // wrangler.toml (the router)
- * [[services]]
- * binding = "ADMIN"
- * service = "triage-admin"
+ * app.use('/admin/tenants/*', adminAuth(), adminBodyLimit)
  */
-import { WorkerEntrypoint } from 'cloudflare:workers'
+import { bodyLimit } from 'hono/body-limit'
 import { ApiError } from '../http/errors'
-import type { Env } from '../env'
-import { createAdminApp } from './app'
-import type { AdminService } from './service'
 
-export { createAdminApp } from './app'
-export type { AdminService } from './service'
+export { adminAuth, adminTokenOf, checkAdminToken, THROTTLE } from './auth'
+export { issueSession, verifySession, hasSession, startSession, endSession, SESSION_COOKIE, SESSION_TTL_S } from './session'
 
-const app = createAdminApp()
+/** The largest admin API request body, in bytes (a tenant with a full policy is well under 4 KiB). */
+export const MAX_ADMIN_BODY_BYTES = 64 * 1024
+/** The largest dashboard sign-in form, in bytes. */
+export const MAX_SIGN_IN_BYTES = 4096
 
-let last: { key: string; env: Env } | undefined
+const capped = (maxSize: number, message: string, code: string) =>
+  bodyLimit({ maxSize, onError: () => { throw new ApiError(413, message, { code }) } })
 
-/** The bindings merged with the router's vars; the same object while the vars are the same (config is cached per env object). */
-function withVars(bindings: Env, vars: Record<string, string>): Env {
-  const key = JSON.stringify(vars)
-  if (last?.key !== key) last = { key, env: { ...bindings, ...vars } }
-  return last.env
-}
-
-export default class AdminWorker extends WorkerEntrypoint<Env> implements AdminService {
-  override fetch(): Response {
-    return new ApiError(404, 'This is the triage-admin Worker. Call the router (the triage Worker): it forwards /admin, /dashboard and /v1/usage here.', { code: 'unknown_route' }).toResponse()
-  }
-
-  async serve(request: Request, vars: Record<string, string>): Promise<Response> {
-    return app.fetch(request, withVars(this.env, vars), this.ctx)
-  }
-}
+export const adminBodyLimit = capped(MAX_ADMIN_BODY_BYTES, `The request body is larger than the admin API's limit of ${MAX_ADMIN_BODY_BYTES} bytes.`, 'request_too_large')
+export const signInBodyLimit = capped(MAX_SIGN_IN_BYTES, 'Sign-in form too large.', 'body_too_large')

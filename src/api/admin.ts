@@ -1,6 +1,6 @@
 /**
- * The admin API (mounted at /admin): tenants, keys, budgets and usage. Guarded by the ADMIN_TOKEN secret, compared
- * in constant time; tenant API keys are refused here, and the admin token is refused as a tenant key elsewhere.
+ * The admin API's handlers (`/admin/tenants…`): tenants, keys, budgets and usage. src/app.ts routes to them behind
+ * the admin-auth middleware and the body cap (src/admin), and loads this module on the first admin request.
  * Every body is validated; every error is in OpenAI's format.
  *
  * @example
@@ -8,20 +8,17 @@
  *   -d '{"name":"acme","budget":{"daily_usd":5,"monthly_usd":50}}'
  * // 201 {"object":"tenant","id":"ten_…","api_key":"trg_…",…}   (the key is shown once)
  */
-import { honoApp } from '../http/app'
 import type { Context } from 'hono'
 import * as z from 'zod/mini'
-import type { Env } from '../env'
-import { loadConfig, type ConfigEnv } from '../config'
-import { ApiError, toApiError } from '../http/errors'
+import type { AppEnv } from '../http/base'
+import { ApiError } from '../http/errors'
 import { formatUsd, parseUsd } from '../money'
 import {
   PolicySchema, createTenant, getTenantRecord, putTenantRecord, issueKey, revokeKey, listTenantRecords,
-  toTenant, forgetTenant, secretsEqual, KEY_PREFIX, resolvePolicy, type TenantRecord, type BudgetUsd,
+  toTenant, forgetTenant, resolvePolicy, tenantKey, type TenantRecord, type BudgetUsd,
 } from '../tenants'
 import { configureLedger, ledgerStub, readUsage } from '../ledger'
 
-type AdminEnv = { Bindings: Env }
 
 // ---- bodies ----
 
@@ -92,7 +89,7 @@ function view(r: TenantRecord) {
   }
 }
 
-async function load(c: Context<AdminEnv>): Promise<TenantRecord> {
+async function load(c: Context<AppEnv>): Promise<TenantRecord> {
   const id = c.req.param('id') ?? ''
   const r = await getTenantRecord(c.env.TRIAGE_KV, id)
   if (!r) throw new ApiError(404, `No tenant with id '${id}'.`, { code: 'tenant_not_found', param: 'id' })
@@ -100,54 +97,35 @@ async function load(c: Context<AdminEnv>): Promise<TenantRecord> {
 }
 
 /** Writes a changed tenant: KV record, the ledger's budget (authoritative for enforcement), and this isolate's auth cache. */
-async function save(c: Context<AdminEnv>, r: TenantRecord): Promise<void> {
+async function save(c: Context<AppEnv>, r: TenantRecord): Promise<void> {
   r.updated_at = new Date(Math.max(Date.now(), Date.parse(r.updated_at) + 1)).toISOString()
   await putTenantRecord(c.env.TRIAGE_KV, r)
   await configureLedger(c.env, toTenant(r))
   forgetTenant(r.id)
 }
 
-// ---- the app ----
+// ---- handlers ----
 
-export const adminRoutes = honoApp<AdminEnv>()
+type C = Context<AppEnv>
 
-adminRoutes.onError((err) => toApiError(err).toResponse())
-
-adminRoutes.use('*', async (c, next) => {
-  const token = loadConfig(c.env as unknown as ConfigEnv).adminToken
-  if (!token) {
-    throw new ApiError(503, 'The admin API is disabled: set the ADMIN_TOKEN secret (at least 16 characters).', { code: 'admin_disabled' })
-  }
-  const auth = c.req.header('authorization')
-  const presented = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1] : c.req.header('x-admin-token')
-  if (!presented) {
-    throw new ApiError(401, "Missing admin token. Send 'Authorization: Bearer <ADMIN_TOKEN>'.", { type: 'invalid_request_error', code: 'missing_admin_token' })
-  }
-  if (presented.startsWith(KEY_PREFIX)) {
-    throw new ApiError(401, 'Tenant API keys cannot use the admin API. Use the ADMIN_TOKEN.', { type: 'invalid_request_error', code: 'invalid_admin_token' })
-  }
-  if (!(await secretsEqual(presented, token))) {
-    throw new ApiError(401, 'Incorrect admin token.', { type: 'invalid_request_error', code: 'invalid_admin_token' })
-  }
-  await next()
-})
-
-adminRoutes.post('/tenants', async (c) => {
+async function create(c: C) {
   const body = await readBody(c, CreateBody)
   const { record, apiKey, keyId } = await createTenant(c.env.TRIAGE_KV, { name: body.name, budget: mergeBudget({}, body.budget ?? {}), policy: body.policy })
   await configureLedger(c.env, toTenant(record))
   return c.json({ ...view(record), api_key: apiKey, key_id: keyId }, 201)
-})
+}
 
-adminRoutes.get('/tenants', async (c) => {
+async function list(c: C) {
   const limit = validate(z.optional(z.pipe(z.string().check(z.regex(/^\d{1,4}$/)), z.pipe(z.transform(Number), z.int().check(z.gte(1), z.lte(1000))))), c.req.query('limit'))
   const page = await listTenantRecords(c.env.TRIAGE_KV, { limit: limit ?? 100, cursor: c.req.query('cursor') || undefined })
   return c.json({ object: 'list', data: page.records.map(view), next_cursor: page.cursor ?? null })
-})
+}
 
-adminRoutes.get('/tenants/:id', async (c) => c.json(view(await load(c))))
+async function get(c: C) {
+  return c.json(view(await load(c)))
+}
 
-adminRoutes.patch('/tenants/:id', async (c) => {
+async function patch(c: C) {
   const body = await readBody(c, PatchBody)
   const r = await load(c)
   if (body.name !== undefined) r.name = body.name
@@ -157,27 +135,41 @@ adminRoutes.patch('/tenants/:id', async (c) => {
   if (body.disabled !== undefined) r.disabled = body.disabled
   await save(c, r)
   return c.json(view(r))
-})
-
-for (const [path, disabled] of [['disable', true], ['enable', false]] as const) {
-  adminRoutes.post(`/tenants/:id/${path}`, async (c) => {
-    const r = await load(c)
-    r.disabled = disabled
-    await save(c, r)
-    return c.json(view(r))
-  })
 }
 
-adminRoutes.put('/tenants/:id/budget', async (c) => {
+const setDisabled = (disabled: boolean) => async (c: C) => {
+  const r = await load(c)
+  r.disabled = disabled
+  await save(c, r)
+  return c.json(view(r))
+}
+
+/**
+ * Deletes a tenant: every key is revoked (it answers 401 from then on) and the tenant leaves every list. Its spend
+ * totals and per-request records stay in KV, for audit, and the dashboard still counts them under its id.
+ */
+async function remove(c: C) {
+  const r = await load(c)
+  const revoked: string[] = []
+  for (const k of r.keys) {
+    if (!k.revoked_at) revoked.push(k.key_id)
+    await revokeKey(c.env.TRIAGE_KV, r, k.key_id)
+  }
+  await c.env.TRIAGE_KV.delete(tenantKey(r.id))
+  forgetTenant(r.id)
+  return c.json({ object: 'tenant', id: r.id, deleted: true, revoked_keys: revoked })
+}
+
+async function putBudget(c: C) {
   const body = await readBody(c, BudgetBody)
   const r = await load(c)
   // PUT replaces: a window left out is removed (unlimited).
   r.budget = mergeBudget({}, body)
   await save(c, r)
   return c.json(view(r))
-})
+}
 
-adminRoutes.post('/tenants/:id/keys', async (c) => {
+async function issueTenantKey(c: C) {
   const body = await readBody(c, RotateBody, true)
   const r = await load(c)
   const revoked: string[] = []
@@ -189,19 +181,19 @@ adminRoutes.post('/tenants/:id/keys', async (c) => {
   const { apiKey, entry } = await issueKey(c.env.TRIAGE_KV, r)
   await save(c, r)
   return c.json({ object: 'api_key', tenant: r.id, key_id: entry.key_id, api_key: apiKey, prefix: entry.prefix, created_at: entry.created_at, revoked }, 201)
-})
+}
 
-adminRoutes.delete('/tenants/:id/keys/:key_id', async (c) => {
+async function revokeTenantKey(c: C) {
   const r = await load(c)
-  const keyId = c.req.param('key_id')
+  const keyId = c.req.param('key_id') ?? ''
   if (!(await revokeKey(c.env.TRIAGE_KV, r, keyId))) {
     throw new ApiError(404, `Tenant '${r.id}' has no key '${keyId}'.`, { code: 'key_not_found', param: 'key_id' })
   }
   await save(c, r)
   return c.json({ object: 'api_key', tenant: r.id, key_id: keyId, revoked: true })
-})
+}
 
-adminRoutes.get('/tenants/:id/usage', async (c) => {
+async function usage(c: C) {
   const q = validate(UsageQuery, c.req.query())
   const r = await load(c)
   const [kv, ledger] = await Promise.all([
@@ -228,4 +220,10 @@ adminRoutes.get('/tenants/:id/usage', async (c) => {
     days: kv.days,
     months: kv.months,
   })
-})
+}
+
+/** The admin API's handlers, by route (src/app.ts). */
+export const tenantHandlers = {
+  create, list, get, patch, remove, putBudget, issueTenantKey, revokeTenantKey, usage,
+  disable: setDisabled(true), enable: setDisabled(false),
+}

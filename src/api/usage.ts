@@ -7,12 +7,10 @@
  * curl -s localhost:8787/v1/usage?days=7 -H "authorization: Bearer $TRIAGE_KEY"
  * // {"object":"usage","tenant":{"id":"ten_…","name":"acme"},"month":{"period":"2026-04","cost_usd":"0.004213",…},"days":[…]}
  */
-import { honoApp } from '../http/app'
+import type { Context } from 'hono'
 import * as z from 'zod/mini'
-import type { Env } from '../env'
-import { toApiError } from '../http/errors'
+import type { AppEnv } from '../http/base'
 import { formatUsd, PRICE_TABLE_VERSION } from '../money'
-import { loadConfig, type ConfigEnv } from '../config'
 import { authenticate } from '../tenants'
 import { readUsage, type SpendTotals, type Bucket } from '../ledger/kv'
 import { validate } from './admin'
@@ -49,11 +47,8 @@ export function totalsView(t: SpendTotals) {
   }
 }
 
-export const usageRoutes = honoApp<{ Bindings: Env }>()
-
-usageRoutes.onError((err) => toApiError(err).toResponse())
-
-usageRoutes.get('/', async (c) => {
+/** GET /v1/usage (src/app.ts routes to it, and loads this module on the first request for it). */
+export async function usage(c: Context<AppEnv>): Promise<Response> {
   const tenant = await authenticate(c.req.raw, c.env)
   const q = validate(Query, c.req.query())
   const { days, months } = await readUsage(c.env.TRIAGE_KV, tenant.id, { days: q.days ?? 31, months: q.months ?? 3 })
@@ -61,7 +56,7 @@ usageRoutes.get('/', async (c) => {
     object: 'usage',
     tenant: { id: tenant.id, name: tenant.name },
     currency: 'USD',
-    reference_premium_model: loadConfig(c.env as ConfigEnv).tiers.premium[0] ?? null,
+    reference_premium_model: c.get('config').tiers.premium[0] ?? null,
     budget: { daily_usd: tenant.budget.daily_usd ?? null, monthly_usd: tenant.budget.monthly_usd ?? null },
     today: totalsView(days[0]),
     month: totalsView(months[0]),
@@ -70,4 +65,4 @@ usageRoutes.get('/', async (c) => {
     price_version: PRICE_TABLE_VERSION,
     note: 'Totals are written by the ledger within about a second of each settled request.',
   })
-})
+}

@@ -13,6 +13,7 @@
 import * as z from 'zod/mini'
 import { TIERS, PROVIDERS, type Tier, type ProviderName } from './tiers'
 import { DEFAULT_THRESHOLDS } from '../scoring'
+import { adminTokenProblem } from './admin-token'
 
 export { TIERS, PROVIDERS, type Tier, type ProviderName } from './tiers'
 
@@ -176,7 +177,10 @@ const EnvSchema = z.object({
   TRIAGE_RATE_LIMITER_LIMIT: z.optional(int(1, 1_000_000)),
   TRIAGE_CORS_ORIGINS: z.optional(list),
   TRIAGE_PRICES: z.optional(z.string()),
-  ADMIN_TOKEN: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
+  ADMIN_TOKEN: z.optional(z.string().check(z.superRefine((v, ctx) => {
+    const problem = adminTokenProblem(v)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: v })
+  }))),
   OPENAI_API_KEY: z.optional(secret),
   OPENAI_BASE_URL: z.optional(url),
   DEEPSEEK_API_KEY: z.optional(secret),

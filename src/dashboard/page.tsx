@@ -7,8 +7,8 @@ import type { FC, PropsWithChildren } from 'hono/jsx'
 import { BarChart, Meter, countTick, msTick, usdTick } from './charts'
 import type { Metrics, TenantMetrics } from './metrics'
 import { NANO_PER_USD, parseUsd } from '../money'
+import { DASHBOARD_PATH } from './path'
 
-export const DASHBOARD_PATH = '/dashboard'
 export const WINDOWS = [1, 7, 30] as const
 
 /** A decimal USD string for reading (roundUsd): '$0.0281', not '$0.028122011'. The exact value goes in data-value. */
@@ -66,7 +66,7 @@ export const SignIn: FC<{ error?: string }> = ({ error }) => (
         {error ? <p class="error" role="alert">{error}</p> : null}
         <form method="post" action={`${DASHBOARD_PATH}/sign-in`}>
           <label for="token">Admin token</label>
-          <input id="token" name="token" type="password" autocomplete="current-password" required minlength={16} maxlength={512} />
+          <input id="token" name="token" type="password" autocomplete="current-password" required minlength={32} maxlength={512} />
           <button class="primary" type="submit">Sign in</button>
         </form>
       </section>

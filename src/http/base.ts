@@ -1,13 +1,18 @@
 /**
- * What every Triage app shares, the router's and the admin Worker's: OpenAI-format errors (a bad configuration is
- * a 500 naming every bad variable), a 404 for unknown routes, the header-size check, a request id on every
- * response, and the validated config in `c.get('config')`.
+ * The base of Triage's one app: OpenAI-format errors from one handler (a bad configuration is a 500 naming every bad
+ * variable; anything unexpected is a logged 500 with the request id), a 404 for unknown routes, a 405 with `allow`
+ * for a known path with the wrong method (hono/method-not-allowed), the header-size check, a request id on every
+ * response, and the validated config in `c.get('config')`. Sub-apps are typed `AppEnv` and set no handler of their
+ * own, so every route, admin or not, answers errors the same way.
  *
  * @example
  * const app = baseApp()
  * app.get('/healthz', (c) => c.json({ status: 'ok' }))
  */
+import type { Context } from 'hono'
 import type { HonoBase } from 'hono/hono-base'
+import { HTTPException } from 'hono/http-exception'
+import { methodNotAllowed } from 'hono/method-not-allowed'
 import type { Env } from '../env'
 import type { Config } from '../config'
 import type { Tenant } from '../tenants'
@@ -21,20 +26,34 @@ export interface AppEnv {
   Variables: { requestId: string; config: Config; tenant: Tenant }
 }
 
+/** Every error a route throws, as the response the client gets (OpenAI's format; logged when unexpected). */
+export function errorResponse(err: unknown, c: Context<AppEnv>): Response {
+  const requestId = c.get('requestId') ?? ''
+  if (err instanceof ConfigError) {
+    console.error(JSON.stringify({ level: 'error', msg: 'invalid configuration', problems: err.problems }))
+    return new ApiError(500, err.message, { type: 'server_error', code: 'invalid_configuration' }).toResponse({ 'x-request-id': requestId })
+  }
+  if (err instanceof HTTPException && err.status < 500) {
+    // Hono's middleware: bearer-auth answers with our own ApiError response; csrf refuses a cross-site form post.
+    if (err.res?.headers.get('content-type')?.startsWith('application/json')) {
+      const res = new Response(err.res.body, err.res)
+      res.headers.set('x-request-id', requestId)
+      return res
+    }
+    const message = err.status === 403 ? 'Cross-site form posts are refused.' : err.message || 'Request refused.'
+    return new ApiError(err.status, message, { code: err.status === 403 ? 'forbidden' : null }).toResponse({ 'x-request-id': requestId })
+  }
+  const api = toApiError(err)
+  if (api.status >= 500 && !(err instanceof ApiError)) {
+    console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', request_id: requestId, path: new URL(c.req.url).pathname, error: String(err) }))
+  }
+  return api.toResponse({ 'x-request-id': requestId })
+}
+
 export function baseApp(): HonoBase<AppEnv> {
   const app = honoApp<AppEnv>()
 
-  app.onError((err, c) => {
-    if (err instanceof ConfigError) {
-      console.error(JSON.stringify({ level: 'error', msg: 'invalid configuration', problems: err.problems }))
-      return new ApiError(500, err.message, { type: 'server_error', code: 'invalid_configuration' }).toResponse()
-    }
-    const api = toApiError(err)
-    if (api.status >= 500 && !(err instanceof ApiError)) {
-      console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', request_id: c.get('requestId'), error: String(err) }))
-    }
-    return api.toResponse({ 'x-request-id': c.get('requestId') ?? '' })
-  })
+  app.onError(errorResponse)
   app.notFound((c) => new ApiError(404, `Unknown route: ${c.req.method} ${new URL(c.req.url).pathname}`, { code: 'unknown_route' }).toResponse())
 
   app.use('*', async (c, next) => {
@@ -44,5 +63,12 @@ export function baseApp(): HonoBase<AppEnv> {
     await next()
     c.header('x-request-id', c.get('requestId'))
   })
+  app.use('*', methodNotAllowed({
+    app: app as never,
+    onMethodNotAllowed: (c, methods) => {
+      const allow = methods.filter((m) => m !== 'HEAD').sort().join(', ')
+      return new ApiError(405, `Method not allowed: use ${allow} ${c.req.path}.`, { code: 'method_not_allowed', headers: { allow } }).toResponse()
+    },
+  }))
   return app
 }

@@ -1,18 +1,14 @@
 /** The admin API and /v1/usage, end to end through Hono with the real KV and DO bindings. */
 import { describe, expect, it } from 'vitest'
-import { Hono } from 'hono'
 import { env, fakeCtx, usage } from '../ledger/helpers'
-import { adminRoutes } from '../../src/api/admin'
-import { usageRoutes } from '../../src/api/usage'
+import { createApp } from '../../src/app'
 import { authenticate, forgetTenant } from '../../src/tenants'
 import { openBudget, ledgerStub } from '../../src/ledger'
 import { cost, formatUsd } from '../../src/money'
 
-const app = new Hono()
-app.route('/admin', adminRoutes)
-app.route('/v1/usage', usageRoutes)
+const app = createApp()
 
-const ADMIN = 'test-admin-token-0123456789'
+const ADMIN = 'test-admin-token-Xq7Lm2Rb9Kd4Vt8Nc5Hs1Wf6Jz3Pg0Ey'
 async function call(method: string, path: string, body?: unknown, token: string | null = ADMIN) {
   const headers: Record<string, string> = { 'content-type': 'application/json' }
   if (token) headers.authorization = `Bearer ${token}`
@@ -24,7 +20,7 @@ const create = (body: unknown = { name: 'acme', budget: { daily_usd: 5, monthly_
 describe('admin auth', () => {
   it('needs the admin token, compared in constant time, and refuses tenant keys', async () => {
     expect((await call('GET', '/admin/tenants', undefined, null)).status).toBe(401)
-    const wrong = await call('GET', '/admin/tenants', undefined, 'test-admin-token-0123456780')
+    const wrong = await call('GET', '/admin/tenants', undefined, 'test-admin-token-Xq7Lm2Rb9Kd4Vt8Nc5Hs1Wf6Jz3Pg0Ex')
     expect(wrong.status).toBe(401)
     expect(wrong.json.error.code).toBe('invalid_admin_token')
     const t = await create()

@@ -252,7 +252,7 @@ describe('no credentials', () => {
   })
 
   it('answers 503 naming the missing setting, while /v1/route still works', async () => {
-    const bare = testRouter({ ADMIN_TOKEN: 'test-admin-token-0123456789' })
+    const bare = testRouter({ ADMIN_TOKEN: 'test-admin-token-Xq7Lm2Rb9Kd4Vt8Nc5Hs1Wf6Jz3Pg0Ey' })
     const { api_key } = await bare.tenant()
     const res = await bare.call('/v1/chat/completions', { key: api_key, json: ask('hi', { model: 'triage/medium' }) })
     expect(res.status).toBe(503)

@@ -7,10 +7,9 @@ import { vi } from 'vitest'
 import { createApp } from '../../src/app'
 import { createEmulator, type Emulator } from '../fixtures/emulator.mjs'
 import { offlineVars } from '../../scripts/offline-env.mjs'
-import { localAdmin } from '../support/admin'
 
 export const EMU = 'http://emulator.test'
-export const ADMIN = 'test-admin-token-0123456789'
+export const ADMIN = 'test-admin-token-Xq7Lm2Rb9Kd4Vt8Nc5Hs1Wf6Jz3Pg0Ey'
 
 /** Provider settings that point every provider at the emulator (through the fetch spy): the same as `npm run dev:offline`. */
 export const emulatorVars: Record<string, string> = { ...offlineVars(EMU), ADMIN_TOKEN: ADMIN }
@@ -33,7 +32,6 @@ export function testRouter(vars: Record<string, unknown> = emulatorVars): TestRo
   })
   // A fresh env object per router, so the per-isolate config cache sees these vars.
   const env: Record<string, unknown> = { ...testEnv, AI: undefined, ...vars }
-  env.ADMIN = localAdmin(env)
   const app = createApp()
   const call: TestRouter['call'] = async (path, init = {}) => {
     const headers = new Headers(init.headers)

@@ -1,9 +1,9 @@
 /**
- * /dashboard and /admin/metrics through the admin Worker's app (createAdminApp), with real KV and TenantLedger DOs: sign-in,
+ * /dashboard and /admin/metrics through the Worker's app (createApp), with real KV and TenantLedger DOs: sign-in,
  * refusals, headers, and figures that match the ledger.
  */
 import { describe, expect, it } from 'vitest'
-import { createAdminApp } from '../../src/admin'
+import { createApp } from '../../src/app'
 import { env, fakeCtx, usage } from '../ledger/helpers'
 import { authenticate, forgetTenant } from '../../src/tenants'
 import { openBudget, ledgerStub } from '../../src/ledger'
@@ -12,8 +12,8 @@ import { collectMetrics } from '../../src/dashboard'
 import { renderDashboard } from '../../src/dashboard/page'
 import { loadConfig } from '../../src/config'
 
-const app = createAdminApp()
-const ADMIN = 'test-admin-token-0123456789'
+const app = createApp()
+const ADMIN = 'test-admin-token-Xq7Lm2Rb9Kd4Vt8Nc5Hs1Wf6Jz3Pg0Ey'
 const ORIGIN = 'http://localhost'
 
 const req = (path: string, init: RequestInit = {}) => app.request(path, init, env, fakeCtx())
@@ -58,7 +58,7 @@ describe('refusals', () => {
 
   it('refuses tenant keys, wrong tokens and forged cookies', async () => {
     const t = await tenantWithSpend('refusals', [])
-    for (const bearer of [t.api_key, 'test-admin-token-0123456780']) {
+    for (const bearer of [t.api_key, 'test-admin-token-Xq7Lm2Rb9Kd4Vt8Nc5Hs1Wf6Jz3Pg0Ex']) {
       const r = await req('/admin/metrics', { headers: { authorization: `Bearer ${bearer}` } })
       expect(r.status).toBe(401)
       expect(await r.text()).not.toContain(t.api_key)
@@ -152,6 +152,21 @@ describe('sign-in and the page', () => {
     const out = await req('/dashboard/sign-out', { method: 'POST', headers: { cookie, origin: ORIGIN } })
     expect(out.status).toBe(303)
     expect(out.headers.get('set-cookie')).toMatch(/^__Host-triage_session=; Max-Age=0/)
+  })
+
+  it('sign-out ends the session server-side: a copy of the cookie no longer works', async () => {
+    const cookie = await signIn()
+    const other = await signIn()
+    expect((await req('/dashboard', { headers: { cookie } })).status).toBe(200)
+    expect((await req('/dashboard/sign-out', { method: 'POST', headers: { cookie, origin: ORIGIN } })).status).toBe(303)
+    // The browser drops its cookie; a stolen copy is refused as if it were forged.
+    const page = await req('/dashboard', { headers: { cookie } })
+    expect(page.status).toBe(303)
+    expect(page.headers.get('location')).toBe('/dashboard/sign-in')
+    expect((await req('/admin/metrics', { headers: { cookie } })).status).toBe(401)
+    expect((await req('/dashboard/sign-in', { headers: { cookie } })).status).toBe(200)
+    // Other sessions go on.
+    expect((await req('/dashboard', { headers: { cookie: other } })).status).toBe(200)
   })
 })
 

@@ -1,8 +1,8 @@
 /** Session cookies: HMAC'd with a key derived from ADMIN_TOKEN, expiring, never holding the token. */
 import { describe, expect, it } from 'vitest'
-import { issueSession, verifySession, SESSION_TTL_S } from '../../src/dashboard/session'
+import { issueSession, verifySession, SESSION_TTL_S } from '../../src/admin/session'
 
-const TOKEN = 'test-admin-token-0123456789'
+const TOKEN = 'test-admin-token-Xq7Lm2Rb9Kd4Vt8Nc5Hs1Wf6Jz3Pg0Ey'
 
 describe('session values', () => {
   it('verify until they expire, and never contain the token', async () => {

@@ -1,8 +1,7 @@
 /**
- * End-to-end harness: Triage's two Workers as they deploy — the router and the admin Worker behind its ADMIN
- * service binding (scripts/workers.mjs: both on one Miniflare, bindings read from their wrangler configs by
- * wrangler, real KV and Durable Objects, local mode) — in front of the project's provider emulators on loopback,
- * plus a tenant to call it with.
+ * End-to-end harness: Triage's Worker as it deploys (scripts/workers.mjs: on Miniflare, bindings read from
+ * wrangler.toml by wrangler, real KV and Durable Objects, local mode) in front of the project's provider emulators
+ * on loopback, plus a tenant to call it with.
  *
  * @example
  * const h = await startRouter()
@@ -15,9 +14,9 @@ import path from 'node:path'
 import { Miniflare } from 'miniflare'
 import { startEmulatorServer } from '../fixtures/emulator-server.mjs'
 import { offlineVars, DEV_ADMIN_TOKEN } from '../../scripts/offline-env.mjs'
-import { bundleWorkers, triageWorkers } from '../../scripts/workers.mjs'
+import { TRIAGE, bundleWorker, triageWorker } from '../../scripts/workers.mjs'
 
-let bundled: ReturnType<typeof bundleWorkers> | undefined
+let bundled: Promise<string> | undefined
 
 export interface Router {
   /** e.g. http://127.0.0.1:41234 */
@@ -35,9 +34,9 @@ export async function startRouter(vars: Record<string, string> = {}): Promise<Ro
   process.env.WRANGLER_SEND_METRICS = 'false'
   const emulator = await startEmulatorServer(0)
   const all = { ...offlineVars(emulator.url), ...vars }
-  bundled ??= bundleWorkers(fs.mkdtempSync(path.join(os.tmpdir(), 'triage-e2e-')))
+  bundled ??= bundleWorker(TRIAGE.entry, path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'triage-e2e-')), 'index.js'))
   const worker = new Miniflare({
-    host: '127.0.0.1', port: 0, workers: await triageWorkers(await bundled, all),
+    host: '127.0.0.1', port: 0, ...(await triageWorker(await bundled, all)),
     handleRuntimeStdio(stdout, stderr) { stdout.resume(); stderr.pipe(process.stderr) },
   })
   const url = (await worker.ready).origin

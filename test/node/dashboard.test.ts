@@ -1,6 +1,7 @@
 /**
- * The dashboard in a real browser (Debian chromium driven by playwright-core) against the real Worker
- * (both Workers on Miniflare, test/e2e/harness.ts) and the provider emulators: sign-in, refusals, figures that match the ledger,
+ * The dashboard in a real browser (Debian chromium driven by playwright-core; test/node/browser.ts provides it,
+ * installing it on a fresh machine) against the real Worker
+ * (on Miniflare, test/e2e/harness.ts) and the provider emulators: sign-in, refusals, figures that match the ledger,
  * no prompt text, no cross-tenant leak in /v1/usage, and screenshots at phone and desktop widths, light and dark.
  *
  * Screenshots land in test-results/screenshots/ (gitignored; CI keeps test-results/ as artifacts).
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import OpenAI from 'openai'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startRouter, type Router } from '../e2e/harness'
 import { cost, formatUsd, parseUsd } from '../../src/money'
 import { roundUsd } from '../../src/dashboard/page'
@@ -111,7 +112,7 @@ beforeAll(async () => {
   await traffic('c', 'triage/medium', 'Plan the offsite agenda.')
 
   userDataDir = mkdtempSync(join(tmpdir(), 'triage-chromium-'))
-  context = await chromium.launchPersistentContext(userDataDir, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS })
+  context = await chromium.launchPersistentContext(userDataDir, { executablePath: inject('chromiumPath'), headless: true, args: CHROMIUM_FLAGS })
   page = context.pages()[0] ?? (await context.newPage())
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text())

@@ -1,92 +1,44 @@
 /**
- * `npm run deploy` (scripts/deploy.mjs) against a fake wrangler that behaves like Cloudflare's API for the part that
- * matters here: a binding to a Worker that does not exist is refused (service binding: code 10143; Durable Object
- * class by script_name: code 10061; the messages as wrangler prints them). The real configs are deployed.
+ * Deploying is one Worker and one `wrangler deploy`: `npm run build` and `npm run deploy` refuse wrangler.toml's
+ * placeholder KV namespace id with the command that creates the namespace, before wrangler runs (scripts/preflight.mjs).
  */
 import { execFile } from 'node:child_process'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { afterEach, describe, expect, it } from 'vitest'
-import { withoutAdminBinding } from '../../scripts/deploy.mjs'
+import { describe, expect, it } from 'vitest'
+import { kvIdProblem, PLACEHOLDER_KV_ID } from '../../scripts/preflight.mjs'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
+const toml = fs.readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8')
+const npm = (script: string) =>
+  promisify(execFile)('npm', ['run', '--silent', script], { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } })
+    .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }))
 
-const FAKE = `#!/usr/bin/env node
-const fs = require('node:fs')
-const args = process.argv.slice(2)
-const state = JSON.parse(fs.readFileSync(process.env.FAKE_CF_STATE, 'utf8'))
-const config = args.includes('-c') ? args[args.indexOf('-c') + 1] : 'wrangler.toml'
-const toml = fs.readFileSync(config, 'utf8')
-const name = /^name\\s*=\\s*"([^"]+)"/m.exec(toml)[1]
-const services = [...toml.matchAll(/^\\[\\[services\\]\\]\\s*\\nbinding\\s*=\\s*"([^"]+)"\\s*\\nservice\\s*=\\s*"([^"]+)"/gm)].map((m) => m[2])
-const scripts = [...toml.matchAll(/^script_name\\s*=\\s*"([^"]+)"/gm)].map((m) => m[1])
-state.calls.push({ args, name, services })
-const done = (code, text) => { fs.writeFileSync(process.env.FAKE_CF_STATE, JSON.stringify(state)); if (text) process.stderr.write(text + '\\n'); process.exit(code) }
-if (process.env.FAKE_CF_FAIL) done(1, 'A request to the Cloudflare API failed. Authentication error [code: 10000]')
-for (const s of services) if (!state.workers[s]) done(1, "Could not resolve service binding 'ADMIN'. Target script '" + s + "' not found. Please verify the target script and try again. [code: 10143]")
-for (const s of scripts) if (!state.workers[s]) done(1, "Cannot create binding for class 'TenantLedger' in script '" + s + "' that does not exist. [code: 10061]")
-state.workers[name] = { services }
-done(0, '')
-`
-
-describe('npm run deploy', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'triage-deploy-'))
-  const fake = path.join(dir, 'wrangler')
-  const stateFile = path.join(dir, 'state.json')
-  fs.writeFileSync(fake, FAKE, { mode: 0o755 })
-  afterEach(() => expect(fs.existsSync(path.join(ROOT, 'wrangler.bootstrap.toml'))).toBe(false))
-
-  async function deploy(workers: Record<string, { services: string[] }>, env: Record<string, string> = {}) {
-    fs.writeFileSync(stateFile, JSON.stringify({ workers, calls: [] }))
-    const code = await promisify(execFile)(process.execPath, ['scripts/deploy.mjs'], { cwd: ROOT, env: { ...process.env, ...env, TRIAGE_WRANGLER: fake, FAKE_CF_STATE: stateFile } })
-      .then(() => 0, (e: { code: number }) => e.code)
-    const state = JSON.parse(fs.readFileSync(stateFile, 'utf8'))
-    return { code, state, steps: state.calls.map((c: { name: string; services: string[] }) => `${c.name}${c.services.length ? ` → ${c.services.join(',')}` : ''}`) }
-  }
-
-  it('on a fresh account: the router without ADMIN, then the admin Worker, then the router bound to it', async () => {
-    const r = await deploy({})
-    expect(r.code).toBe(0)
-    expect(r.steps).toEqual(['triage → triage-admin', 'triage', 'triage-admin', 'triage → triage-admin'])
-    expect(r.state.workers).toEqual({ triage: { services: ['triage-admin'] }, 'triage-admin': { services: [] } })
+describe('npm run build / npm run deploy', () => {
+  it('is one Worker: one wrangler config, one wrangler deploy', () => {
+    const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts
+    expect(scripts.deploy).toBe('node scripts/preflight.mjs && wrangler deploy')
+    expect(scripts.build).toBe('node scripts/preflight.mjs && wrangler deploy --dry-run --outdir dist --minify')
+    expect(fs.readdirSync(ROOT).filter((f) => /^wrangler\..*toml$/.test(f))).toEqual(['wrangler.toml'])
+    expect(toml).not.toMatch(/^\[\[services\]\]/m)
   })
 
-  it('when both exist: the router, then the admin Worker', async () => {
-    const r = await deploy({ triage: { services: ['triage-admin'] }, 'triage-admin': { services: [] } })
-    expect(r.code).toBe(0)
-    expect(r.steps).toEqual(['triage → triage-admin', 'triage-admin'])
-  })
-
-  it('any other failure stops the deploy: no router goes out without its ADMIN binding', async () => {
-    const r = await deploy({}, { FAKE_CF_FAIL: '1' })
+  it.each(['build', 'deploy'])('npm run %s refuses the placeholder KV id, naming the command that creates the namespace', async (script) => {
+    expect(toml).toContain(`id = "${PLACEHOLDER_KV_ID}"`)
+    const r = await npm(script)
     expect(r.code).toBe(1)
-    expect(r.steps).toEqual(['triage → triage-admin'])
-    expect(r.state.workers).toEqual({})
+    expect(r.stderr).toContain('the TRIAGE_KV namespace id is still the placeholder')
+    expect(r.stderr).toContain('npx wrangler kv namespace create TRIAGE_KV')
+    expect(r.stderr).toContain('README.md#deploying')
+    // wrangler never ran: it prints its banner (⛅️ wrangler 4.x) on stdout first thing.
+    expect(r.stdout).toBe('')
   })
 
-  it('keeps the two configs in step: one KV namespace, the same runtime, the names the bindings point at', () => {
-    const read = (f: string) => fs.readFileSync(path.join(ROOT, f), 'utf8')
-    const router = read('wrangler.toml'), admin = read('wrangler.admin.toml')
-    const field = (toml: string, re: RegExp) => re.exec(toml)?.[1]
-    const kvId = /binding\s*=\s*"TRIAGE_KV"\s*\nid\s*=\s*"([^"]+)"/
-    expect(field(admin, kvId)).toBe(field(router, kvId))
-    expect(field(admin, /^compatibility_date\s*=\s*"([^"]+)"/m)).toBe(field(router, /^compatibility_date\s*=\s*"([^"]+)"/m))
-    expect(field(admin, /^compatibility_flags\s*=\s*(\[[^\]]*\])/m)).toBe(field(router, /^compatibility_flags\s*=\s*(\[[^\]]*\])/m))
-    expect(field(router, /^service\s*=\s*"([^"]+)"/m)).toBe(field(admin, /^name\s*=\s*"([^"]+)"/m))
-    expect(field(admin, /^script_name\s*=\s*"([^"]+)"/m)).toBe(field(router, /^name\s*=\s*"([^"]+)"/m))
-    // Configuration lives on the router only: the admin Worker gets it over the binding.
-    expect(admin).not.toMatch(/^\[vars\]/m)
-  })
-
-  it('leaves out exactly the ADMIN service binding', () => {
-    const toml = fs.readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8')
-    const out = withoutAdminBinding(toml)
-    const block = '[[services]]\nbinding = "ADMIN"\nservice = "triage-admin"\n'
-    expect(out).not.toMatch(/\[\[services\]\]/)
-    expect(out).toBe(toml.replace(block, ''))
-    expect(out).toContain('class_name = "TenantLedger"')
-    expect(() => withoutAdminBinding(out)).toThrow(/no \[\[services\]\] block/)
+  it('passes a real namespace id and refuses a malformed or missing one', () => {
+    const real = toml.replace(PLACEHOLDER_KV_ID, '0f1e2d3c4b5a69788796a5b4c3d2e1f0')
+    expect(kvIdProblem(real)).toBeNull()
+    expect(kvIdProblem(toml.replace(PLACEHOLDER_KV_ID, 'my-namespace'))).toContain('not a namespace id ("my-namespace")')
+    expect(kvIdProblem(toml.replace(/\[\[kv_namespaces\]\][\s\S]*?(?=\n\[)/, ''))).toContain('no [[kv_namespaces]] entry')
   })
 })

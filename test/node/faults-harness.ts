@@ -1,6 +1,6 @@
 /**
- * Harness for the fault-injection and soak suites: the real Workers (the router and the admin Worker, bundled by
- * esbuild the way wrangler does; scripts/workers.mjs) on their own Miniflare — its own workerd process on loopback,
+ * Harness for the fault-injection and soak suites: the real Worker (bundled by esbuild the way wrangler does;
+ * scripts/workers.mjs) on its own Miniflare — its own workerd process on loopback,
  * real KV and SQLite Durable Objects — in front of the provider emulator server. Unlike test/e2e/harness.ts, it
  * hands the test the KV namespace, so the per-request spend records can be read and summed, the workerd process
  * id, so its memory can be measured, and the router isolate's inspector, for its heap.
@@ -19,7 +19,7 @@ import WebSocket from 'ws'
 import { Miniflare } from 'miniflare'
 import { startEmulatorServer } from '../fixtures/emulator-server.mjs'
 import { offlineVars, DEV_ADMIN_TOKEN } from '../../scripts/offline-env.mjs'
-import { bundleWorkers, triageWorkers } from '../../scripts/workers.mjs'
+import { TRIAGE, bundleWorker, triageWorker } from '../../scripts/workers.mjs'
 
 
 export interface SpendRecordLite { request_id: string; ledger_id: string; status: number | 'unsettled'; cost_nano: number; estimated: boolean; stream: boolean; attempts: number; model: string | null; calls: Array<{ model: string; cost_nano: number; estimated?: boolean }> }
@@ -52,7 +52,7 @@ export interface Triage {
   stop(): Promise<void>
 }
 
-let bundled: ReturnType<typeof bundleWorkers> | undefined
+let bundled: Promise<string> | undefined
 
 function descendants(root: number): number[] {
   const kids = new Map<number, number[]>()
@@ -74,13 +74,13 @@ const rssOf = (pid: number) => { try { return Number(/VmRSS:\s+(\d+) kB/.exec(fs
 
 export async function startTriage(vars: Record<string, string> = {}, opts: { trickleMs?: number; stallMs?: number } = {}): Promise<Triage> {
   const emulator = await startEmulatorServer(0, { trickleMs: opts.trickleMs ?? 20, stallMs: opts.stallMs ?? 30_000 })
-  bundled ??= bundleWorkers(fs.mkdtempSync(path.join(os.tmpdir(), 'triage-faults-')))
+  bundled ??= bundleWorker(TRIAGE.entry, path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'triage-faults-')), 'index.js'))
   const all: Record<string, string> = { ...offlineVars(emulator.url), ...vars }
   const before = new Set(descendants(process.pid).filter(isWorkerd))
   const logs: string[] = []
   const inspectorPort = await freePort()
   const mf = new Miniflare({
-    host: '127.0.0.1', port: 0, inspectorPort, workers: await triageWorkers(await bundled, all),
+    host: '127.0.0.1', port: 0, inspectorPort, ...(await triageWorker(await bundled, all)),
     handleRuntimeStdio(stdout, stderr) {
       for (const s of [stdout, stderr]) {
         let tail = ''
@@ -160,12 +160,12 @@ function freePort(): Promise<number> {
   })
 }
 
-/** Forces a full GC in the router's isolate and returns its used JS heap (Chrome DevTools Protocol over the inspector). */
+/** Forces a full GC in the Worker's isolate and returns its used JS heap (Chrome DevTools Protocol over the inspector). */
 async function isolateHeap(port: number): Promise<number> {
   const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as Array<{ title: string; webSocketDebuggerUrl: string }>
-  const router = targets.find((t) => t.title.endsWith('core:user:triage'))
-  if (!router) throw new Error(`no inspector target for the router among ${targets.map((t) => t.title).join(', ')}`)
-  const ws = new WebSocket(router.webSocketDebuggerUrl)
+  const worker = targets.find((t) => t.title.endsWith('core:user:triage'))
+  if (!worker) throw new Error(`no inspector target for the Worker among ${targets.map((t) => t.title).join(', ')}`)
+  const ws = new WebSocket(worker.webSocketDebuggerUrl)
   await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)))
   let id = 0
   const send = (method: string) =>

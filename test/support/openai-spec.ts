@@ -1,6 +1,7 @@
 /**
  * Conformance oracle: validates what Triage returns against OpenAI's published Chat Completions schemas
- * (../shared/openai-spec/chat-completions.openapi.json, OpenAPI 3.1 = JSON Schema 2020-12).
+ * (test/fixtures/openai-spec/chat-completions.schemas.json, OpenAPI 3.1 = JSON Schema 2020-12, MIT licence: see the
+ * LICENSE beside it). The fixture is generated from ../shared/openai-spec by `npm run fixtures:openai-spec`.
  *
  * Uses @cfworker/json-schema, which needs no code generation, so it runs inside workerd as well as in Node.
  * OpenAPI 3.0 leftovers are folded as the spec's README says: `nullable: true` → "or null".
@@ -10,14 +11,10 @@
  * for (const chunk of chunks) expectValid('CreateChatCompletionStreamResponse', chunk)
  */
 import { Validator, type Schema } from '@cfworker/json-schema'
-import spec from '../../../shared/openai-spec/chat-completions.openapi.json'
+import spec from '../fixtures/openai-spec/chat-completions.schemas.json'
 
-export type SpecSchemaName =
-  | 'CreateChatCompletionResponse'
-  | 'CreateChatCompletionStreamResponse'
-  | 'ErrorResponse'
-  | 'ListModelsResponse'
-  | 'CreateChatCompletionRequest'
+/** The schemas the fixture keeps (scripts/fixtures/openai-spec.mjs ROOTS), with all they reference. */
+export type SpecSchemaName = 'CreateChatCompletionResponse' | 'CreateChatCompletionStreamResponse' | 'ErrorResponse'
 
 const BASE = 'https://triage.test/openai-spec.json'
 

@@ -79,7 +79,7 @@ describe('authenticate', () => {
   })
 
   it('refuses the admin token as a tenant key', async () => {
-    const e = await fail(authenticate(bearer('test-admin-token-0123456789'), env))
+    const e = await fail(authenticate(bearer('test-admin-token-Xq7Lm2Rb9Kd4Vt8Nc5Hs1Wf6Jz3Pg0Ey'), env))
     expect(e.status).toBe(401)
   })
 

@@ -1,1 +1,0 @@
-export function withoutAdminBinding(toml: string): string
