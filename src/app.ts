@@ -1,7 +1,7 @@
 /**
  * Triage's one app, and its whole route table:
  *
- * - the request path (`POST /v1/chat/completions`), its dry run (`POST /v1/route`), `GET /v1/models`, `/healthz`;
+ * - the request path (`POST /v1/chat/completions`, and `POST /v1/messages` in Anthropic's format), its dry run (`POST /v1/route`), `GET /v1/models`, `/healthz`;
  * - each tenant's own `GET /v1/usage`;
  * - behind ADMIN_TOKEN (src/admin): the admin API (`/admin/tenants…`), `GET /admin/metrics` and the dashboard.
  *
@@ -17,6 +17,7 @@ import { secureHeaders } from 'hono/secure-headers'
 import { baseApp, type AppEnv } from './http/base'
 import { lazy } from './http/lazy'
 import { chatCompletions } from './api/chat'
+import { messages } from './api/messages'
 import { listModels } from './api/models'
 import { routeDryRun } from './api/route'
 import { adminAuth, adminBodyLimit, signInBodyLimit } from './admin'
@@ -39,6 +40,7 @@ export function createApp(): HonoBase<AppEnv> {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.post('/v1/chat/completions', chatCompletions)
+  app.post('/v1/messages', messages)
   app.post('/v1/route', routeDryRun)
   app.get('/v1/models', listModels)
   app.get('/v1/usage', usage('usage'))

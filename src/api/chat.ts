@@ -3,37 +3,57 @@
  *
  *   auth → parse → score → choose model → reserve budget → call provider → stream back → settle spend
  *
- * Each step is one call into its own module; this file only strings them together.
+ * Each step is one call into its own module; this file only strings them together. Score and choose are one call,
+ * `decide()` (src/routing), the same one `/v1/route` shows.
+ * `/v1/messages` (api/messages.ts) runs the same path, `complete()`, with Anthropic's format at the two ends: how
+ * the body is read (`read`) and how the answer is written (`reply`). Everything in between, money included, is this
+ * one function.
  */
 import type { Context } from 'hono'
 import type { AppEnv } from '../app'
 import { authenticate } from '../tenants'
-import { readChatRequest } from '../http/body'
-import { score, compactReason } from '../scoring'
-import { plan, providerAvailability } from '../routing'
+import { readChatRequest, type BodyLimits } from '../http/body'
+import type { ChatRequest } from '../openai/request'
+import type { ChatCompletion, Usage } from '../openai/types'
+import { compactReason } from '../scoring'
+import { decide, providerAvailability } from '../routing'
 import { openBudget, remainingUsd } from '../ledger'
-import { worstCase, isPriced } from '../money'
 import { execute, unsupportedIn } from '../execution'
 import { createProviders } from '../providers'
-import { streamBack } from '../streaming'
+import { streamBack, openaiSse, type SseFormat } from '../streaming'
 import { enforceRateLimits } from '../ratelimit'
-import { capFor, failureOf, settleSpend, spendHeaders, thresholdsFor, type SpendContext } from './spend'
+import { failureOf, settleSpend, spendHeaders, type SpendContext } from './spend'
 
-export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
+/** How an answer is written: the JSON body, and the stream's SSE format. */
+export interface ReplyFormat {
+  json(completion: ChatCompletion, usage: Usage): unknown
+  sse(req: ChatRequest, usage: Promise<Usage>): SseFormat
+}
+
+const openaiReply: ReplyFormat = {
+  json: (completion) => completion,
+  sse: (req) => openaiSse(req.stream_options?.include_usage === true),
+}
+
+export function chatCompletions(c: Context<AppEnv>): Promise<Response> {
+  return complete(c, readChatRequest, openaiReply)
+}
+
+/** The request path, whatever the client's format: `read` parses its body into a ChatRequest, `reply` writes the answer. */
+export async function complete(
+  c: Context<AppEnv>,
+  read: (raw: Request, limits: BodyLimits) => Promise<ChatRequest>,
+  reply: ReplyFormat,
+): Promise<Response> {
   const started = Date.now()
   const { config, requestId } = c.var
   const tenant = await authenticate(c.req.raw, c.env)                                   // auth
-  const req = await readChatRequest(c.req.raw, config.limits)                           // parse
+  const req = await read(c.req.raw, config.limits)                                      // parse
   await enforceRateLimits(c.env, tenant, req, config)                                   // rate limit (tenants with limits only)
-  const decision = score(req, thresholdsFor(tenant, config))                            // score
   const budget = await openBudget(c.env, c.executionCtx, tenant, config)
-  const cap = capFor(tenant, budget.headroom())
-  const route = plan({                                                                   // choose model
-    requested: req.model, decision, config, cap: cap.cap, capReason: cap.reason,
-    available: providerAvailability(config, c.env), priced: (id) => isPriced(id, config), stream: req.stream === true,
+  const { decision, plan: route, request, reservation: worst } = decide({                // score → choose (fitting the budget)
+    req, tenant, headroom: budget.headroom(), config, available: providerAvailability(config, c.env),
   })
-  const models = [...(route.cascade?.first ?? []), ...route.candidates]
-  const worst = Math.max(...models.map((m) => worstCase(req, m.id, config)))
   const reservation = await budget.reserve(requestId, worst, { model: route.candidates[0].id, tier: route.tier }) // reserve
 
   c.header('x-triage-tier', route.tier)
@@ -41,10 +61,10 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   c.header('x-triage-reason', compactReason(decision))
   if (route.downgraded) c.header('x-triage-downgraded', route.downgraded)
 
-  const spend: SpendContext = { budget, reservation, tenant, decision, route, started, requestId, stream: req.stream === true, env: c.env }
+  const spend: SpendContext = { budget, reservation, tenant, decision, route, started, requestId, stream: request.stream === true, env: c.env }
   let run
   try {
-    run = await execute(route, req, { providers: createProviders(config, c.env), config, signal: c.req.raw.signal }) // call
+    run = await execute(route, request, { providers: createProviders(config, c.env), config, signal: c.req.raw.signal }) // call
   } catch (err) {
     const failure = failureOf(err)
     await settleSpend(spend, failure.calls, { status: failure.error.status, attempts: failure.attempts })
@@ -54,7 +74,7 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   c.header('x-triage-model', run.model.id)
   c.header('x-triage-provider', run.provider)
   c.header('x-triage-attempts', String(run.attempts))
-  const dropped = unsupportedIn(req, run.model)                                          // fields this model refuses, left out
+  const dropped = unsupportedIn(request, run.model)                                          // fields this model refuses, left out
   if (dropped.length) c.header('x-triage-dropped', dropped.join(', '))
   if (run.cascade) c.header('x-triage-cascade', run.cascade)
   const outcome = { attempts: run.attempts, model: run.model, cascade: run.cascade }
@@ -62,7 +82,7 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   if (run.reply.kind === 'json') {
     const settled = await settleSpend(spend, run.calls, { ...outcome, status: 200 })     // settle
     for (const [k, v] of Object.entries(spendHeaders(settled))) c.header(k, v)
-    return c.json(run.reply.completion)
+    return c.json(reply.json(run.reply.completion, run.reply.usage))
   }
 
   spend.firstByteAt = Date.now() // execute resolves a stream once its first chunk is in hand
@@ -70,7 +90,7 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   const calls = run.calls
   return streamBack(c, {                                                                 // stream back
     chunks: run.reply.chunks,
-    includeUsage: req.stream_options?.include_usage === true,
+    format: reply.sse(request, run.reply.usage),
     toError: (err) => failureOf(err).error,
     onEnd: async (end) => {
       const status = end.status === 'ok' ? 200 : end.status === 'client_abort' ? 499 : end.error.status

@@ -11,38 +11,36 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../app'
 import { readChatRequest } from '../http/body'
-import { score } from '../scoring'
-import { plan } from '../routing'
-import { worstCase, formatUsd, isPriced } from '../money'
+import { decide, providerAvailability } from '../routing'
+import { formatUsd } from '../money'
+import { outputCap } from '../openai/request'
 import { authenticate } from '../tenants'
 import { openBudget } from '../ledger'
-import { providerAvailability } from '../routing'
 import { unsupportedIn } from '../execution'
-import { capFor, thresholdsFor } from './spend'
 
 export async function routeDryRun(c: Context<AppEnv>): Promise<Response> {
   const { config } = c.var
   const hasKey = !!(c.req.header('authorization') || c.req.header('x-api-key'))
   const tenant = hasKey ? await authenticate(c.req.raw, c.env) : undefined
   const req = await readChatRequest(c.req.raw, config.limits)
-  const decision = score(req, thresholdsFor(tenant, config))
-  const cap = tenant ? capFor(tenant, (await openBudget(c.env, c.executionCtx, tenant, config)).headroom()) : { cap: 'premium' as const }
-  const route = plan({ requested: req.model, decision, config, cap: cap.cap, capReason: cap.reason, available: () => true, priced: (id) => isPriced(id, config), stream: !!req.stream })
-  const model = route.candidates[0]
-  const reserve = worstCase(req, model.id, config)
+  const headroom = tenant ? (await openBudget(c.env, c.executionCtx, tenant, config)).headroom() : undefined
+  // The decision /v1/chat/completions would make, as if every configured provider could be called.
+  const { decision, plan, request, reservation } = decide({ req, tenant, headroom, config, available: () => true })
+  const model = plan.candidates[0]
   return c.json({
-    tier: route.tier,
-    requested_tier: route.requestedTier,
+    tier: plan.tier,
+    requested_tier: plan.requestedTier,
     score: decision.score,
     features: decision.features,
     reasons: decision.reasons,
     model: model.id,
     provider: model.provider,
     provider_configured: providerAvailability(config, c.env)(model.provider),
-    fallbacks: route.candidates.slice(1).map((m) => m.id),
-    dropped: unsupportedIn(req, model),
-    cascade: route.cascade ? route.cascade.first.map((m) => m.id) : null,
-    downgraded: route.downgraded,
-    estimated_max_cost_usd: formatUsd(reserve),
+    fallbacks: plan.candidates.slice(1).map((m) => m.id),
+    dropped: unsupportedIn(request, model),
+    cascade: plan.cascade ? plan.cascade.first.map((m) => m.id) : null,
+    downgraded: plan.downgraded,
+    max_tokens: outputCap(request, model.maxOutputTokens, config.limits.defaultMaxOutputTokens),
+    estimated_max_cost_usd: formatUsd(reservation),
   })
 }

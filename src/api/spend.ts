@@ -2,12 +2,9 @@
  * The handler's side of money: turning an execution's billed calls into one settlement, the spend headers,
  * and the per-request log line. The ledger (src/ledger) prices and records; this only gathers.
  */
-import type { Config, Tier } from '../config'
-import { minTier, TIERS } from '../config/tiers'
-import type { Budget, Reservation, Settled, Headroom } from '../ledger'
-import { tierCap } from '../ledger'
+import type { Budget, Reservation, Settled } from '../ledger'
 import type { Tenant } from '../tenants'
-import type { Decision, Thresholds } from '../scoring'
+import type { Decision } from '../scoring'
 import type { Plan } from '../routing'
 import type { BilledCall } from '../execution'
 import { ExecutionError } from '../execution'
@@ -16,22 +13,6 @@ import { ApiError, toApiError } from '../http/errors'
 import type { ModelSpec } from '../config'
 import type { Usage } from '../openai/types'
 import { observe, type AnalyticsSink } from '../observability'
-
-/** The tenant's score thresholds: its policy's override, else the configured ones. */
-export function thresholdsFor(tenant: Tenant | undefined, config: Config): Thresholds {
-  const t = tenant?.policy.thresholds
-  return { medium: t?.medium ?? config.thresholds.medium, premium: t?.premium ?? config.thresholds.premium }
-}
-
-/** The highest tier the tenant may use now: its budget headroom and its policy's allowed tiers. */
-export function capFor(tenant: Tenant, headroom: Headroom): { cap: Tier; reason?: string } {
-  const budget = tierCap(tenant, headroom)
-  const allowed = tenant.policy.allowed_tiers
-  if (!allowed?.length) return budget
-  const highest = TIERS.filter((t) => allowed.includes(t)).at(-1)!
-  const cap = minTier(budget.cap, highest)
-  return cap === budget.cap ? budget : { cap, reason: 'policy: allowed tiers' }
-}
 
 /** Everything settle needs to know about one request. */
 export interface SpendContext {

@@ -70,6 +70,8 @@ export interface Config {
     maxMessages: number
     /** Output tokens reserved when a request sets no max_tokens. */
     defaultMaxOutputTokens: number
+    /** The smallest answer worth running when the budget only affords a shrunk output cap; below it the request is refused. */
+    minOutputTokens: number
     maxContentDepth: number
     /** The `limit` of the optional RATE_LIMITER binding (wrangler.toml `[ratelimits.simple]`), per key and 60 s. */
     rateLimiterUnit: number
@@ -173,6 +175,7 @@ const EnvSchema = z.object({
   TRIAGE_MAX_BODY_BYTES: z.optional(int(1024, 100 * 1024 * 1024)),
   TRIAGE_MAX_MESSAGES: z.optional(int(1, 100_000)),
   TRIAGE_DEFAULT_MAX_TOKENS: z.optional(int(1, 1_000_000)),
+  TRIAGE_MIN_OUTPUT_TOKENS: z.optional(int(1, 1_000_000)),
   TRIAGE_MAX_CONTENT_DEPTH: z.optional(int(1, 1000)),
   TRIAGE_RATE_LIMITER_LIMIT: z.optional(int(1, 1_000_000)),
   TRIAGE_CORS_ORIGINS: z.optional(list),
@@ -333,6 +336,7 @@ export function buildConfig(env: ConfigEnv): Config {
       maxBodyBytes: e.TRIAGE_MAX_BODY_BYTES ?? 4 * 1024 * 1024,
       maxMessages: e.TRIAGE_MAX_MESSAGES ?? 2_000,
       defaultMaxOutputTokens: e.TRIAGE_DEFAULT_MAX_TOKENS ?? 4_096,
+      minOutputTokens: e.TRIAGE_MIN_OUTPUT_TOKENS ?? 256,
       maxContentDepth: e.TRIAGE_MAX_CONTENT_DEPTH ?? 32,
       rateLimiterUnit: e.TRIAGE_RATE_LIMITER_LIMIT ?? 10,
     },

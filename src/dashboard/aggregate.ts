@@ -10,10 +10,9 @@
  * // { requests: 812, actual_nano: 41_300, premium_nano: 1_204_000, saved_nano: 1_162_700, saved_fraction: 0.9657 }
  */
 import { TIERS, type Tier } from '../config/tiers'
-import { tierCap } from '../ledger'
-import type { Headroom, SpendRecord, SpendTotals } from '../ledger'
+import { headroomOf, tierCap, tightestWindow, type WindowHeadroom } from '../ledger/headroom'
+import type { SpendRecord, SpendTotals } from '../ledger'
 import type { Tenant } from '../tenants'
-import { dayResetsAt, monthResetsAt } from '../ledger/periods'
 
 // ---- small maths ----
 
@@ -208,34 +207,19 @@ export interface BudgetStatus {
  * within about a second). Refused = disabled or a window with nothing left; downgraded = the cap is below premium.
  */
 export function budgetStatus(tenant: Tenant, limits: { daily_nano: number | null; monthly_nano: number | null }, today: SpendTotals, month: SpendTotals, now: number): BudgetStatus {
-  const window = (limit: number | null, t: SpendTotals, resets: string): WindowStatus | null =>
-    limit === null ? null : { period: t.period, limit_nano: limit, spent_nano: t.nano, remaining_nano: limit - t.nano, used_fraction: limit > 0 ? t.nano / limit : 1, resets_at: resets }
-  const daily = window(limits.daily_nano, today, dayResetsAt(now))
-  const monthly = window(limits.monthly_nano, month, monthResetsAt(now))
-  const headroom: Headroom = { remaining_nano: null, resets_at: null }
-  for (const [w, s] of [['daily', daily], ['monthly', monthly]] as const) {
-    if (!s) continue
-    headroom[w] = { period: s.period, limit_nano: s.limit_nano, spent_nano: s.spent_nano, remaining_nano: s.remaining_nano, resets_at: s.resets_at }
-    if (headroom.remaining_nano === null || s.remaining_nano < headroom.remaining_nano) {
-      headroom.remaining_nano = s.remaining_nano
-      headroom.window = w
-      headroom.resets_at = s.resets_at
-    }
-  }
+  const headroom = headroomOf({ daily: limits.daily_nano, monthly: limits.monthly_nano }, { daily: today.nano, monthly: month.nano }, now)
+  const window = (h: WindowHeadroom | undefined): WindowStatus | null =>
+    h ? { ...h, used_fraction: h.limit_nano > 0 ? h.spent_nano / h.limit_nano : 1 } : null
   const { cap, reason } = tierCap(tenant, headroom)
-  const base = { daily, monthly, spent_today_nano: today.nano, spent_month_nano: month.nano, cap, downgrade_at_remaining_fraction: tenant.policy.downgrade_at_remaining_fraction }
+  const base = { daily: window(headroom.daily), monthly: window(headroom.monthly), spent_today_nano: today.nano, spent_month_nano: month.nano, cap, downgrade_at_remaining_fraction: tenant.policy.downgrade_at_remaining_fraction }
   if (tenant.disabled) return { ...base, state: 'disabled', reason: 'tenant disabled' }
   if (headroom.remaining_nano !== null && headroom.remaining_nano <= 0) {
     return { ...base, state: 'refused', reason: `${headroom.window} budget exhausted; resets ${headroom.resets_at}` }
   }
-  if (cap !== 'premium') {
-    // The window that binds for routing is the one with the smallest fraction left (as in tierCap).
-    const [window, left] = [['daily', daily], ['monthly', monthly] as const]
-      .filter((e): e is ['daily' | 'monthly', WindowStatus] => e[1] !== null)
-      .map(([w, x]) => [w, x.limit_nano > 0 ? Math.max(0, x.remaining_nano) / x.limit_nano : 0] as const)
-      .reduce((a, b) => (b[1] < a[1] ? b : a))
+  const tight = tightestWindow(headroom)
+  if (cap !== 'premium' && tight) {
     const needs = cap === 'medium' ? `premium needs ${floorPct(base.downgrade_at_remaining_fraction.premium)}` : `medium needs ${floorPct(base.downgrade_at_remaining_fraction.medium)}`
-    return { ...base, state: 'downgraded', reason: reason ? `${floorPct(left)} of ${window} budget left; ${needs}` : null }
+    return { ...base, state: 'downgraded', reason: reason ? `${floorPct(tight.fraction)} of ${tight.window} budget left; ${needs}` : null }
   }
   return { ...base, state: 'ok', reason: null }
 }

@@ -37,16 +37,19 @@ export async function readJson(raw: Request, maxBodyBytes: number, maxDepth?: nu
 
 /** Validates a chat request and applies the structural limits (message count, content nesting). */
 export function toChatRequest(body: unknown, limits: BodyLimits, opts: { depthChecked?: boolean } = {}): ChatRequest {
-  if (body && typeof body === 'object' && Array.isArray((body as { messages?: unknown }).messages)) {
-    const n = (body as { messages: unknown[] }).messages.length
-    if (n > limits.maxMessages) {
-      throw new ApiError(400, `Too many messages: ${n}; the limit is ${limits.maxMessages}.`, { param: 'messages', code: 'too_many_messages' })
-    }
-  }
+  checkMessageCount(body, limits)
   if (!opts.depthChecked && depthExceeds(body, limits.maxContentDepth)) throw tooDeep(limits.maxContentDepth)
   const r = parseChatRequest(body)
   if (!r.ok) throw new ApiError(400, r.message, { param: r.param, code: 'invalid_request' })
   return r.request
+}
+
+/** Refuses a body with more than `limits.maxMessages` messages (400 `too_many_messages`), before validating it. */
+export function checkMessageCount(body: unknown, limits: Pick<BodyLimits, 'maxMessages'>): void {
+  const n = (body as { messages?: unknown } | null)?.messages
+  if (Array.isArray(n) && n.length > limits.maxMessages) {
+    throw new ApiError(400, `Too many messages: ${n.length}; the limit is ${limits.maxMessages}.`, { param: 'messages', code: 'too_many_messages' })
+  }
 }
 
 export async function readChatRequest(raw: Request, limits: BodyLimits): Promise<ChatRequest> {

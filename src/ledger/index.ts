@@ -22,8 +22,7 @@ import { ledgerClient, LedgerClient, BudgetRefused, LedgerUnavailable, budgetOf,
 import { premiumShares } from './premium'
 import { reservationTtlMs } from './ttl'
 import type { SpendCall, SpendRecord, TokenCounts } from './kv'
-import type { Window } from './periods'
-import { dayResetsAt, monthResetsAt } from './periods'
+import { headroomOf, type Headroom } from './headroom'
 
 export { TenantLedger } from './object'
 export type { LedgerSnapshot } from './object'
@@ -40,28 +39,10 @@ export { reservationTtlMs } from './ttl'
  */
 export type LedgerConfig = MoneyConfig & Partial<Pick<Config, 'tiers' | 'cascade' | 'timeouts' | 'retries'>>
 export { formatUsd } from '../money'
+export { headroomOf, tightestWindow, tierCap, type Headroom, type WindowHeadroom } from './headroom'
 
 /** A reservation: the worst case held for one request until it is settled or released. */
 export type Reservation = LocalReservation
-
-export interface WindowHeadroom {
-  period: string
-  limit_nano: number
-  spent_nano: number
-  remaining_nano: number
-  resets_at: string
-}
-
-/** What the tenant has left, as this isolate knows it (the DO's view at the last sync + this isolate's settles since). */
-export interface Headroom {
-  /** The smaller of the windows' remaining amounts; null when the tenant has no budget (unlimited). May be negative. */
-  remaining_nano: number | null
-  daily?: WindowHeadroom
-  monthly?: WindowHeadroom
-  /** The window that binds (least remaining). */
-  window?: Window
-  resets_at: string | null
-}
 
 /** One charged model call: the ledger prices it from the provider's real usage. */
 export interface Charge {
@@ -133,7 +114,7 @@ export function budgetFor(client: LedgerClient, ctx: Pick<ExecutionContext, 'wai
   const ttlMs = config.tiers && config.timeouts && config.retries ? reservationTtlMs(config as Pick<Config, 'tiers' | 'cascade' | 'timeouts' | 'retries'>) : undefined
   const reference = config.tiers?.premium[0] ?? null
   return {
-    headroom: () => headroomOf(client, tenant),
+    headroom: () => isolateHeadroom(client, tenant),
     async reserve(requestId, nano, meta) {
       try {
         const r = await client.reserve(requestId, nano, { ...meta, keyId: tenant.key_id, ttlMs })
@@ -163,7 +144,7 @@ export function budgetFor(client: LedgerClient, ctx: Pick<ExecutionContext, 'wai
       const premium = premiumShares({ status: info.status, calls }, reference, config)
       calls.forEach((c, i) => (c.premium_nano = premium[i]))
       if (client.settle(r, nano, recordOf(tenant, r, calls, nano, info))) ctx.waitUntil(client.flushSoon())
-      const remaining = headroomOf(client, tenant).remaining_nano
+      const remaining = isolateHeadroom(client, tenant).remaining_nano
       return { cost_nano: nano, cost_usd: formatUsd(nano), remaining_nano: remaining, remaining_usd: remainingUsd(remaining) }
     },
     release(r) {
@@ -238,31 +219,12 @@ function recordOf(tenant: Tenant, r: Reservation, calls: SpendCall[], nano: numb
   }
 }
 
-function headroomOf(client: LedgerClient, tenant: Tenant, now = Date.now()): Headroom {
+/** What the tenant has left, as this isolate knows it (the DO's view at the last sync + this isolate's settles since). */
+function isolateHeadroom(client: LedgerClient, tenant: Tenant, now = Date.now()): Headroom {
   const b = budgetOf(tenant)
   // The DO's limits win (it holds the newest budget); the tenant record fills in before the first sync.
   const v = client.view
-  const limits = { daily: v ? v.daily.limit_nano : b.daily_nano, monthly: v ? v.monthly.limit_nano : b.monthly_nano }
-  const spent = client.spent(now)
-  const out: Headroom = { remaining_nano: null, resets_at: null }
-  for (const w of ['daily', 'monthly'] as const) {
-    const limit = limits[w]
-    if (limit === null) continue
-    const h: WindowHeadroom = {
-      period: w === 'daily' ? new Date(now).toISOString().slice(0, 10) : new Date(now).toISOString().slice(0, 7),
-      limit_nano: limit,
-      spent_nano: spent[w],
-      remaining_nano: limit - spent[w],
-      resets_at: w === 'daily' ? dayResetsAt(now) : monthResetsAt(now),
-    }
-    out[w] = h
-    if (out.remaining_nano === null || h.remaining_nano < out.remaining_nano) {
-      out.remaining_nano = h.remaining_nano
-      out.window = w
-      out.resets_at = h.resets_at
-    }
-  }
-  return out
+  return headroomOf({ daily: v ? v.daily.limit_nano : b.daily_nano, monthly: v ? v.monthly.limit_nano : b.monthly_nano }, client.spent(now), now)
 }
 
 /**
@@ -300,32 +262,6 @@ export function quotaError(tenant: Tenant, e: BudgetRefused, client?: LedgerClie
       'x-triage-budget-resets-at': w.resets_at,
     },
   })
-}
-
-/**
- * Budget-aware routing: the highest tier the tenant's remaining budget allows, and why it is lower than premium.
- * Defaults (policy `downgrade_at_remaining_fraction`): premium needs ≥ 20% of every window left, medium ≥ 5%.
- *
- * @example tierCap(tenant, { remaining_nano: 1e8, daily: { limit_nano: 1e9, … }, … }) // { cap: 'medium', reason: 'budget: 10.0% of daily budget left' }
- */
-export function tierCap(tenant: Tenant, headroom: Headroom): { cap: Tier; reason?: string } {
-  let fraction = Infinity
-  let window: Window | undefined
-  for (const w of ['daily', 'monthly'] as const) {
-    const h = headroom[w]
-    if (!h) continue
-    const f = h.limit_nano > 0 ? Math.max(0, h.remaining_nano) / h.limit_nano : 0
-    if (f < fraction) {
-      fraction = f
-      window = w
-    }
-  }
-  if (window === undefined) return { cap: 'premium' }
-  const d = tenant.policy.downgrade_at_remaining_fraction
-  const reason = `budget: ${(fraction * 100).toFixed(1)}% of ${window} budget left`
-  if (fraction < d.medium) return { cap: 'trivial', reason }
-  if (fraction < d.premium) return { cap: 'medium', reason }
-  return { cap: 'premium' }
 }
 
 /** Pushes a tenant's budget to its ledger now (the admin API calls this on every change). */

@@ -1,29 +1,56 @@
 /**
- * A cheap, conservative count of a request's input tokens, for the worst-case reservation.
+ * An upper bound on a request's input tokens, for the worst-case reservation: the UTF-8 bytes of everything the
+ * model reads, plus framing.
  *
- * One pass over the characters: ASCII counts as one token per 3 characters (real tokenizers average about 4),
- * and every non-ASCII code unit as one token (CJK is about one token per character; this over-counts
- * accented Latin, which is the safe side). Each message adds 4 tokens of framing; images and files add a
- * fixed allowance. Tool definitions and structured parts are counted by their JSON text.
+ * Why bytes: byte-level BPE tokenisers (OpenAI's cl100k and o200k, Llama 3, DeepSeek, …) start from one token per
+ * byte and only ever merge, so no text can become more tokens than it has UTF-8 bytes; SentencePiece with byte
+ * fallback is the same plus a word-start marker per text. No prompt can beat this bound, however dense ("1 2 3 …",
+ * base64, punctuation, emoji, rare CJK). What it costs on ordinary prompts (about 4× an English prompt's real count)
+ * is measured by `npm run measure:estimate` and stated in docs/BUDGETS.md. Spend is settled from the provider's
+ * real usage, so the bound only sizes the hold.
  *
- * @example estimateInputTokens({ model: 'auto', messages: [{ role: 'user', content: 'hello world' }] }) // 4 + 4 + 3 = 11
+ * Framing: each message adds MESSAGE_OVERHEAD tokens plus its role and name (OpenAI counts 3 per message, 1 per
+ * name, 3 to prime the reply), each text part one more (the SentencePiece word marker); images count IMAGE_TOKENS;
+ * tools, tool calls and other parts count by their JSON bytes, and tools add Anthropic's tool-use system prompt.
+ *
+ * @example estimateInputTokens({ model: 'auto', messages: [{ role: 'user', content: 'hello world' }] }) // 4 + (4 + 4) + (11 + 1) = 24
  */
 import type { ChatRequest } from '../openai/request'
 
-/** Tokens charged per image part: above OpenAI's high-detail maximum for a 2048×2048 image (1,105). */
-export const IMAGE_TOKENS = 1_600
+/**
+ * Tokens charged per image part: above every documented per-image cost of the default premium models:
+ * gpt-4.1 at high detail 85 + 8 tiles × 170 = 1,445; gpt-4.1-mini 1,536 patches × 1.62 = 2,489
+ * (https://platform.openai.com/docs/guides/images-vision, "Calculating costs"); Claude about 1,600 for the largest
+ * image it keeps unresized (https://docs.anthropic.com/en/docs/build-with-claude/vision, "Calculate image costs").
+ */
+export const IMAGE_TOKENS = 2_500
+/** Per message: OpenAI's 3 tokens of framing (`<|start|>…<|message|>…<|end|>`), and 1 for a name. */
 const MESSAGE_OVERHEAD = 4
+/** Per request: the 3 tokens that prime the reply, rounded up. */
 const REQUEST_OVERHEAD = 4
+/** Anthropic's tool-use system prompt, at most 346 tokens (https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/overview, "Pricing"). */
+const TOOL_PROMPT_TOKENS = 346
+/** The JSON-mode instruction the Anthropic adapter adds to the system prompt (src/providers/anthropic), in bytes and rounded up. */
+const JSON_MODE_PROMPT_TOKENS = 96
 
-/** Conservative token count of a string. */
+/**
+ * The UTF-8 byte length of a string, without encoding it: an upper bound on its tokens under byte-level BPE.
+ * A lone surrogate counts 3 (TextEncoder writes U+FFFD).
+ *
+ * @example textTokens('héllo') // 6
+ */
 export function textTokens(s: string): number {
-  let ascii = 0
-  let other = 0
+  let n = s.length
   for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) < 128) ascii++
-    else other++
+    const c = s.charCodeAt(i)
+    if (c < 0x80) continue
+    if (c < 0x800) n += 1
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2 // a surrogate pair: 2 code units, 4 bytes
+      i++
+    } else n += 2
   }
-  return Math.ceil(ascii / 3) + other
+  return n
 }
 
 export function estimateInputTokens(req: ChatRequest): number {
@@ -36,25 +63,29 @@ export function estimateInputTokens(req: ChatRequest): number {
 
 const estimates = new WeakMap<ChatRequest, number>()
 
+/** A text the model reads: its bytes, plus the word-start marker a SentencePiece tokeniser may add. */
+const text = (s: string) => textTokens(s) + 1
+
 function countInputTokens(req: ChatRequest): number {
   let tokens = REQUEST_OVERHEAD
   for (const m of req.messages) {
-    tokens += MESSAGE_OVERHEAD
-    const content = (m as { content?: unknown }).content
-    if (typeof content === 'string') tokens += textTokens(content)
+    const extra = m as { content?: unknown; tool_calls?: unknown; name?: string; tool_call_id?: string }
+    tokens += MESSAGE_OVERHEAD + textTokens(m.role)
+    const content = extra.content
+    if (typeof content === 'string') tokens += text(content)
     else if (Array.isArray(content)) {
       for (const part of content as Array<Record<string, unknown>>) {
-        if (part.type === 'text') tokens += textTokens(String(part.text ?? ''))
+        if (part.type === 'text') tokens += text(String(part.text ?? ''))
         else if (part.type === 'image_url') tokens += IMAGE_TOKENS
-        else if (part.type === 'refusal') tokens += textTokens(String(part.refusal ?? ''))
-        else tokens += textTokens(JSON.stringify(part))
+        else if (part.type === 'refusal') tokens += text(String(part.refusal ?? ''))
+        else tokens += text(JSON.stringify(part))
       }
     }
-    const extra = m as { tool_calls?: unknown; name?: string }
-    if (extra.tool_calls) tokens += textTokens(JSON.stringify(extra.tool_calls))
-    if (extra.name) tokens += textTokens(extra.name)
+    if (extra.tool_calls) tokens += text(JSON.stringify(extra.tool_calls))
+    if (typeof extra.name === 'string') tokens += text(extra.name)
+    if (typeof extra.tool_call_id === 'string') tokens += text(extra.tool_call_id) // validated on tool messages only
   }
-  if (req.tools) tokens += textTokens(JSON.stringify(req.tools))
-  if (req.response_format && req.response_format.type === 'json_schema') tokens += textTokens(JSON.stringify(req.response_format))
+  if (req.tools) tokens += TOOL_PROMPT_TOKENS + text(JSON.stringify(req.tools))
+  if (req.response_format && req.response_format.type !== 'text') tokens += JSON_MODE_PROMPT_TOKENS + text(JSON.stringify(req.response_format))
   return tokens
 }

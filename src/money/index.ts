@@ -2,7 +2,8 @@
  * Money: the price table, and the two functions the rest of Triage prices with.
  *
  * - `cost(usage, modelId)` — what a request really cost, from the provider's usage fields.
- * - `worstCase(req, modelId, config)` — the most it can cost: estimated input + the output cap, for the reservation.
+ * - `worstCase(req, modelId, config)` — the most it can cost: the input bound + the output cap, for the reservation;
+ *   `affordableOutput(req, modelId, config, nano)` is its inverse (the largest output cap that fits in `nano`).
  *
  * All amounts are integer nano-USD (1e-9 USD). A model with no price fails closed: `worstCase` refuses it
  * (503 `model_unpriced`) unless TRIAGE_PRICES sets a conservative `"*"` row, which then prices it.
@@ -30,6 +31,8 @@ export interface Price {
   input: number
   cachedInput: number
   cacheWrite: number
+  /** Cache writes with Anthropic's 1-hour TTL (`Usage.cacheWrite1h`). */
+  cacheWrite1h: number
   output: number
   reasoning: number
   /** Workers AI: nano-USD per neuron, when usage reports neurons. */
@@ -70,6 +73,7 @@ function toPrice(model: string, row: PriceRowInput, fallback = false): Price {
       input: n.input * NANO_PER_NEURON,
       cachedInput: (n.cached_input ?? n.input) * NANO_PER_NEURON,
       cacheWrite: n.input * NANO_PER_NEURON,
+      cacheWrite1h: n.input * NANO_PER_NEURON,
       output: n.output * NANO_PER_NEURON,
       reasoning: n.output * NANO_PER_NEURON,
       perNeuron: NANO_PER_NEURON,
@@ -79,10 +83,11 @@ function toPrice(model: string, row: PriceRowInput, fallback = false): Price {
   if (row.input === undefined || row.output === undefined) throw new Error(`${model}: needs input and output prices`)
   const input = perMillion(row.input)
   const output = perMillion(row.output)
+  const cacheWrite = row.cache_write !== undefined ? perMillion(row.cache_write) : input
   return {
-    model, fallback, input, output,
+    model, fallback, input, output, cacheWrite,
     cachedInput: row.cached_input !== undefined ? perMillion(row.cached_input) : input,
-    cacheWrite: row.cache_write !== undefined ? perMillion(row.cache_write) : input,
+    cacheWrite1h: row.cache_write_1h !== undefined ? perMillion(row.cache_write_1h) : cacheWrite,
     reasoning: row.reasoning !== undefined ? perMillion(row.reasoning) : output,
     source: row.source, checked: row.checked,
   }
@@ -99,6 +104,7 @@ const OverrideRow = z.strictObject({
   output: z.optional(usdAmount),
   cached_input: z.optional(usdAmount),
   cache_write: z.optional(usdAmount),
+  cache_write_1h: z.optional(usdAmount),
   reasoning: z.optional(usdAmount),
   neurons: z.optional(z.strictObject({
     input: z.int().check(z.gte(0)), output: z.int().check(z.gte(0)), cached_input: z.optional(z.int().check(z.gte(0))),
@@ -116,7 +122,7 @@ function trimFixed(s: string): string {
 export class PriceConfigError extends Error {}
 
 /**
- * Validates TRIAGE_PRICES (JSON: `{ "<model id>" | "*": { input, output, cached_input?, cache_write?, reasoning? } | { neurons: {input, output} } }`,
+ * Validates TRIAGE_PRICES (JSON: `{ "<model id>" | "*": { input, output, cached_input?, cache_write?, cache_write_1h?, reasoning? } | { neurons: {input, output} } }`,
  * USD per 1M tokens as numbers or decimal strings) and merges it over the built-in table.
  * The `"*"` row, if set, prices every model that has no row of its own: set it high (conservative).
  */
@@ -195,7 +201,8 @@ function perMillionCost(parts: Array<[number, number]>): number {
 
 /**
  * What a request really cost, in nano-USD, from normalised usage.
- * Uncached input = input − cachedInput − cacheWrite; reasoning tokens (a part of output) use the reasoning price.
+ * Uncached input = input − cachedInput − cacheWrite; cache writes with the 1-hour TTL (`cacheWrite1h`, a part of
+ * cacheWrite) use their own price; reasoning tokens (a part of output) use the reasoning price.
  * When Workers AI reports neurons, those are billed (that is what Cloudflare charges).
  */
 export function cost(usage: Usage, modelId: string, config?: MoneyConfig): number {
@@ -205,25 +212,65 @@ export function cost(usage: Usage, modelId: string, config?: MoneyConfig): numbe
   }
   const cached = Math.max(0, usage.cachedInput)
   const written = Math.max(0, usage.cacheWrite)
+  const hour = Math.max(0, Math.min(written, usage.cacheWrite1h ?? 0))
   const uncached = Math.max(0, usage.input - cached - written)
   const reasoning = Math.max(0, Math.min(usage.reasoning, usage.output))
   const output = Math.max(0, usage.output - reasoning)
   return perMillionCost([
-    [uncached, p.input], [cached, p.cachedInput], [written, p.cacheWrite], [output, p.output], [reasoning, p.reasoning],
+    [uncached, p.input], [cached, p.cachedInput], [written - hour, p.cacheWrite], [hour, p.cacheWrite1h], [output, p.output], [reasoning, p.reasoning],
   ])
 }
 
 /**
  * The most a request can cost on a model: estimated input tokens at the highest input rate, plus the output cap
  * (`outputCap`: the request's, else the model's `maxOutputTokens`, else `limits.defaultMaxOutputTokens`; the adapters
- * send the same cap upstream) at the highest output rate.
+ * send the same cap upstream) at the highest output rate. The highest input rate includes the cache-write premium
+ * (Anthropic: 1.25× input for the default 5-minute TTL), and the 1-hour rate (2×) when the request asks for it.
  */
 export function worstCase(req: ChatRequest, modelId: string, config: MoneyConfig | number = {}): number {
   const cfg: MoneyConfig = typeof config === 'number' ? { limits: { defaultMaxOutputTokens: config } } : config
   const p = priceOf(modelId, cfg)
   const maxOut = outputCap(req, cfg.models?.[modelId]?.maxOutputTokens, cfg.limits?.defaultMaxOutputTokens)
   return perMillionCost([
-    [estimateInputTokens(req), Math.max(p.input, p.cacheWrite)],
+    [estimateInputTokens(req), worstInputRate(req, p)],
     [maxOut, Math.max(p.output, p.reasoning)],
   ])
+}
+
+/** The highest rate a request's input tokens can be billed at: input, or a cache write (1-hour when asked for). */
+const worstInputRate = (req: ChatRequest, p: Price): number => Math.max(p.input, p.cacheWrite, asksHourCache(req) ? p.cacheWrite1h : 0)
+
+/** No model writes more than this in one answer; caps above it are not worth computing. */
+const MAX_OUTPUT = 10_000_000
+
+/**
+ * The largest output cap whose worst case on a model fits in `nano`: the inverse of `worstCase` for the same request
+ * (its input bound at the highest input rate), 0 when not even the input fits. Exact in bigint, like worstCase:
+ * `worstCase(withOutputCap(req, n), model) ≤ nano` for n = affordableOutput(req, model, config, nano).
+ *
+ * @example affordableOutput(req, 'gpt-4.1', config, 10_000_000) // ≈ 1,240 tokens for a short prompt ($0.01 at $8/M output)
+ */
+export function affordableOutput(req: ChatRequest, modelId: string, config: MoneyConfig, nano: number): number {
+  const p = priceOf(modelId, config)
+  const out = BigInt(Math.max(p.output, p.reasoning))
+  const left = BigInt(Math.max(0, Math.floor(nano))) * M - BigInt(estimateInputTokens(req)) * BigInt(worstInputRate(req, p))
+  if (left < 0n) return 0
+  return out === 0n ? MAX_OUTPUT : Number(left / out > BigInt(MAX_OUTPUT) ? BigInt(MAX_OUTPUT) : left / out)
+}
+
+/**
+ * Whether a request marks anything for Anthropic's 1-hour prompt cache (`cache_control: { type: 'ephemeral', ttl: '1h' }`
+ * on a content part, a message, a tool call or a tool), so its reservation uses the 1-hour write rate.
+ *
+ * @example asksHourCache({ model: 'auto', messages: [{ role: 'system', content: [{ type: 'text', text, cache_control: { type: 'ephemeral', ttl: '1h' } }] }] }) // true
+ */
+export function asksHourCache(req: ChatRequest): boolean {
+  const hour = (x: unknown) => (x as { cache_control?: { ttl?: unknown } } | null)?.cache_control?.ttl === '1h'
+  for (const t of req.tools ?? []) if (hour(t)) return true
+  for (const m of req.messages) {
+    if (hour(m)) return true
+    if (Array.isArray(m.content)) for (const p of m.content) if (hour(p)) return true
+    if (m.role === 'assistant') for (const c of m.tool_calls ?? []) if (hour(c)) return true
+  }
+  return false
 }

@@ -8,7 +8,7 @@
  * @example PRICES['gpt-4.1'].output // '8.00' (USD per 1M output tokens)
  */
 
-export const PRICE_TABLE_VERSION = '2026-04-20'
+export const PRICE_TABLE_VERSION = '2026-12-06'
 
 /** Workers AI bills neurons: $0.011 per 1,000 neurons = 11,000 nano-USD per neuron. */
 export const NANO_PER_NEURON = 11_000
@@ -22,8 +22,10 @@ export interface PriceRowInput {
   output?: string
   /** USD per 1M input tokens served from cache; defaults to `input`. */
   cached_input?: string
-  /** USD per 1M input tokens written to cache; defaults to `input`. */
+  /** USD per 1M input tokens written to cache (Anthropic: the 5-minute TTL); defaults to `input`. */
   cache_write?: string
+  /** USD per 1M input tokens written to cache with Anthropic's 1-hour TTL; defaults to `cache_write`. */
+  cache_write_1h?: string
   /** USD per 1M reasoning tokens; defaults to `output`. */
   reasoning?: string
   /** Workers AI: neurons per 1M tokens (converted with NANO_PER_NEURON). */
@@ -72,9 +74,9 @@ export const PRICES: Record<string, PriceRowInput> = {
     input: '0.40', cached_input: '0.10', output: '1.60', currency: 'USD',
     source: 'https://platform.openai.com/docs/pricing', checked: CHECKED,
   },
-  // Anthropic: base input, 5-minute cache writes, cache hits, output.
+  // Anthropic: base input, 5-minute cache writes (1.25× input), 1-hour cache writes (2×), cache hits (0.1×), output.
   'claude-sonnet-4-6': {
-    input: '3.00', cache_write: '3.75', cached_input: '0.30', output: '15.00', currency: 'USD',
+    input: '3.00', cache_write: '3.75', cache_write_1h: '6.00', cached_input: '0.30', output: '15.00', currency: 'USD',
     source: 'https://platform.claude.com/docs/en/about-claude/pricing', checked: CHECKED,
   },
 }

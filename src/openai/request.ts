@@ -118,9 +118,34 @@ function formatPath(path: PropertyKey[]): string {
   return out
 }
 
-/** The output cap the client asked for (`max_completion_tokens` wins over the older `max_tokens`). */
-export function requestedMaxTokens(req: ChatRequest): number | undefined {
-  return req.max_completion_tokens ?? req.max_tokens ?? undefined
+/**
+ * The output cap the client asked for: the smaller of `max_completion_tokens` and the older `max_tokens` when both are
+ * set (a client that sends both asked for at most each). The one normalised value: the reservation and every
+ * adapter read it, so no provider can be sent a larger cap than was reserved.
+ *
+ * @example requestedMaxTokens({ messages, max_completion_tokens: 1, max_tokens: 30000 }) // 1
+ */
+export function requestedMaxTokens(req: Pick<ChatRequest, 'max_tokens' | 'max_completion_tokens'>): number | undefined {
+  const a = req.max_completion_tokens
+  const b = req.max_tokens
+  return a == null ? (b ?? undefined) : b == null ? a : Math.min(a, b)
+}
+
+/**
+ * The request with its output cap in one field: `cap` (default: the normalised `requestedMaxTokens`) in the field the
+ * client used (`max_completion_tokens` if it sent that one, else `max_tokens`), the other removed. The request itself
+ * when there is nothing to change.
+ *
+ * @example withOutputCap({ messages, max_completion_tokens: 1, max_tokens: 30000 }) // { messages, max_completion_tokens: 1 }
+ * @example withOutputCap({ messages }, 812)                                         // { messages, max_tokens: 812 }
+ */
+export function withOutputCap<R extends Pick<ChatRequest, 'max_tokens' | 'max_completion_tokens'>>(req: R, cap = requestedMaxTokens(req)): R {
+  const field = req.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens'
+  const other = field === 'max_tokens' ? 'max_completion_tokens' : 'max_tokens'
+  if (cap === undefined || (req[field] === cap && !(other in req))) return req
+  const out: Record<string, unknown> = { ...req, [field]: cap }
+  delete out[other]
+  return out as R
 }
 
 /** Output tokens a call may produce when the request names no cap (TRIAGE_DEFAULT_MAX_TOKENS's default). */
@@ -134,6 +159,6 @@ export const DEFAULT_OUTPUT_CAP = 4096
  * @example outputCap({ messages, max_tokens: 100 }, undefined, 4096)   // 100
  * @example outputCap({ messages }, 32768, 4096)                         // 32768 (deepseek-reasoner)
  */
-export function outputCap(req: ChatRequest, modelDefault?: number, configDefault = DEFAULT_OUTPUT_CAP): number {
+export function outputCap(req: Pick<ChatRequest, 'max_tokens' | 'max_completion_tokens'>, modelDefault?: number, configDefault = DEFAULT_OUTPUT_CAP): number {
   return requestedMaxTokens(req) ?? modelDefault ?? configDefault
 }

@@ -25,6 +25,8 @@ export interface Usage {
   cachedInput: number
   /** Prompt tokens written to cache (Anthropic `cache_creation_input_tokens`). */
   cacheWrite: number
+  /** Of `cacheWrite`, the tokens written with the 1-hour TTL (Anthropic `cache_creation.ephemeral_1h_input_tokens`), priced at their own rate. */
+  cacheWrite1h?: number
   /** All completion tokens, reasoning included (OpenAI `completion_tokens`). */
   output: number
   /** Of `output`, the reasoning tokens (`completion_tokens_details.reasoning_tokens`). */

@@ -13,12 +13,15 @@
  * - On client disconnect the upstream is cancelled; `onEnd` still runs (inside `waitUntil`).
  * - Before `data: [DONE]` the lines `onEnd` returns are written as SSE comments (`: x-triage-cost-usd=…`),
  *   which SDKs ignore.
+ * - The wire format is an `SseFormat`: OpenAI's (`openaiSse`) or Anthropic's (src/anthropic, for
+ *   `/v1/messages`). It only turns batches and the ending into text; the pumping above is the same for both.
  *
  * @example
- * return streamBack(c, { chunks: reply.chunks, includeUsage: false, onEnd: async (o) => [`x-triage-cost-usd=${usd}`] })
+ * return streamBack(c, { chunks: reply.chunks, format: openaiSse(false), onEnd: async (o) => [`x-triage-cost-usd=${usd}`] })
  */
 import type { Context } from 'hono'
 import type { ChunkStream } from '../providers/types'
+import type { ChatCompletionChunk } from '../openai/types'
 import { toApiError, type ApiError } from '../http/errors'
 
 /** A write to the client blocked this long means the client is gone (see streamBack). */
@@ -29,9 +32,46 @@ export type StreamOutcome =
   | { status: 'upstream_error'; error: ApiError }
   | { status: 'client_abort' }
 
+/** How a stream looks on the wire: each batch of OpenAI chunks, and the ending, as SSE text. */
+export interface SseFormat {
+  /** One batch of chunks → SSE text ('' writes nothing). */
+  batch(chunks: ChatCompletionChunk[]): string
+  /** The ending: the error event (`upstream_error`), the `comments` (cost lines) and the end marker (`ok`). */
+  end(outcome: StreamOutcome, comments: string[]): string | Promise<string>
+}
+
+/**
+ * OpenAI's SSE: `data: {chunk}` events, `data: {"error":…}` on a failure, `: comment` lines, `data: [DONE]`.
+ * Upstream is always asked for usage; when the client did not ask (`include_usage`), the usage-only chunk is dropped
+ * and `usage` fields are removed from the others.
+ */
+export function openaiSse(includeUsage: boolean): SseFormat {
+  return {
+    batch(batch) {
+      let text = ''
+      for (let i = 0; i < batch.length; i++) {
+        const chunk = batch[i]
+        if (!includeUsage && chunk.usage !== undefined) {
+          if (chunk.usage && chunk.choices.length === 0) continue // the usage-only chunk the client did not ask for
+          chunk.usage = undefined // JSON.stringify leaves it out (and the object keeps its shape, unlike `delete`)
+        }
+        text += `data: ${JSON.stringify(chunk)}\n\n`
+      }
+      return text
+    },
+    end(outcome, comments) {
+      let text = outcome.status === 'upstream_error' ? `data: ${JSON.stringify(outcome.error.toJSON())}\n\n` : ''
+      for (const line of comments) text += `: ${line}\n\n`
+      if (outcome.status === 'ok') text += 'data: [DONE]\n\n'
+      return text
+    },
+  }
+}
+
 export interface StreamBackOptions {
   chunks: ChunkStream
-  includeUsage: boolean
+  /** The wire format: `openaiSse(includeUsage)`, or Anthropic's for `/v1/messages`. */
+  format: SseFormat
   /** Maps a mid-stream failure to the error the client sees. */
   toError?: (err: unknown) => ApiError
   /** Runs once, however the stream ended. Returns comment lines to write before `[DONE]`. */
@@ -41,7 +81,7 @@ export interface StreamBackOptions {
 export function streamBack(c: Context, opts: StreamBackOptions): Response {
   const encoder = new TextEncoder()
   const chunks = opts.chunks
-  const includeUsage = opts.includeUsage
+  const format = opts.format
   // workerd's native byte pipe: each write goes straight to the response, and resolves once the client's socket has
   // taken it (backpressure). Cheaper per write than a JS ReadableStream's pull (bench/stream-cost.mjs: /relay/its).
   const { readable, writable } = new IdentityTransformStream()
@@ -64,10 +104,7 @@ export function streamBack(c: Context, opts: StreamBackOptions): Response {
     try {
       const trailer = await opts.onEnd(outcome)
       if (clientGone) return ''
-      let text = outcome.status === 'upstream_error' ? `data: ${JSON.stringify(outcome.error.toJSON())}\n\n` : ''
-      for (const line of trailer) text += `: ${line}\n\n`
-      if (outcome.status === 'ok') text += 'data: [DONE]\n\n'
-      return text
+      return await format.end(outcome, trailer)
     } finally {
       finished()
     }
@@ -126,15 +163,7 @@ export function streamBack(c: Context, opts: StreamBackOptions): Response {
         if (tail && !(await write(tail))) return
         return writer.close().catch(() => {})
       }
-      let text = ''
-      for (let i = 0; i < batch.length; i++) {
-        const chunk = batch[i]
-        if (!includeUsage && chunk.usage !== undefined) {
-          if (chunk.usage && chunk.choices.length === 0) continue // the usage-only chunk the client did not ask for
-          chunk.usage = undefined // JSON.stringify leaves it out (and the object keeps its shape, unlike `delete`)
-        }
-        text += `data: ${JSON.stringify(chunk)}\n\n`
-      }
+      const text = format.batch(batch)
       if (text && !(await write(text))) return
     }
   }

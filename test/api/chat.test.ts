@@ -165,6 +165,21 @@ describe('a request that names no output cap', () => {
   })
 })
 
+describe('one output cap (issue 14 item 1)', () => {
+  it('reserves and sends the smaller of max_completion_tokens and max_tokens: the DeepSeek call kept max_tokens 30000', async () => {
+    const body = ask('Tell me a long story about a dragon', { model: 'triage/medium', max_completion_tokens: 1, max_tokens: 30_000 })
+    const route: any = await (await r.call('/v1/route', { key, json: body })).json()
+    const res = await r.call('/v1/chat/completions', { key, json: body })
+    expect(res.status).toBe(200)
+    const sent = lastChatCall(r).body
+    expect(sent.max_tokens).toBe(1)
+    expect(sent).not.toHaveProperty('max_completion_tokens')
+    expect(Number(res.headers.get('x-triage-cost-usd'))).toBeLessThanOrEqual(Number(route.estimated_max_cost_usd))
+    // deepseek-reasoner: the reservation is the input bound plus one output token, not 30,000 (≈ $0.0126)
+    expect(Number(route.estimated_max_cost_usd)).toBeLessThan(0.0001)
+  })
+})
+
 describe('the output cap for OpenAI reasoning models', () => {
   it('sends max_tokens as max_completion_tokens to o-series and GPT-5 models (which refuse max_tokens), JSON and stream', async () => {
     const custom = testRouter({

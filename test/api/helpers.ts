@@ -3,7 +3,7 @@
  * bindings, providers pointed at the in-process emulators (an injected `fetch` spy), and a fresh tenant.
  */
 import { env as testEnv, createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
-import { vi } from 'vitest'
+import { afterEach, beforeEach, vi } from 'vitest'
 import { createApp } from '../../src/app'
 import { createEmulator, type Emulator } from '../fixtures/emulator.mjs'
 import { offlineVars } from '../../scripts/offline-env.mjs'
@@ -58,6 +58,17 @@ export function testRouter(vars: Record<string, unknown> = emulatorVars): TestRo
       return res.json() as Promise<{ id: string; api_key: string }>
     },
   }
+}
+
+/** A fresh router and tenant key for each test of a file; the fetch spy is restored after each. */
+export function routerEachTest(): { readonly r: TestRouter; readonly key: string } {
+  const state = {} as { r: TestRouter; key: string }
+  beforeEach(async () => {
+    state.r = testRouter()
+    state.key = (await state.r.tenant()).api_key
+  })
+  afterEach(() => vi.restoreAllMocks())
+  return state
 }
 
 /** Splits an SSE body into its `data:` payloads and comment lines. */

@@ -14,8 +14,9 @@ afterAll(async () => router?.stop())
 
 describe('budgets through the openai SDK', () => {
   it('refuses once the daily budget is spent, with RateLimitError insufficient_quota', async () => {
-    // A worst-case reservation on the premium tier (4096 output tokens × $8/M ≈ $0.033) exceeds $0.01.
-    const tenant = await router.createTenant({ name: 'tiny', budget: { daily_usd: 0.01 } })
+    // Not even a minimal answer (TRIAGE_MIN_OUTPUT_TOKENS = 256 output tokens × $8/M ≈ $0.002) fits in $0.0001.
+    // ($0.01 used to be refused too, against the full 4,096-token reservation; now its cap is shrunk to fit: below.)
+    const tenant = await router.createTenant({ name: 'tiny', budget: { daily_usd: 0.0001 } })
     const client = new OpenAI({ baseURL: `${router.url}/v1`, apiKey: tenant.api_key, maxRetries: 0 })
     const err = await client.chat.completions
       .create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] })
@@ -37,5 +38,20 @@ describe('budgets through the openai SDK', () => {
     const { response } = await client.chat.completions.create({ model: 'triage/premium', messages: [{ role: 'user', content: 'hi' }] }).withResponse()
     expect(response.headers.get('x-triage-tier')).toBe('medium')
     expect(response.headers.get('x-triage-downgraded')).toMatch(/^premium->medium: budget/)
+  })
+  it('fits a small budget before refusing: a pinned model keeps its model, its max_tokens shrunk, sent upstream and announced', async () => {
+    // $0.01 does not cover gpt-4.1's default 4,096 output tokens (≈ $0.033): it affords ~1,240.
+    const tenant = await router.createTenant({ name: 'small', budget: { daily_usd: 0.01 } })
+    const client = new OpenAI({ baseURL: `${router.url}/v1`, apiKey: tenant.api_key, maxRetries: 0 })
+    const { data, response } = await client.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'Say hi to the fit test.' }] }).withResponse()
+    expect(data.choices[0].message.content).toBe('Echo: Say hi to the fit test.')
+    expect(response.headers.get('x-triage-model')).toBe('gpt-4.1')
+    const m = /^max_tokens 4096->(\d+): budget$/.exec(response.headers.get('x-triage-downgraded') ?? '')
+    expect(m).not.toBeNull()
+    const sent = router.emulator.emulator.requests.filter((q) => JSON.stringify(q.body ?? {}).includes('Say hi to the fit test.'))
+    expect(sent).toHaveLength(1)
+    expect(sent[0].body).toMatchObject({ model: 'gpt-4.1', max_tokens: Number(m![1]) })
+    expect(Number(m![1])).toBeGreaterThan(1000)
+    expect(Number(response.headers.get('x-triage-cost-usd'))).toBeLessThanOrEqual(0.01)
   })
 })

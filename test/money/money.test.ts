@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { cost, worstCase, formatUsd, parseUsd, estimateInputTokens, textTokens, buildPrices, isPriced, priceOf, PriceConfigError, PRICES } from '../../src/money'
+import { IMAGE_TOKENS } from '../../src/money/estimate'
+import { withOutputCap } from '../../src/openai/request'
+import { affordableOutput, cost, worstCase, formatUsd, parseUsd, estimateInputTokens, textTokens, buildPrices, isPriced, priceOf, PriceConfigError, PRICES } from '../../src/money'
 import { ApiError } from '../../src/http/errors'
 import type { Usage } from '../../src/openai/types'
 import type { ChatRequest } from '../../src/openai/request'
@@ -103,21 +105,25 @@ describe('unpriced models fail closed', () => {
 
 describe('worst case', () => {
   it('is estimated input at the input rate plus max_tokens at the output rate', () => {
-    const r = req('x'.repeat(300), { max_tokens: 1000 }) // 4 + 4 + 100 = 108 input tokens
-    expect(estimateInputTokens(r)).toBe(108)
-    // gpt-4.1: 108 × 2,000 + 1000 × 8,000 nano
-    expect(worstCase(r, 'gpt-4.1', 4096)).toBe(216_000 + 8_000_000)
+    const r = req('x'.repeat(300), { max_tokens: 1000 }) // 4 + (4 + 'user' 4) + (300 bytes + 1) = 313 input tokens
+    expect(estimateInputTokens(r)).toBe(313)
+    // gpt-4.1: 313 × 2,000 + 1000 × 8,000 nano
+    expect(worstCase(r, 'gpt-4.1', 4096)).toBe(626_000 + 8_000_000)
   })
 
-  it('uses max_completion_tokens over max_tokens, and the configured cap when neither is set', () => {
-    expect(worstCase(req('hi', { max_tokens: 10, max_completion_tokens: 20 }), 'gpt-4.1', 4096)).toBe(worstCase(req('hi', { max_tokens: 20 }), 'gpt-4.1', 4096))
+  it('uses the smaller of max_completion_tokens and max_tokens (issue 14: one normalised cap), and the configured cap when neither is set', () => {
+    expect(worstCase(req('hi', { max_tokens: 10, max_completion_tokens: 20 }), 'gpt-4.1', 4096)).toBe(worstCase(req('hi', { max_tokens: 10 }), 'gpt-4.1', 4096))
+    expect(worstCase(req('hi', { max_tokens: 30_000, max_completion_tokens: 1 }), 'gpt-4.1', 4096)).toBe(worstCase(req('hi', { max_tokens: 1 }), 'gpt-4.1', 4096))
     expect(worstCase(req('hi'), 'gpt-4.1', { limits: { defaultMaxOutputTokens: 100 } })).toBe(worstCase(req('hi', { max_tokens: 100 }), 'gpt-4.1', 1))
   })
 
-  it('counts CJK at about one token per character, ASCII conservatively', () => {
-    expect(textTokens('你好世界你好世界')).toBe(8)
-    expect(textTokens('hello world, hi')).toBe(5) // 15 chars / 3
-    expect(textTokens('héllo')).toBe(3) // 4 ascii → 2, 1 non-ascii → 1
+  it('counts text by its UTF-8 bytes (a bound on byte-level BPE tokens), without encoding it', () => {
+    expect(textTokens('你好世界你好世界')).toBe(24)
+    expect(textTokens('hello world, hi')).toBe(15)
+    expect(textTokens('héllo')).toBe(6)
+    expect(textTokens('😀')).toBe(4)
+    expect(textTokens('\ud800')).toBe(3) // a lone surrogate: TextEncoder writes U+FFFD
+    for (const s of ['', 'a', 'ß∂ƒ©', '𠀀𪚥鱻', 'mixed ascii, é, 中, 😀 and \udc00 alone', 'x\ud83d']) expect(textTokens(s)).toBe(new TextEncoder().encode(s).length)
     // Real BPE tokenizers give ~4 chars/token for English: the estimate must be above that.
     const english = 'The quick brown fox jumps over the lazy dog. '.repeat(50)
     expect(textTokens(english)).toBeGreaterThan(english.length / 4)
@@ -126,7 +132,22 @@ describe('worst case', () => {
   it('counts images, tools and structured parts', () => {
     const r = { model: 'auto', messages: [{ role: 'user', content: [{ type: 'text', text: 'abc' }, { type: 'image_url', image_url: { url: 'data:x' } }] }],
       tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }] } as unknown as ChatRequest
-    expect(estimateInputTokens(r)).toBeGreaterThan(1600 + 1 + 8)
+    expect(estimateInputTokens(r)).toBeGreaterThan(IMAGE_TOKENS + 346 + 3 + 8)
+  })
+})
+
+describe('affordableOutput', () => {
+  it('is the exact inverse of worstCase: the largest output cap that fits, 0 when not even the input does', () => {
+    const r = req('How do I reverse a list in Python?')
+    for (const model of ['gpt-4.1', 'claude-sonnet-4-6', 'deepseek-reasoner', '@cf/meta/llama-3.2-3b-instruct']) {
+      for (const nano of [1, 1_000, 77_777, 500_000, 10_000_000, 123_456_789]) {
+        const n = affordableOutput(r, model, {}, nano)
+        if (n > 0) expect(worstCase(withOutputCap(r, n), model), `${model} ${nano}`).toBeLessThanOrEqual(nano)
+        expect(worstCase(withOutputCap(r, n + 1), model), `${model} ${nano}`).toBeGreaterThan(nano)
+      }
+    }
+    expect(affordableOutput(r, 'gpt-4.1', {}, 0)).toBe(0)
+    expect(affordableOutput(r, 'gpt-4.1', {}, -5)).toBe(0)
   })
 })
 

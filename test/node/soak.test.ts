@@ -1,6 +1,6 @@
 /**
  * A bounded soak through the real Worker (workerd on loopback, real KV and SQLite Durable Objects): a few thousand
- * mixed requests — JSON and streams, four tenants (one with a tight budget, so leases run short and refill
+ * mixed requests — JSON and streams, a quarter of them in Anthropic's format on `/v1/messages`, four tenants (one with a tight budget, so leases run short and refill
  * concurrently), 16 at a time — with provider faults injected at random and a few clients that hang up mid-stream.
  *
  * At the end, per tenant: the ledger = the KV totals = Σ of the per-request records, every request that reached
@@ -69,21 +69,24 @@ describe('soak', () => {
       const fault = random() < 0.3 ? FAULTS[Math.floor(random() * FAULTS.length)] : null
       if (fault) faultCounts.set(fault.split(';')[0], (faultCounts.get(fault.split(';')[0]) ?? 0) + 1)
       const abort = stream && random() < 0.03
+      const anthropic = random() < 0.25 // POST /v1/messages: the same path, the same money
       const id = `soak-${seed}-${i}`
       const content = `Request ${i}: ${random() < 0.3 ? 'Prove that the sum of two even integers is even and explain each step carefully' : 'hi there'}${fault ? ` [[fault:${fault}]]` : ''}`
       const ac = new AbortController()
       const timer = setTimeout(() => ac.abort(new Error(`request ${id} (${model}, ${stream ? 'stream' : 'json'}, ${fault}) took over 15 s`)), 15_000)
       try {
-        const res = await fetch(`${t.url}/v1/chat/completions`, {
+        const capped = random() < 0.3
+        const res = await fetch(`${t.url}/v1/${anthropic ? 'messages' : 'chat/completions'}`, {
           method: 'POST', signal: ac.signal,
-          headers: { authorization: `Bearer ${tenant.api_key}`, 'content-type': 'application/json', 'x-request-id': id },
-          body: JSON.stringify({ model, stream, messages: [{ role: 'user', content }], ...(random() < 0.3 ? { max_tokens: 64 } : {}) }),
+          headers: { [anthropic ? 'x-api-key' : 'authorization']: anthropic ? tenant.api_key : `Bearer ${tenant.api_key}`, 'content-type': 'application/json', 'x-request-id': id },
+          body: JSON.stringify({ model, stream, messages: [{ role: 'user', content }], ...(capped ? { max_tokens: 64 } : anthropic ? { max_tokens: 4096 } : {}) }),
         })
         const s: Sent = { id, tenant: tenant.id, status: res.status, stream }
         sent.push(s)
         if (res.status !== 200) {
-          const body = (await res.json()) as { error: { code: string } }
-          s.code = body.error.code
+          const body = (await res.json()) as { error: { code?: string; type: string } }
+          // Anthropic's shape has no code; its 429 here is the budget (the soak's tenants have no rate limits).
+          s.code = anthropic ? (res.status === 429 ? 'insufficient_quota' : body.error.type) : body.error.code
           return
         }
         if (!stream) {

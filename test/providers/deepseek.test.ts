@@ -60,4 +60,17 @@ describe('deepseek adapter', () => {
     prepareForDeepSeek(body)
     expect((body.messages[1] as any).reasoning_content).toBe('long chain of thought')
   })
+
+  it('sends one output cap, the smaller of max_completion_tokens and max_tokens (issue 14 item 1: it kept max_tokens)', async () => {
+    const { emu, config } = setup()
+    const p = createProviders(config, {}, emu.fetch)
+    for (const stream of [false, true]) {
+      const reply = await p.deepseek.chat(request({ messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 1, max_tokens: 30_000, stream }), model(config, 'deepseek-reasoner'), { signal: signal(), stream })
+      if (reply.kind === 'stream') await collect(reply.chunks)
+      expect(emu.requests.at(-1)!.body.max_tokens).toBe(1)
+      expect(emu.requests.at(-1)!.body).not.toHaveProperty('max_completion_tokens')
+    }
+    expect(prepareForDeepSeek({ messages: [], max_tokens: 30_000, max_completion_tokens: 1 })).toMatchObject({ max_tokens: 1 })
+    expect(prepareForDeepSeek({ messages: [], max_tokens: 5, max_completion_tokens: 9 })).toEqual({ messages: [], max_tokens: 5 })
+  })
 })

@@ -5,6 +5,9 @@
  * image parts → content blocks; assistant `tool_calls` → `tool_use` blocks; `tool` messages → `tool_result` blocks
  * (consecutive same-role turns merged); tools, tool_choice, stop → stop_sequences, max_tokens (required: the
  * request's, else the configured default), temperature (clamped to Anthropic's 0..1), top_p, user → metadata.user_id.
+ * `cache_control` on a content part, a tool message, a tool call or a tool goes through unchanged
+ * (https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching). The mappings that also serve the
+ * `/v1/messages` ingress in the other direction (stop reasons, usage, images, cache_control) are in src/anthropic/shared.ts.
  * Response: text + `tool_use` → message content + tool_calls; `stop_reason` → `finish_reason`; usage incl.
  * cache reads and writes. Streams (https://docs.anthropic.com/en/docs/build-with-claude/streaming): message_start,
  * content_block_start/delta/stop (text_delta, input_json_delta), message_delta, message_stop, ping, error → OpenAI chunks.
@@ -12,13 +15,16 @@
  * @example createAnthropic({ settings: config.providers.anthropic }).chat(req, config.models['claude-sonnet-4-6'], { signal, stream: true })
  */
 import { outputCap, DEFAULT_OUTPUT_CAP, type ChatMessage, type ChatRequest } from '../../openai/request'
-import type { ChatCompletion, ChatCompletionChunk, Usage } from '../../openai/types'
+import type { ChatCompletion, ChatCompletionChunk } from '../../openai/types'
 import { toOpenAIUsage } from '../../openai/types'
 import { postJson, readJson } from '../errors'
 import { eventJson, streamReply } from '../stream'
 // One estimator of prompt tokens for reservations and for usage a provider did not report: the conservative one.
 import { estimateInputTokens as estimateInput } from '../../money/estimate'
 import { ProviderError, type Provider, type ProviderContext, type ProviderReply } from '../types'
+import { cacheControl, finishReason, imageSource, usageFromAnthropic, type FinishReason } from '../../anthropic/shared'
+
+export { finishReason, usageFromAnthropic }
 
 export const ANTHROPIC_VERSION = '2023-06-01'
 
@@ -28,52 +34,20 @@ interface AnthropicMessage {
   content: Block[]
 }
 
-type FinishReason = ChatCompletion['choices'][number]['finish_reason']
-
-/** Anthropic `stop_reason` → OpenAI `finish_reason`. */
-export function finishReason(stop: string | null | undefined): FinishReason {
-  switch (stop) {
-    case 'max_tokens':
-    case 'model_context_window_exceeded':
-      return 'length'
-    case 'tool_use':
-      return 'tool_calls'
-    case 'refusal':
-      return 'content_filter'
-    default:
-      return 'stop' // end_turn, stop_sequence, pause_turn
-  }
-}
-
-/** Anthropic usage → normalised Usage. Anthropic's `input_tokens` excludes cache reads and writes; ours includes them. */
-export function usageFromAnthropic(u: any): Usage {
-  const n = (v: unknown) => (typeof v === 'number' && v > 0 ? Math.floor(v) : 0)
-  const read = n(u?.cache_read_input_tokens)
-  const write = n(u?.cache_creation_input_tokens)
-  return { input: n(u?.input_tokens) + read + write, cachedInput: read, cacheWrite: write, output: n(u?.output_tokens), reasoning: 0 }
-}
-
 const fail = (message: string): never => {
   throw new ProviderError('anthropic', 'http', message, { status: 400, upstreamBody: JSON.stringify({ error: { message } }) })
 }
 
-function textOf(content: ChatMessage['content']): string {
-  if (content == null) return ''
-  if (typeof content === 'string') return content
-  return content.map((p) => (p.type === 'text' ? p.text : p.type === 'refusal' ? p.refusal : '')).join('')
-}
-
+/** Content → text and image blocks, each part's `cache_control` kept. */
 function userBlocks(content: ChatMessage['content']): Block[] {
   if (content == null) return []
   if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : []
   const out: Block[] = []
   for (const p of content) {
     if (p.type === 'text') {
-      if (p.text) out.push({ type: 'text', text: p.text })
+      if (p.text) out.push({ type: 'text', text: p.text, ...cacheControl(p) })
     } else if (p.type === 'image_url') {
-      const url = p.image_url.url
-      const m = /^data:([^;,]+);base64,(.*)$/s.exec(url)
-      out.push(m ? { type: 'image', source: { type: 'base64', media_type: m[1], data: m[2] } } : { type: 'image', source: { type: 'url', url } })
+      out.push({ type: 'image', source: imageSource(p.image_url.url), ...cacheControl(p) })
     } else if (p.type === 'refusal') {
       out.push({ type: 'text', text: p.refusal })
     } else fail(`Anthropic does not accept '${p.type}' content parts.`)
@@ -95,8 +69,9 @@ export function toAnthropicRequest(req: ChatRequest, upstream: string, stream: b
     switch (m.role) {
       case 'system':
       case 'developer': {
-        const t = textOf(m.content)
-        if (t) system.push({ type: 'text', text: t })
+        // One block per text part, so a part's cache_control marks the same prefix upstream.
+        if (Array.isArray(m.content)) system.push(...userBlocks(m.content.filter((p) => p.type === 'text')))
+        else if (m.content) system.push({ type: 'text', text: m.content })
         break
       }
       case 'user':
@@ -104,8 +79,8 @@ export function toAnthropicRequest(req: ChatRequest, upstream: string, stream: b
         break
       case 'assistant': {
         const blocks: Block[] = []
-        const t = textOf(m.content ?? null)
-        if (t) blocks.push({ type: 'text', text: t })
+        if (Array.isArray(m.content)) blocks.push(...userBlocks(m.content))
+        else if (m.content) blocks.push({ type: 'text', text: m.content })
         for (const call of m.tool_calls ?? []) {
           let input: unknown
           try {
@@ -113,13 +88,18 @@ export function toAnthropicRequest(req: ChatRequest, upstream: string, stream: b
           } catch {
             fail(`messages: tool call '${call.id}' has arguments that are not JSON.`)
           }
-          blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input })
+          blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input, ...cacheControl(call) })
         }
         push('assistant', blocks)
         break
       }
       case 'tool':
-        push('user', [{ type: 'tool_result', tool_use_id: m.tool_call_id, content: textOf(m.content) }])
+        push('user', [{
+          type: 'tool_result', tool_use_id: m.tool_call_id,
+          content: typeof m.content === 'string' ? m.content : userBlocks(m.content),
+          ...((m as { is_error?: unknown }).is_error === true ? { is_error: true } : {}),
+          ...cacheControl(m),
+        }])
         break
       case 'function':
         push('user', [{ type: 'text', text: `Result of ${m.name}: ${m.content ?? ''}` }])
@@ -150,6 +130,7 @@ export function toAnthropicRequest(req: ChatRequest, upstream: string, stream: b
       name: t.function.name,
       ...(t.function.description ? { description: t.function.description } : {}),
       input_schema: t.function.parameters ?? { type: 'object', properties: {} },
+      ...cacheControl(t),
     }))
     const tc: Record<string, unknown> =
       choice === 'required' ? { type: 'any' } : typeof choice === 'object' ? { type: 'tool', name: choice.function.name } : { type: 'auto' }

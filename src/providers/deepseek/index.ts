@@ -11,6 +11,7 @@
  * @example createDeepSeek({ settings: config.providers.deepseek }).chat(req, config.models['deepseek-reasoner'], { signal, stream: true })
  */
 import { createOpenAICompatible } from '../openai-compatible'
+import { requestedMaxTokens, type ChatRequest } from '../../openai/request'
 import { ProviderError, type Provider, type ProviderContext } from '../types'
 
 export function createDeepSeek(ctx: ProviderContext): Provider {
@@ -27,10 +28,10 @@ export function prepareForDeepSeek(body: Record<string, unknown>): Record<string
     if (Array.isArray(copy.content)) copy.content = textOnly(copy.content as Array<Record<string, unknown>>)
     return copy
   })
-  if (out.max_completion_tokens != null) {
-    out.max_tokens ??= out.max_completion_tokens
-    delete out.max_completion_tokens
-  }
+  // DeepSeek reads only max_tokens: the one normalised cap goes there (the smaller, if both ever arrive).
+  const cap = requestedMaxTokens(out as Pick<ChatRequest, 'max_tokens' | 'max_completion_tokens'>)
+  delete out.max_completion_tokens
+  if (cap !== undefined) out.max_tokens = cap
   return out
 }
 

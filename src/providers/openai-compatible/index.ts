@@ -11,7 +11,7 @@
  * const reply = await openai.chat(req, config.models['gpt-4.1'], { signal, stream: true })
  */
 import type { ProviderName } from '../../config'
-import { outputCap, requestedMaxTokens, type ChatRequest } from '../../openai/request'
+import { outputCap, withOutputCap, type ChatRequest } from '../../openai/request'
 import type { ChatCompletion, Usage } from '../../openai/types'
 import { postJson, readJson } from '../errors'
 import { eventJson, streamReply } from '../stream'
@@ -53,9 +53,9 @@ export function createOpenAICompatible(name: ProviderName, ctx: ProviderContext,
       if (!settings.configured || !settings.apiKey) {
         throw new ProviderError(name, 'unconfigured', `The ${name} provider is not configured: set ${settings.missing.join(', ') || 'its API key'}.`)
       }
-      let body: Record<string, unknown> = { ...req, model: model.upstream, stream }
-      // No cap asked for: send the one the budget reserved (an uncapped call could cost more than its reservation).
-      if (requestedMaxTokens(req) === undefined) body.max_tokens = outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens)
+      // One output cap, in one field: the normalised one (the smaller of max_completion_tokens and max_tokens), or with
+      // none asked for, the one the budget reserved (an uncapped call could cost more than its reservation).
+      let body: Record<string, unknown> = { ...withOutputCap(req, outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens)), model: model.upstream, stream }
       if (stream) body.stream_options = { ...(req.stream_options ?? {}), include_usage: true }
       else delete body.stream_options
       if (opts.prepare) body = opts.prepare(body, req)

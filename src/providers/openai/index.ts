@@ -10,6 +10,7 @@
  * @example createOpenAI({ settings: config.providers.openai }).chat(req, config.models['gpt-4.1'], { signal, stream: false })
  */
 import { createOpenAICompatible } from '../openai-compatible'
+import { requestedMaxTokens, type ChatRequest } from '../../openai/request'
 import type { Provider, ProviderContext } from '../types'
 
 /** Upstream model ids that take the output cap only as `max_completion_tokens`: o-series, and GPT-5 onwards. */
@@ -23,8 +24,8 @@ export const CAP_AS_MAX_COMPLETION_TOKENS = /^(o\d|gpt-[5-9])/
 export function capField(body: Record<string, unknown>): Record<string, unknown> {
   if (body.max_tokens == null || !CAP_AS_MAX_COMPLETION_TOKENS.test(String(body.model))) return body
   const { max_tokens, ...rest } = body
-  // max_completion_tokens wins when a client sent both (src/openai/request.ts: outputCap).
-  return { ...rest, max_completion_tokens: rest.max_completion_tokens ?? max_tokens }
+  // The one normalised cap (src/openai/request.ts: the smaller, if both ever arrive).
+  return { ...rest, max_completion_tokens: requestedMaxTokens(body as Pick<ChatRequest, 'max_tokens' | 'max_completion_tokens'>) }
 }
 
 export function createOpenAI(ctx: ProviderContext): Provider {
