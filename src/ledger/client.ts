@@ -308,8 +308,8 @@ export class LedgerClient {
   private check(nano: number, meta: ReserveMeta): void {
     const v = this.view
     if (!v) return
-    if (v.disabled) throw new BudgetRefused('disabled', nano, 0, v)
     if (meta.keyId && v.revoked_keys.includes(meta.keyId)) throw new BudgetRefused('revoked', nano, 0, v)
+    if (v.disabled) throw new BudgetRefused('disabled', nano, 0, v)
   }
 
   private bindingWindow(v: SyncResult): 'daily' | 'monthly' {
