@@ -1,334 +1,320 @@
 #!/usr/bin/env node
-// Trains the scorer on routebench dev.jsonl and writes src/scoring/weights.ts.
-// Deterministic: fixed folds (hash of the id), full-batch Adam from zero, no randomness.
+// Trains the scorer on routebench2 dev plus the calibration set, and writes src/scoring/weights.ts.
+// Deterministic: fixed folds (a hash of each row's group), full-batch Adam from zero, no randomness.
 //
-//   npm run train:scorer [-- --dev PATH] [--mgsm PATH] [--folds 5] [--buckets 256] [--no-write] [--oof FILE]
+//   npm run train:scorer [-- --dev PATH] [--calib DIR] [--folds 5] [--no-write] [--oof FILE] [--oof-calib FILE]
 //
-// Two stages (src/scoring/model.ts):
-//   1. a task-type classifier (softmax; dense features + hashed words), supervised by each row's task kind;
-//   2. two logistic heads, P(not trivial) and P(hard), over the dense features, the task-type probabilities and
-//      their products with length. Stage 2 is trained on stage-1 probabilities that are cross-fitted (each row's
-//      probabilities come from a classifier that did not see it), so that it learns from realistic type errors.
-// Prints out-of-fold (k-fold CV) metrics from routebench's own grader code (lib/metrics.mjs): both stages are
-// refitted inside every fold, so no fold's labels reach its own predictions. Also prints the in-sample metrics of
-// the final model, which are optimistic. Feature extraction is the Worker's own TypeScript, bundled by esbuild
-// (scripts/scoring/bundle.mjs).
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+// Model (src/scoring/model.ts): two logistic heads over the standardised dense features (structure + demand
+// concepts + context), sign-constrained: demands may only raise a head, signs of an easy request only lower it.
+//   nt   = P(needs more than trivial). routebench2: the trivial tier's measured quality < 0.5 (rows that no tier
+//          answers count at half weight: they are hard, but routing gains nothing on them). Calibration: label ≠ trivial.
+//   prem = P(needs premium). routebench2: premium beats medium by ≥ 0.5. Calibration: label = premium.
+// Out of fold (k-fold CV, both heads refitted in every fold; a translation stays in its original's fold) it picks
+// the default thresholds and builds the quality-target table (OUTCOMES), then refits on everything.
+// Inputs: ../shared/routebench2/dev.jsonl (read-only reference data outside the repo) and data/calibration/*.jsonl.
+import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { loadScorer, ROOT } from './bundle.mjs';
 
 const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : def;
-};
+const opt = (name, def) => { const i = args.indexOf(`--${name}`); return i >= 0 && i + 1 < args.length ? args[i + 1] : def; };
 const flag = (name) => args.includes(`--${name}`);
 
-const BENCH = resolve(ROOT, '../shared/routebench');
-const DEV = resolve(ROOT, opt('dev', join(BENCH, 'dev.jsonl')));
-const MGSM = resolve(ROOT, opt('mgsm', join(BENCH, 'mgsm-dev.jsonl')));
+const DEV = resolve(ROOT, opt('dev', '../shared/routebench2/dev.jsonl'));
+const CALIB = resolve(ROOT, opt('calib', 'data/calibration'));
 const FOLDS = Number(opt('folds', 5));
-const BUCKETS = Number(opt('buckets', 256));
-/** Stage 1 (task types): L2 on the dense and on the hashed weights. */
-const L2_TYPE_DENSE = Number(opt('l2-type-dense', 0.003));
-const L2_TYPE_HASHED = Number(opt('l2-type-hashed', 0.001));
-/** Stage 2 (heads): L2 on every input. */
-const L2_HEAD = Number(opt('l2-head', 0.03));
-const ITERS = Number(opt('iters', 500));
-const MAX_HARD_TO_TRIVIAL = 0.05;
-const MIX = Number(opt('mix', 0.5));
-/**
- * Sign constraints (domain knowledge, not learned): these signals may only raise the score, cue_simple may
- * only lower it. Without them the model learns dataset quirks, e.g. that a ``` fence means "easy" because
- * HumanEval's prompts carry one, or that "prove" means easy because of a few MMLU rows.
- */
-const NON_NEGATIVE = ['operators', 'latex', 'dollars', 'braces', 'code_fence', 'code_tokens', 'stack_trace',
-  'single_letters', 'cue_proof', 'cue_competition', 'cue_math', 'cue_reasoning', 'cue_constraint', 'cue_code',
-  'cue_analysis', 'cue_long'];
-const NON_POSITIVE = ['cue_simple'];
+const ITERS = Number(opt('iters', 600));
+const L2 = Number(opt('l2', 0.01));
+const L2_LENGTH = Number(opt('l2-length', 1));
+/** Weight of one calibration request relative to one routebench2 row (the calibration set is the kind of traffic served). */
+const W_CALIB = Number(opt('w-calib', 3));
+/** Weight of routebench2 rows in the premium head (premium rarely beats medium there). */
+const W_RB_PREM = Number(opt('w-rb-prem', 0.5));
+/** score = mix.nt · nt + mix.gain · gain + mix.prem · prem. */
+const MIX = { nt: Number(opt('mix-nt', 0.2)), gain: Number(opt('mix-gain', 0.5)), prem: 0 };
+MIX.prem = Math.round((1 - MIX.nt - MIX.gain) * 1000) / 1000;
+/** Weight of routebench2 rows in the nt head (the calibration set's labels are the rubric's). */
+const W_RB_NT = Number(opt('w-rb-nt', 0));
+/** Weight of calibration requests in the gain head (routebench2 measures the gain; the calibration set only bounds it). */
+const W_CALIB_GAIN = Number(opt('w-calib-gain', 0));
+const GAIN_FREE = !flag('gain-signed');
+/** Weight of routebench2 rows that no tier answers (hard, but routing gains nothing on them). */
+const W_NONE = Number(opt('w-none', 0.5));
+/** Calibration constraints on the default thresholds (out of fold). */
+const MAX_HARD_TO_TRIVIAL = Number(opt('max-hard-trivial', 0.02));
+/** The quality target the default thresholds must keep on routebench2 dev (out of fold), and the harmful-downgrade cap. */
+const DEFAULT_TARGET = Number(opt('target', 0.96));
+const MAX_HARMFUL = 0.08;
+/** The premium cut may add at most this much routebench2 cost (a share of all-premium) over sending those rows to medium. */
+const MAX_PREMIUM_EXTRA_COST = Number(opt('max-premium-cost', 0.08));
+/** The table's constraint for thresholdsForQuality: calibration hard requests sent to trivial. */
+const TABLE_MAX_HARD_TO_TRIVIAL = 0.03;
 
-/** Task type of a routebench row, from its task_kind (the supervision of stage 1; see TASK_TYPES). */
-function taskTypeOf(r) {
-  const k = String(r.task_kind || '');
-  if (k.startsWith('knowledge-mcq')) return 'mcq';
-  if (k.startsWith('math-word-problem')) return 'word_problem';
-  if (k.startsWith('math-competition')) return 'competition_math';
-  if (k.startsWith('math-olympiad')) return 'olympiad_math';
-  if (k.startsWith('code-completion')) return 'code_completion';
-  return 'chat';
-}
-
-const dirname = (p) => p.replace(/\/[^/]*$/, '');
-const metricsLib = await import(pathToFileURL(join(dirname(DEV), 'lib/metrics.mjs')).href).catch(() => null);
-
-const readJsonl = (p) => readFileSync(p, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
-
-const S = await loadScorer('features');
-const { extract, FEATURES, N_DENSE, TASK_TYPES, HEAD_INPUTS, bucketOf, sigmoid, softmax, rawHeadInputs, combine, fingerprint } = S;
-const K = TASK_TYPES.length;
-const NI = HEAD_INPUTS.length;
-
-// ---------- data ----------
-const rows = readJsonl(DEV);
-const mgsm = !flag('no-mgsm') && existsSync(MGSM) ? readJsonl(MGSM) : [];
-const all = [...rows, ...mgsm];
-const RANK = { trivial: 0, medium: 1, hard: 2, premium: 2 };
-const examples = all.map((r) => {
-  const x = extract({ model: 'auto', messages: [{ role: 'user', content: r.prompt }] });
-  const buckets = new Map();
-  for (const h of x.hashes) { const b = bucketOf(h, BUCKETS); buckets.set(b, (buckets.get(b) || 0) + 1); }
-  const norm = x.hashes.length ? 1 / Math.sqrt(x.hashes.length) : 0;
-  return {
-    id: r.id, group: r.en_id || r.id, rank: RANK[r.label_tier], type: TASK_TYPES.indexOf(taskTypeOf(r)),
-    dense: Array.from(x.dense), sparse: [...buckets].sort((a, b) => a[0] - b[0]).map(([b, c]) => [b, c * norm]), isDev: !r.en_id,
-  };
+const readJsonl = (p) => readFileSync(p, 'utf8').split('\n').filter((l) => l.trim()).map((l, i) => {
+  try { return JSON.parse(l); } catch (e) { throw new Error(`${p}:${i + 1}: ${e.message}`); }
 });
 
-/** FNV-1a of a string mod k (deterministic; groups an MGSM translation with its English row). */
+if (!existsSync(DEV)) {
+  console.error(`train:scorer: routebench2 dev set not found at ${DEV}.\n` +
+    'It is reference data kept outside the repository (../shared/routebench2). Pass --dev PATH to point at a copy.');
+  process.exit(2);
+}
+const S = await loadScorer('features');
+const { extract, FEATURES, N_DENSE, sigmoid, fingerprint, MCQ_NT_PRIOR } = S;
+const MCQ = FEATURES.indexOf('mcq');
+
+// ---------- data ----------
+const rb = readJsonl(DEV);
+const calibFiles = existsSync(CALIB) ? readdirSync(CALIB).filter((f) => f.endsWith('.jsonl')).sort() : [];
+const calib = calibFiles.flatMap((f) => readJsonl(join(CALIB, f)));
+if (!calib.length) console.log(`note: no calibration set in ${CALIB}; training on routebench2 only`);
+
+const LABEL = { trivial: 0, medium: 1, premium: 2 };
+const examples = [
+  ...rb.map((r) => {
+    const q = r.tier_quality;
+    const none = Math.max(q.medium, q.premium) < 0.5;
+    return {
+      id: r.id, group: r.meta?.en_id || r.id, kind: 'rb', row: r,
+      dense: Array.from(extract({ model: 'auto', messages: [{ role: 'user', content: r.prompt }] }).dense),
+      nt: q.trivial < 0.5 ? 1 : 0, ntW: W_RB_NT * (none ? W_NONE : 1),
+      gain: Math.max(0, Math.min(1, q.premium - q.trivial)), gainW: 1,
+      prem: q.premium - q.medium >= 0.5 ? 1 : 0, premW: W_RB_PREM,
+    };
+  }),
+  ...calib.map((r) => ({
+    id: r.id, group: r.group || r.id, kind: 'calib', row: r,
+    dense: Array.from(extract({ model: 'auto', ...r.request }).dense),
+    nt: LABEL[r.label] > 0 ? 1 : 0, ntW: W_CALIB,
+    gain: LABEL[r.label] > 0 ? 1 : 0, gainW: W_CALIB_GAIN,
+    prem: LABEL[r.label] === 2 ? 1 : 0, premW: W_CALIB,
+  })),
+];
+
+/** FNV-1a of a string mod k (deterministic; keeps a translation with its original). */
 const hashMod = (id, k) => {
   let h = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
   return (h >>> 0) % k;
 };
 const foldOf = (e) => hashMod(e.group, FOLDS);
-/** Inner folds (cross-fitting of stage 1 inside a training set): a different hash of the same group id. */
-const innerFoldOf = (e) => hashMod(e.group + '#', FOLDS);
 
-// ---------- shared ----------
-function standardiser(vectors, d) {
-  const mean = new Array(d).fill(0), sq = new Array(d).fill(0);
-  for (const v of vectors) for (let i = 0; i < d; i++) mean[i] += v[i];
-  for (let i = 0; i < d; i++) mean[i] /= vectors.length;
-  for (const v of vectors) for (let i = 0; i < d; i++) sq[i] += (v[i] - mean[i]) ** 2;
-  const scale = sq.map((s) => Math.sqrt(s / vectors.length) || 1);
-  return { mean, scale };
-}
-const standardise = (v, st) => v.map((x, i) => (x - st.mean[i]) / st.scale[i]);
+// ---------- model ----------
+const SIGN = FEATURES.map((f) => {
+  if (f.startsWith('d_')) return 1;
+  if (f.startsWith('e_')) return -1;
+  if (['operators', 'latex', 'dollars', 'braces', 'code_fence', 'code_tokens', 'stack_trace', 'single_letters',
+    'ctx_words', 'ctx_turns', 'tool_defs', 'tool_turns'].includes(f)) return 1;
+  return 0;
+});
 
-/** One full-batch Adam step on parameters w with gradient g (m, v: moment buffers; t from 1). */
-function adam(w, g, m, v, t, lr = 0.05) {
-  const b1 = 0.9, b2 = 0.999, eps = 1e-8;
-  const c1 = 1 - b1 ** t, c2 = 1 - b2 ** t;
-  for (let i = 0; i < w.length; i++) {
-    m[i] = b1 * m[i] + (1 - b1) * g[i];
-    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-    w[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
-  }
-}
+/** The gain head orders requests by what upgrading buys, which is not monotone in demand (the hardest problems
+ * are solved by no tier): only the signs of an easy request stay constrained there. */
+const GAIN_SIGN = FEATURES.map((f, i) => (GAIN_FREE ? (f.startsWith('e_') ? -1 : 0) : SIGN[i]));
 
-// ---------- stage 1: task types (softmax regression) ----------
-/** Layout of w: [bias K][dense K×N_DENSE, type-major][hashed BUCKETS×K, bucket-major], as in model.ts. */
-function trainTypes(exs) {
-  const st = standardiser(exs.map((e) => e.dense), N_DENSE);
-  const Z = exs.map((e) => standardise(e.dense, st));
-  const oD = K, oH = K + K * N_DENSE;
-  const w = new Float64Array(oH + K * BUCKETS);
-  const m = new Float64Array(w.length), v = new Float64Array(w.length), g = new Float64Array(w.length);
-  const p = new Float64Array(K);
-  const n = exs.length;
-  for (let t = 1; t <= ITERS; t++) {
-    g.fill(0);
-    for (let k = 0; k < n; k++) {
-      const z = Z[k], e = exs[k];
-      for (let c = 0; c < K; c++) {
-        let s = w[c];
-        for (let i = 0; i < N_DENSE; i++) s += w[oD + c * N_DENSE + i] * z[i];
-        for (const [b, val] of e.sparse) s += w[oH + b * K + c] * val;
-        p[c] = s;
-      }
-      softmax(p);
-      for (let c = 0; c < K; c++) {
-        const d = (p[c] - (e.type === c ? 1 : 0)) / n;
-        g[c] += d;
-        for (let i = 0; i < N_DENSE; i++) g[oD + c * N_DENSE + i] += d * z[i];
-        for (const [b, val] of e.sparse) g[oH + b * K + c] += d * val;
-      }
-    }
-    for (let i = oD; i < oH; i++) g[i] += L2_TYPE_DENSE * w[i];
-    for (let i = oH; i < w.length; i++) g[i] += L2_TYPE_HASHED * w[i];
-    adam(w, g, m, v, t);
-  }
-  return {
-    mean: st.mean, scale: st.scale,
-    bias: Array.from(w.subarray(0, oD)), dense: Array.from(w.subarray(oD, oH)), hashed: Array.from(w.subarray(oH)),
-  };
+/**
+ * L2 per feature. In the nt and prem heads, length and layout pay L2_LENGTH times more: in the calibration set hard
+ * requests are mostly long, and without this the heads lean on length and send short hard requests ("Implement
+ * Dijkstra in Go") to trivial. The demand concepts must carry the decision.
+ */
+const LENGTH_FEATURES = ['words', 'lines', 'sentences', 'questions', 'numbers', 'digits'];
+const L2_NT = FEATURES.map((f) => (LENGTH_FEATURES.includes(f) ? L2 * L2_LENGTH : L2));
+const L2_FLAT = FEATURES.map(() => L2);
+
+function standardiser(vectors) {
+  const mean = new Array(N_DENSE).fill(0), sq = new Array(N_DENSE).fill(0);
+  for (const v of vectors) for (let i = 0; i < N_DENSE; i++) mean[i] += v[i];
+  for (let i = 0; i < N_DENSE; i++) mean[i] /= vectors.length;
+  for (const v of vectors) for (let i = 0; i < N_DENSE; i++) sq[i] += (v[i] - mean[i]) ** 2;
+  // rounded as written to weights.ts (2 decimals), so that training and the Worker standardise identically
+  const r2 = (x) => Math.round(x * 100) / 100;
+  return { mean: mean.map(r2), scale: sq.map((s) => Math.max(0.01, r2(Math.sqrt(s / vectors.length) || 1))) };
 }
 
-/** The same arithmetic as src/scoring/model.ts taskTypes, on the pre-bucketed example. */
-function predictTypes(tm, e) {
-  const p = new Float64Array(K);
-  for (let c = 0; c < K; c++) {
-    let s = tm.bias[c];
-    for (let i = 0; i < N_DENSE; i++) s += tm.dense[c * N_DENSE + i] * ((e.dense[i] - tm.mean[i]) / tm.scale[i]);
-    for (const [b, val] of e.sparse) s += tm.hashed[b * K + c] * val;
-    p[c] = s;
-  }
-  return Array.from(softmax(p));
-}
-
-/** Cross-fitted type probabilities for every example of a training set (inner folds). */
-function crossFitTypes(exs) {
-  const out = new Map();
-  for (let f = 0; f < FOLDS; f++) {
-    const tm = trainTypes(exs.filter((e) => innerFoldOf(e) !== f));
-    for (const e of exs) if (innerFoldOf(e) === f) out.set(e.id, predictTypes(tm, e));
-  }
-  return out;
-}
-
-// ---------- stage 2: the two heads ----------
-const SIGN = HEAD_INPUTS.map((f) => (NON_NEGATIVE.includes(f) ? 1 : NON_POSITIVE.includes(f) ? -1 : 0));
-
-/** Full-batch Adam on mean log-loss + L2, sign-projected. Returns { bias, w }. */
-function trainHead(Z, ys) {
+/** Full-batch Adam on weighted mean log-loss + L2, projected onto the allowed signs. */
+function trainHead(Z, ys, ws, sign = SIGN, l2 = L2_NT) {
   const n = Z.length;
-  const w = new Float64Array(1 + NI);
+  const w = new Float64Array(1 + N_DENSE);
   const m = new Float64Array(w.length), v = new Float64Array(w.length), g = new Float64Array(w.length);
+  let W = 0;
+  for (const x of ws) W += x;
   for (let t = 1; t <= ITERS; t++) {
     g.fill(0);
     for (let k = 0; k < n; k++) {
       const z = Z[k];
       let s = w[0];
-      for (let i = 0; i < NI; i++) s += w[1 + i] * z[i];
-      const d = (sigmoid(s) - ys[k]) / n;
+      for (let i = 0; i < N_DENSE; i++) s += w[1 + i] * z[i];
+      const d = (ws[k] * (sigmoid(s) - ys[k])) / W;
       g[0] += d;
-      for (let i = 0; i < NI; i++) g[1 + i] += d * z[i];
+      for (let i = 0; i < N_DENSE; i++) g[1 + i] += d * z[i];
     }
-    for (let i = 0; i < NI; i++) g[1 + i] += L2_HEAD * w[1 + i];
-    adam(w, g, m, v, t);
-    for (let i = 0; i < NI; i++) if (SIGN[i] * w[1 + i] < 0) w[1 + i] = 0; // projection onto the allowed signs
+    for (let i = 0; i < N_DENSE; i++) g[1 + i] += l2[i] * w[1 + i];
+    const b1 = 0.9, b2 = 0.999, lr = 0.05, c1 = 1 - b1 ** t, c2 = 1 - b2 ** t;
+    for (let i = 0; i < w.length; i++) {
+      m[i] = b1 * m[i] + (1 - b1) * g[i];
+      v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+      w[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + 1e-8);
+      if (i > 0 && sign[i - 1] * w[i] < 0) w[i] = 0;
+    }
   }
   return { bias: w[0], w: Array.from(w.subarray(1)) };
 }
 
-/** Trains both stages on exs. */
 function trainModel(exs) {
-  const fitted = crossFitTypes(exs);
-  const raw = exs.map((e) => Array.from(rawHeadInputs(e.dense, fitted.get(e.id))));
-  const st = standardiser(raw, NI);
-  const Z = raw.map((v) => standardise(v, st));
+  const st = standardiser(exs.map((e) => e.dense));
+  const Z = exs.map((e) => e.dense.map((x, i) => (x - st.mean[i]) / st.scale[i]));
   return {
-    types: trainTypes(exs), inputMean: st.mean, inputScale: st.scale, mix: MIX,
-    nt: trainHead(Z, exs.map((e) => (e.rank > 0 ? 1 : 0))),
-    hard: trainHead(Z, exs.map((e) => (e.rank === 2 ? 1 : 0))),
+    mean: st.mean, scale: st.scale, mix: MIX,
+    nt: trainHead(Z, exs.map((e) => e.nt), exs.map((e) => e.ntW)),
+    gain: trainHead(Z, exs.map((e) => e.gain), exs.map((e) => e.gainW), GAIN_SIGN, L2_FLAT),
+    prem: trainHead(Z, exs.map((e) => e.prem), exs.map((e) => e.premW), SIGN, L2_NT),
   };
 }
 
-/** The same arithmetic as src/scoring/index.ts scoreExtracted (without the hand-set context prior). */
-function predict(model, e) {
-  const types = predictTypes(model.types, e);
-  const z = Array.from(rawHeadInputs(e.dense, types)).map((x, i) => (x - model.inputMean[i]) / model.inputScale[i]);
-  const head = (h) => { let s = h.bias; for (let i = 0; i < NI; i++) s += h.w[i] * z[i]; return sigmoid(s); };
-  return { s: combine(model, head(model.nt), head(model.hard)), types };
-}
-
-// ---------- thresholds ----------
-const tierOf = (s, t) => (s >= t.premium ? 'premium' : s >= t.medium ? 'medium' : 'trivial');
-
-/** Cut points maximising 3-tier accuracy with at most 5% of hard prompts routed to trivial. */
-function chooseThresholds(scored) {
-  let best = null;
-  for (let i = 1; i < 100; i++) for (let j = i + 1; j < 100; j++) {
-    const a = i / 100, b = j / 100;
-    let ok = 0, hard = 0, hardTriv = 0;
-    for (const { s, rank } of scored) {
-      const p = s >= b ? 2 : s >= a ? 1 : 0;
-      if (p === rank) ok++;
-      if (rank === 2) { hard++; if (p === 0) hardTriv++; }
-    }
-    if (hardTriv / hard > MAX_HARD_TO_TRIVIAL) continue;
-    const acc = ok / scored.length;
-    if (!best || acc > best.acc + 1e-12) best = { acc, t: { medium: a, premium: b } };
-  }
-  return best.t;
+/** The same arithmetic as src/scoring/index.ts scoreExtracted (the hand-set attachment prior is 0 on this data). */
+function predict(model, dense) {
+  const z = dense.map((x, i) => (x - model.mean[i]) / model.scale[i]);
+  const head = (h, bump = 0) => { let s = h.bias + bump; for (let i = 0; i < N_DENSE; i++) s += h.w[i] * z[i]; return sigmoid(s); };
+  return model.mix.nt * head(model.nt, MCQ_NT_PRIOR * dense[MCQ]) + model.mix.gain * head(model.gain) + model.mix.prem * head(model.prem);
 }
 
 // ---------- cross-validation ----------
 const t0 = Date.now();
 const oof = new Map();
-let typeHits = 0;
 for (let f = 0; f < FOLDS; f++) {
   const model = trainModel(examples.filter((e) => foldOf(e) !== f));
-  for (const e of examples) {
-    if (foldOf(e) !== f) continue;
-    const p = predict(model, e);
-    oof.set(e.id, p.s);
-    if (p.types.indexOf(Math.max(...p.types)) === e.type) typeHits++;
+  for (const e of examples) if (foldOf(e) === f) oof.set(e.id, predict(model, e.dense));
+}
+
+// ---------- the outcome table (routebench2 dev out of fold, calibration out of fold) ----------
+const PRICE = { trivial: 0.05, medium: 2.19, premium: 10 };
+const TIERS = ['trivial', 'medium', 'premium'];
+const BINS = 100;
+const binOf = (s) => Math.min(BINS - 1, Math.max(0, Math.floor(s * BINS)));
+const rbEx = examples.filter((e) => e.kind === 'rb');
+const calEx = examples.filter((e) => e.kind === 'calib');
+/** routebench2 cost of a row at a tier, as eval2.mjs computes it (200 tokens where est_output_tokens is absent). */
+const costOf = (r, t) => (PRICE[t] * (r.est_output_tokens ? r.est_output_tokens[t] : 200)) / 1e6;
+const zeros = () => new Array(BINS).fill(0);
+const table = {
+  bins: BINS, rows: zeros(),
+  cost: { trivial: zeros(), medium: zeros(), premium: zeros() },
+  quality: { trivial: zeros(), medium: zeros(), premium: zeros() },
+  easy: zeros(), hard: zeros(), maxHardToTrivial: TABLE_MAX_HARD_TO_TRIVIAL,
+  source: `routebench2 dev (${rbEx.length} rows) and the calibration set (${calEx.length} requests), out-of-fold scores`,
+};
+for (const e of rbEx) {
+  const b = binOf(oof.get(e.id));
+  table.rows[b]++;
+  for (const t of TIERS) { table.cost[t][b] += costOf(e.row, t); table.quality[t][b] += e.row.tier_quality[t]; }
+}
+for (const e of calEx) (e.nt ? table.hard : table.easy)[binOf(oof.get(e.id))]++;
+
+/** Outcome of a pair of bin edges, from the table (the same arithmetic as src/scoring/target.ts). */
+function outcome(a, b) {
+  const sumTo = (xs, from, to) => { let s = 0; for (let k = from; k < to; k++) s += xs[k]; return s; };
+  const part = (s) => sumTo(s.trivial, 0, a) + sumTo(s.medium, a, b) + sumTo(s.premium, b, BINS);
+  const hard = sumTo(table.hard, 0, BINS), easy = sumTo(table.easy, 0, BINS);
+  return {
+    cost: part(table.cost) / sumTo(table.cost.premium, 0, BINS), quality: part(table.quality) / sumTo(table.quality.premium, 0, BINS),
+    hardToTrivial: hard ? sumTo(table.hard, 0, a) / hard : 0, easyToTrivial: easy ? sumTo(table.easy, 0, a) / easy : 1,
+  };
+}
+/** Harmful downgrades (eval2.mjs): rows with premium quality ≥ 0.5 and trivial < 0.5 sent to trivial. */
+function harmful(medium) {
+  let at = 0, sent = 0;
+  for (const e of rbEx) {
+    const q = e.row.tier_quality;
+    if (q.premium >= 0.5 && q.trivial < 0.5) { at++; if (oof.get(e.id) < medium) sent++; }
+  }
+  return at ? sent / at : 0;
+}
+
+// ---------- default thresholds ----------
+// medium: the highest cut (most easy requests served by trivial) with at most MAX_HARD_TO_TRIVIAL of the hard
+// calibration requests on trivial, routebench2 quality ≥ DEFAULT_TARGET of premium and harmful downgrades ≤ MAX_HARMFUL.
+// premium: on calibration requests above the medium cut, the cut that best separates premium labels from medium
+// ones (balanced accuracy), among cuts that keep routebench2's cost at most 5 points above sending those rows to medium.
+let medium = 0;
+for (let a = 0; a <= BINS; a++) {
+  const o = outcome(a, BINS);
+  if (o.hardToTrivial <= MAX_HARD_TO_TRIVIAL + 1e-12 && o.quality >= DEFAULT_TARGET && harmful(a / BINS) <= MAX_HARMFUL) medium = a;
+}
+let premium = BINS;
+{
+  const above = calEx.filter((e) => e.nt && oof.get(e.id) >= medium / BINS);
+  const base = outcome(medium, BINS).cost;
+  let best = -1;
+  for (let b = medium; b <= BINS; b++) {
+    if (outcome(medium, b).cost > base + MAX_PREMIUM_EXTRA_COST) continue;
+    const pos = above.filter((e) => e.prem), neg = above.filter((e) => !e.prem);
+    const tpr = pos.length ? pos.filter((e) => oof.get(e.id) >= b / BINS).length / pos.length : 0;
+    const tnr = neg.length ? neg.filter((e) => oof.get(e.id) < b / BINS).length / neg.length : 1;
+    const ba = (tpr + tnr) / 2;
+    if (ba > best + 1e-12) { best = ba; premium = b; }
   }
 }
-const oofScored = examples.map((e) => ({ s: oof.get(e.id), rank: e.rank, id: e.id, isDev: e.isDev }));
-const thresholds = chooseThresholds(oofScored.filter((x) => x.isDev));
+const thresholds = { medium: medium / BINS, premium: premium / BINS };
+const at = outcome(medium, premium);
 
-function report(title, scoreOf, labelRows) {
-  const preds = new Map(labelRows.map((r) => [r.id, { score: scoreOf(r.id), tier: tierOf(scoreOf(r.id), thresholds).replace('premium', 'hard') }]));
-  if (!metricsLib) { console.log(`${title}: routebench lib/metrics.mjs not found next to ${DEV}`); return null; }
-  const res = metricsLib.evaluate(labelRows, preds);
-  const t = res.overall.tiers, b = res.overall.binary;
-  const hardRow = t.confusion[2];
-  const hardToTrivial = hardRow[0] / (hardRow[0] + hardRow[1] + hardRow[2]);
-  console.log(`${title}: n ${t.n}  accuracy ${(100 * t.accuracy).toFixed(1)}%  AUC(not trivial) ${t.auc_nontrivial.toFixed(3)}` +
-    `  AUC(hard) ${t.auc_hard.toFixed(3)}  hard->trivial ${(100 * hardToTrivial).toFixed(1)}%` +
-    `  APGR ${b && b.apgr !== null ? b.apgr.toFixed(3) : 'n/a'}  confusion ${JSON.stringify(t.confusion)}`);
-  return res;
-}
-
-console.log(`routebench: ${rows.length} dev rows + ${mgsm.length} MGSM (ja/zh) rows; ${FOLDS}-fold CV by id;` +
-  ` ${N_DENSE} dense features + ${BUCKETS} hash buckets -> ${K} task types -> 2 heads over ${NI} inputs;` +
-  ` L2 types ${L2_TYPE_DENSE}/${L2_TYPE_HASHED}, heads ${L2_HEAD}; ${ITERS} Adam steps; mix ${MIX}`);
-console.log(`thresholds (chosen on out-of-fold dev scores): medium ${thresholds.medium}, premium ${thresholds.premium}`);
-console.log(`out-of-fold task-type accuracy: ${(100 * typeHits / examples.length).toFixed(1)}%`);
-report('out-of-fold dev.jsonl', (id) => oof.get(id), rows);
-if (mgsm.length) report('out-of-fold mgsm-dev (ja+zh)', (id) => oof.get(id), mgsm);
+// ---------- report ----------
+const pct = (x) => `${(100 * x).toFixed(1)}%`;
+console.log(`routebench2 dev: ${rbEx.length} rows; calibration: ${calEx.length} requests from ${calibFiles.length} files; ` +
+  `${FOLDS}-fold CV by group; ${N_DENSE} features -> 3 sign-constrained logistic heads; L2 ${L2}; ${ITERS} Adam steps; mix ${JSON.stringify(MIX)}; calibration weight ${W_CALIB}`);
+console.log(`default thresholds (out of fold): medium ${thresholds.medium}, premium ${thresholds.premium}`);
+console.log(`  routebench2 dev at these thresholds (table): cost ${pct(at.cost)}, quality ${pct(at.quality)}, harmful downgrades ${pct(harmful(thresholds.medium))}`);
+if (calEx.length) console.log(`  calibration: hard->trivial ${pct(at.hardToTrivial)}, easy->trivial ${pct(at.easyToTrivial)}`);
 
 const oofFile = opt('oof', null);
 if (oofFile) {
-  writeFileSync(oofFile, rows.map((r) => JSON.stringify({ id: r.id, score: oof.get(r.id), tier: tierOf(oof.get(r.id), thresholds) })).join('\n') + '\n');
-  console.log(`out-of-fold predictions written to ${oofFile}`);
+  const tierOf = (s) => (s >= thresholds.premium ? 'premium' : s >= thresholds.medium ? 'medium' : 'trivial');
+  writeFileSync(oofFile, rbEx.map((e) => JSON.stringify({ id: e.id, score: oof.get(e.id), tier: tierOf(oof.get(e.id)) })).join('\n') + '\n');
+  const calFile = opt('oof-calib', null);
+  if (calFile) writeFileSync(calFile, calEx.map((e) => JSON.stringify({ id: e.id, lang: e.row.lang, category: e.row.category, label: e.row.label, score: oof.get(e.id), tier: tierOf(oof.get(e.id)) })).join('\n') + '\n');
 }
 
 // ---------- final model ----------
 const final = trainModel(examples);
-const ins = new Map(examples.map((e) => [e.id, predict(final, e).s]));
-report('in-sample dev.jsonl (optimistic)', (id) => ins.get(id), rows);
 console.log(`trained in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+for (const h of ['nt', 'gain', 'prem']) {
+  const top = FEATURES.map((f, i) => [f, final[h].w[i]]).filter(([, w]) => Math.abs(w) >= 0.05).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
+  console.log(`  ${h} head (bias ${final[h].bias.toFixed(2)}): ${top.map(([f, w]) => `${f} ${w.toFixed(2)}`).join(', ')}`);
+}
 
 if (!flag('no-write')) {
   const rd = (x, k) => { const v = Math.round(x * 10 ** k) / 10 ** k; return Object.is(v, -0) ? 0 : v; };
   const arr = (a, k = 4) => `[${a.map((x) => rd(x, k)).join(',')}]`;
-  const head = (h) => `{ bias: ${rd(h.bias, 4)}, w: ${arr(h.w)} }`;
-  // Hashed weights, rounded to 3 decimals as before, written 2 base64url characters each (zigzag of w·1000 in 12 bits):
-  // unpackMilli() in model.ts reads back exactly the same numbers, in a third of the bytes.
-  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-  const packMilli = (a) => a.map((x) => {
-    const n = Math.round(x * 1000);
-    const v = n >= 0 ? 2 * n : -2 * n - 1;
-    if (v >= 4096) throw new Error(`hashed weight ${x} is outside ±2.047: widen the packing`);
-    return B64[v >> 6] + B64[v & 63];
-  }).join('');
-  const tm = final.types;
+  // the weights travel in the Worker bundle: 2 decimals (inputs are z-scores; the rounding moves a score by < 0.005)
+  const head = (h) => `{ bias: ${rd(h.bias, 2)}, w: ${arr(h.w, 2)} }`;
+  const tiers = (s, k) => `{ trivial: ${arr(s.trivial, k)}, medium: ${arr(s.medium, k)}, premium: ${arr(s.premium, k)} }`;
   const out = `// Generated by scripts/scoring/train.mjs (npm run train:scorer). Do not edit by hand.
-// Trained on ${rows.length} routebench dev rows + ${mgsm.length} MGSM ja/zh rows.
-// Thresholds chosen out of fold: medium ${thresholds.medium}, premium ${thresholds.premium}.
-import { unpackMilli, type Weights } from './model'
+// Trained on ${rbEx.length} routebench2 dev rows and ${calEx.length} calibration requests (data/calibration).
+// Default thresholds chosen out of fold: medium ${thresholds.medium}, premium ${thresholds.premium}.
+import type { Weights } from './model'
+import type { OutcomeTable } from './target'
 
 export const TRAINED_THRESHOLDS = { medium: ${thresholds.medium}, premium: ${thresholds.premium} } as const
 
 export const WEIGHTS: Weights = {
   features: ${JSON.stringify(fingerprint())},
-  buckets: ${BUCKETS},
-  mix: ${final.mix},
-  mean: ${arr(tm.mean)},
-  scale: ${arr(tm.scale)},
-  types: {
-    bias: ${arr(tm.bias)},
-    dense: ${arr(tm.dense, 3)},
-    hashed: unpackMilli('${packMilli(tm.hashed)}'),
-  },
-  inputMean: ${arr(final.inputMean)},
-  inputScale: ${arr(final.inputScale)},
+  mean: ${arr(final.mean, 2)},
+  scale: ${arr(final.scale, 2)},
   nt: ${head(final.nt)},
-  hard: ${head(final.hard)},
+  gain: ${head(final.gain)},
+  prem: ${head(final.prem)},
+  mix: ${JSON.stringify(final.mix).replace(/"/g, '').replace(/:/g, ': ').replace(/,/g, ', ').replace('{', '{ ').replace('}', ' }')},
+}
+
+/** Out-of-fold outcomes per score bin, read by expectedOutcome() and thresholdsForQuality() (src/scoring/target.ts). */
+export const OUTCOMES: OutcomeTable = {
+  bins: ${BINS},
+  rows: ${arr(table.rows, 0)},
+  cost: ${tiers(table.cost, 7)},
+  quality: ${tiers(table.quality, 3)},
+  easy: ${arr(table.easy, 0)},
+  hard: ${arr(table.hard, 0)},
+  maxHardToTrivial: ${TABLE_MAX_HARD_TO_TRIVIAL},
+  source: ${JSON.stringify(table.source)},
 }
 `;
   writeFileSync(join(ROOT, 'src/scoring/weights.ts'), out);

@@ -6,12 +6,13 @@
  * @example
  * curl -s localhost:8787/v1/route -H 'content-type: application/json' \
  *   -d '{"messages":[{"role":"user","content":"Prove that √2 is irrational."}]}'
- * // {"tier":"premium","score":0.81,"features":{…},"reasons":[…],"model":"gpt-4.1",…}
+ * // {"tier":"medium","score":0.28,"features":{…},"reasons":[…],"model":"deepseek-reasoner",…,
+ * //  "routing":{"thresholds":{…},"quality_target":null,"expected":{"cost":0.28,"quality":0.97,…}}}
  */
 import type { Context } from 'hono'
 import type { AppEnv } from '../app'
 import { readChatRequest } from '../http/body'
-import { decide, providerAvailability } from '../routing'
+import { decide, providerAvailability, routingSetting } from '../routing'
 import { formatUsd } from '../money'
 import { outputCap } from '../openai/request'
 import { authenticate } from '../tenants'
@@ -42,5 +43,6 @@ export async function routeDryRun(c: Context<AppEnv>): Promise<Response> {
     downgraded: plan.downgraded,
     max_tokens: outputCap(request, model.maxOutputTokens, config.limits.defaultMaxOutputTokens),
     estimated_max_cost_usd: formatUsd(reservation),
+    routing: routingSetting(tenant, config),
   })
 }

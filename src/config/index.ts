@@ -11,16 +11,22 @@
  * config.models['deepseek-reasoner']      // { provider: 'deepseek', upstream: 'deepseek-reasoner', tier: 'medium' }
  */
 import * as z from 'zod/mini'
-import { TIERS, PROVIDERS, type Tier, type ProviderName } from './tiers'
-import { DEFAULT_THRESHOLDS } from '../scoring'
+import { TIERS, type Tier } from './tiers'
+import { DEFAULT_THRESHOLDS, thresholdsForQuality } from '../scoring'
+import { PROVIDER_MODULES, moduleNamed } from '../providers/registry'
+import { url } from '../providers/settings'
+import type { ProviderModule, ProviderName, ProviderSettings } from '../providers/types'
+import { PriceRow, parsePriceTable, rowProblem } from './prices'
 import { adminTokenProblem } from './admin-token'
 
-export { TIERS, PROVIDERS, type Tier, type ProviderName } from './tiers'
+export { TIERS, type Tier } from './tiers'
+export type { ProviderName, ProviderSettings } from '../providers/types'
 
 /** A model a client may ask for by id, and where it runs. */
 export interface ModelSpec {
   /** The id clients use (`model` in the request) and prices are keyed by. */
   id: string
+  /** Its connection in `config.providers`: the provider's name, or `<provider>:<id>` when the entry names its own endpoint. */
   provider: ProviderName
   /** The model name sent to the provider. */
   upstream: string
@@ -39,27 +45,18 @@ export interface ModelSpec {
   maxOutputTokens?: number
 }
 
-/** Connection settings for one provider. A provider with no credentials is `configured: false`. */
-export interface ProviderSettings {
-  configured: boolean
-  /** The env var(s) that would configure it, for the 503 message. */
-  missing: string[]
-  apiKey?: string
-  baseUrl: string
-  /** Workers AI only. */
-  accountId?: string
-}
-
 export interface Config {
   models: Record<string, ModelSpec>
   /** Ordered candidate model ids per tier: the first is tried first, the rest are fallbacks. */
   tiers: Record<Tier, string[]>
   /** Score thresholds: score ≥ medium → medium tier; score ≥ premium → premium tier. */
   thresholds: { medium: number; premium: number }
+  /** TRIAGE_QUALITY_TARGET, when the thresholds were chosen by it. */
+  qualityTarget: number | null
   /** Whether a request may name a configured model id directly (instead of `auto` or a tier alias). */
   allowModelPinning: boolean
+  /** Every connection: the built-in providers by name, and `<provider>:<model id>` for each model with its own endpoint. */
   providers: Record<ProviderName, ProviderSettings>
-  /** Optional Cloudflare AI Gateway base URL per provider (replaces the provider's base URL). */
   timeouts: { firstByteMs: number; totalMs: number }
   retries: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number }
   breaker: { failureThreshold: number; cooldownMs: number }
@@ -79,7 +76,7 @@ export interface Config {
   /** Origins allowed by CORS; empty = CORS off. */
   corsOrigins: string[]
   adminToken?: string
-  /** Raw JSON of price overrides (TRIAGE_PRICES); money/ validates it. */
+  /** Validated JSON of price overrides: TRIAGE_PRICES plus every TRIAGE_MODELS entry's `price` (money/ reads it). */
   priceOverrides?: string
 }
 
@@ -110,13 +107,6 @@ export const DEFAULT_TIERS: Record<Tier, string[]> = {
   premium: ['gpt-4.1', 'claude-sonnet-4-6'],
 }
 
-const DEFAULT_BASE_URLS: Record<ProviderName, string> = {
-  'workers-ai': 'https://api.cloudflare.com/client/v4',
-  deepseek: 'https://api.deepseek.com',
-  openai: 'https://api.openai.com/v1',
-  anthropic: 'https://api.anthropic.com',
-}
-
 // ---- the environment schema (strings in, typed values out) ----
 
 const num = (min: number, max: number) =>
@@ -134,16 +124,18 @@ const list = z.pipe(
   z.string(),
   z.transform((s: string) => s.split(',').map((x) => x.trim()).filter(Boolean)),
 )
-const url = z.string().check(z.regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL'))
-const secret = z.string().check(z.minLength(1))
 
-const ModelSpecInput = z.object({
-  provider: z.enum(PROVIDERS),
+/** The fields every TRIAGE_MODELS entry may have; a provider that takes an endpoint per entry adds its own (`entry.fields`). */
+const MODEL_FIELDS = {
+  provider: z.string(),
   upstream: z.optional(z.string().check(z.minLength(1))),
   tier: z.enum(TIERS),
   unsupported: z.optional(z.array(z.string().check(z.regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be request field names, e.g. ["reasoning_effort"]')))),
   max_output_tokens: z.optional(z.int().check(z.gte(1), z.lte(1_000_000))),
-})
+  /** The model's price row (as in TRIAGE_PRICES), so that a model and its price are configured together. */
+  price: z.optional(PriceRow),
+}
+const entrySchemas = new Map(PROVIDER_MODULES.map((m) => [m.name, z.strictObject({ ...MODEL_FIELDS, ...m.entry?.fields })]))
 const modelsJson = z.pipe(
   z.string(),
   z.transform((s: string, ctx) => {
@@ -156,13 +148,15 @@ const modelsJson = z.pipe(
   }),
 )
 
-const EnvSchema = z.object({
+/** Triage's own variables; each provider adds the ones it reads (`ProviderModule.env`). */
+const TRIAGE_ENV = {
   TRIAGE_TRIVIAL_MODELS: z.optional(list),
   TRIAGE_MEDIUM_MODELS: z.optional(list),
   TRIAGE_PREMIUM_MODELS: z.optional(list),
-  TRIAGE_MODELS: z.optional(z.pipe(modelsJson, z.record(z.string().check(z.minLength(1)), ModelSpecInput))),
+  TRIAGE_MODELS: z.optional(z.pipe(modelsJson, z.record(z.string().check(z.minLength(1)), z.unknown()))),
   TRIAGE_THRESHOLD_MEDIUM: z.optional(num(0, 1)),
   TRIAGE_THRESHOLD_PREMIUM: z.optional(num(0, 1)),
+  TRIAGE_QUALITY_TARGET: z.optional(num(0.5, 1)),
   TRIAGE_ALLOW_MODEL_PINNING: z.optional(bool),
   TRIAGE_FIRST_BYTE_TIMEOUT_MS: z.optional(int(100, 600_000)),
   TRIAGE_TOTAL_TIMEOUT_MS: z.optional(int(100, 3_600_000)),
@@ -184,19 +178,18 @@ const EnvSchema = z.object({
     const problem = adminTokenProblem(v)
     if (problem) ctx.addIssue({ code: 'custom', message: problem, input: v })
   }))),
-  OPENAI_API_KEY: z.optional(secret),
-  OPENAI_BASE_URL: z.optional(url),
-  DEEPSEEK_API_KEY: z.optional(secret),
-  DEEPSEEK_BASE_URL: z.optional(url),
-  ANTHROPIC_API_KEY: z.optional(secret),
-  ANTHROPIC_BASE_URL: z.optional(url),
-  CLOUDFLARE_ACCOUNT_ID: z.optional(secret),
-  CLOUDFLARE_API_TOKEN: z.optional(secret),
-  WORKERS_AI_BASE_URL: z.optional(url),
   /** Cloudflare AI Gateway: `https://gateway.ai.cloudflare.com/v1/<account>/<gateway>`; each provider then goes through `<gateway>/<provider path>`. */
   AI_GATEWAY_URL: z.optional(url),
   AI_GATEWAY_PROVIDERS: z.optional(list),
-})
+}
+
+/** Every variable Triage reads: its own and each provider's, by name. */
+const ENV: Readonly<Record<string, z.ZodMiniType>> = Object.assign({}, TRIAGE_ENV, ...PROVIDER_MODULES.map((m) => m.env))
+
+/** The providers configured from the environment (one connection each), as opposed to per-entry endpoints. */
+const CONNECTIONS = PROVIDER_MODULES.filter((m): m is ProviderModule & Required<Pick<ProviderModule, 'settings'>> => !!m.settings)
+
+type Vars = { [K in keyof typeof TRIAGE_ENV]?: z.output<(typeof TRIAGE_ENV)[K]> } & Record<string, unknown>
 
 /** Thrown by loadConfig when the environment is invalid. Its message names every bad variable. */
 export class ConfigError extends Error {
@@ -219,31 +212,41 @@ export function loadConfig(env: ConfigEnv): Config {
 /** The variables a config is built from: every known string var, trimmed. Bindings (KV, DO, AI) and empty strings are left out. */
 export function configVars(env: ConfigEnv): Record<string, string> {
   const vars: Record<string, string> = {}
-  for (const key of Object.keys(EnvSchema.def.shape)) {
+  for (const key of Object.keys(ENV)) {
     const v = env[key]
     if (typeof v === 'string' && v.trim() !== '') vars[key] = v.trim()
   }
   return vars
 }
 
-/** Like loadConfig, without the cache. */
+/**
+ * Like loadConfig, without the cache. Every variable is checked, then every rule across variables, and all the
+ * problems are reported together in one ConfigError.
+ */
 export function buildConfig(env: ConfigEnv): Config {
-  const parsed = EnvSchema.safeParse(configVars(env))
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`))
-  }
-  const e = parsed.data
   const problems: string[] = []
+  const e: Vars = {}
+  const raw = configVars(env)
+  for (const [key, value] of Object.entries(raw)) {
+    const parsed = ENV[key].safeParse(value)
+    if (parsed.success) e[key] = parsed.data
+    else for (const i of parsed.error.issues) problems.push(`${[key, ...i.path].join('.')}: ${issueMessage(i, value)}`)
+  }
 
   const models: Record<string, ModelSpec> = {}
   for (const m of DEFAULT_MODELS) models[m.id] = m
-  for (const [id, m] of Object.entries(e.TRIAGE_MODELS ?? {})) {
-    models[id] = {
-      id, provider: m.provider, upstream: m.upstream ?? id, tier: m.tier,
-      ...(m.unsupported ? { unsupported: m.unsupported } : {}),
-      ...(m.max_output_tokens ? { maxOutputTokens: m.max_output_tokens } : {}),
-    }
-    for (const f of m.unsupported ?? []) if (REQUIRED_FIELDS.has(f)) problems.push(`TRIAGE_MODELS: '${id}': '${f}' cannot be unsupported (every request needs it)`)
+  const providers: Record<ProviderName, ProviderSettings> = {}
+  const gateway = (name: string) =>
+    e.AI_GATEWAY_URL && (e.AI_GATEWAY_PROVIDERS ?? [name]).includes(name) ? e.AI_GATEWAY_URL.replace(/\/+$/, '') : undefined
+  for (const m of CONNECTIONS) providers[m.name] = m.settings(e, gateway(m.name))
+
+  const entryPrices: Record<string, PriceRow> = {}
+  for (const [id, input] of Object.entries(e.TRIAGE_MODELS ?? {})) {
+    const entry = readModelEntry(id, input, env, problems)
+    if (!entry) continue
+    models[id] = entry.spec
+    if (entry.settings) providers[entry.spec.provider] = entry.settings
+    if (entry.price) entryPrices[id] = entry.price
   }
 
   const tiers: Record<Tier, string[]> = {
@@ -259,7 +262,14 @@ export function buildConfig(env: ConfigEnv): Config {
     }
   }
 
-  const thresholds = { medium: e.TRIAGE_THRESHOLD_MEDIUM ?? DEFAULT_THRESHOLDS.medium, premium: e.TRIAGE_THRESHOLD_PREMIUM ?? DEFAULT_THRESHOLDS.premium }
+  // A quality target stands for the cheapest thresholds that keep it (scoring/target.ts); it excludes explicit ones.
+  const target = e.TRIAGE_QUALITY_TARGET !== undefined ? thresholdsForQuality(e.TRIAGE_QUALITY_TARGET) : undefined
+  if (target && (e.TRIAGE_THRESHOLD_MEDIUM !== undefined || e.TRIAGE_THRESHOLD_PREMIUM !== undefined)) {
+    problems.push('TRIAGE_QUALITY_TARGET: set either it or TRIAGE_THRESHOLD_MEDIUM/_PREMIUM, not both')
+  }
+  const thresholds = target
+    ? { medium: target.medium, premium: target.premium }
+    : { medium: e.TRIAGE_THRESHOLD_MEDIUM ?? DEFAULT_THRESHOLDS.medium, premium: e.TRIAGE_THRESHOLD_PREMIUM ?? DEFAULT_THRESHOLDS.premium }
   if (thresholds.medium > thresholds.premium) {
     problems.push('TRIAGE_THRESHOLD_MEDIUM: must not be above TRIAGE_THRESHOLD_PREMIUM')
   }
@@ -281,51 +291,15 @@ export function buildConfig(env: ConfigEnv): Config {
   const timeouts = { firstByteMs: e.TRIAGE_FIRST_BYTE_TIMEOUT_MS ?? 30_000, totalMs: e.TRIAGE_TOTAL_TIMEOUT_MS ?? 300_000 }
   if (timeouts.firstByteMs > timeouts.totalMs) problems.push('TRIAGE_FIRST_BYTE_TIMEOUT_MS: must not be above TRIAGE_TOTAL_TIMEOUT_MS')
 
+  const priceOverrides = mergePrices(e.TRIAGE_PRICES, entryPrices, problems)
+
   if (problems.length) throw new ConfigError(problems)
-
-  const gatewayFor = (p: ProviderName) =>
-    e.AI_GATEWAY_URL && (e.AI_GATEWAY_PROVIDERS ?? PROVIDERS).includes(p) ? e.AI_GATEWAY_URL.replace(/\/+$/, '') : undefined
-  const gw = (p: ProviderName, path: string) => {
-    const g = gatewayFor(p)
-    return g ? `${g}/${path}` : undefined
-  }
-
-  const providers: Record<ProviderName, ProviderSettings> = {
-    openai: {
-      configured: !!e.OPENAI_API_KEY,
-      missing: e.OPENAI_API_KEY ? [] : ['OPENAI_API_KEY'],
-      apiKey: e.OPENAI_API_KEY,
-      baseUrl: trimSlash(e.OPENAI_BASE_URL ?? gw('openai', 'openai') ?? DEFAULT_BASE_URLS.openai),
-    },
-    deepseek: {
-      configured: !!e.DEEPSEEK_API_KEY,
-      missing: e.DEEPSEEK_API_KEY ? [] : ['DEEPSEEK_API_KEY'],
-      apiKey: e.DEEPSEEK_API_KEY,
-      baseUrl: trimSlash(e.DEEPSEEK_BASE_URL ?? gw('deepseek', 'deepseek') ?? DEFAULT_BASE_URLS.deepseek),
-    },
-    anthropic: {
-      configured: !!e.ANTHROPIC_API_KEY,
-      missing: e.ANTHROPIC_API_KEY ? [] : ['ANTHROPIC_API_KEY'],
-      apiKey: e.ANTHROPIC_API_KEY,
-      baseUrl: trimSlash(e.ANTHROPIC_BASE_URL ?? gw('anthropic', 'anthropic') ?? DEFAULT_BASE_URLS.anthropic),
-    },
-    // Workers AI is configured by the AI binding (checked at call time) or by account id + API token (REST).
-    'workers-ai': {
-      configured: !!(e.CLOUDFLARE_ACCOUNT_ID && e.CLOUDFLARE_API_TOKEN),
-      missing: [
-        ...(e.CLOUDFLARE_ACCOUNT_ID ? [] : ['CLOUDFLARE_ACCOUNT_ID']),
-        ...(e.CLOUDFLARE_API_TOKEN ? [] : ['CLOUDFLARE_API_TOKEN']),
-      ],
-      apiKey: e.CLOUDFLARE_API_TOKEN,
-      accountId: e.CLOUDFLARE_ACCOUNT_ID,
-      baseUrl: trimSlash(e.WORKERS_AI_BASE_URL ?? gw('workers-ai', 'workers-ai') ?? DEFAULT_BASE_URLS['workers-ai']),
-    },
-  }
 
   return {
     models,
     tiers,
     thresholds,
+    qualityTarget: e.TRIAGE_QUALITY_TARGET ?? null,
     allowModelPinning: e.TRIAGE_ALLOW_MODEL_PINNING ?? true,
     providers,
     timeouts,
@@ -342,8 +316,61 @@ export function buildConfig(env: ConfigEnv): Config {
     },
     corsOrigins: e.TRIAGE_CORS_ORIGINS ?? [],
     adminToken: e.ADMIN_TOKEN,
-    priceOverrides: e.TRIAGE_PRICES,
+    priceOverrides,
   }
 }
 
-const trimSlash = (s: string) => s.replace(/\/+$/, '')
+/**
+ * One TRIAGE_MODELS entry: its provider's schema (the common fields plus the provider's own, nothing else), the
+ * ModelSpec, and its own connection when it names an endpoint. Problems are pushed, named `TRIAGE_MODELS.<id>…`.
+ */
+function readModelEntry(id: string, input: unknown, env: ConfigEnv, problems: string[]): { spec: ModelSpec; settings?: ProviderSettings; price?: PriceRow } | undefined {
+  const at = `TRIAGE_MODELS.${id}`
+  const name = (input as { provider?: unknown } | null)?.provider
+  const module = typeof name === 'string' ? moduleNamed(name) : undefined
+  if (!module) {
+    problems.push(`${at}.provider: ${typeof name === 'string' ? `unknown provider '${name}'` : 'required'} (one of: ${PROVIDER_MODULES.map((m) => m.name).join(', ')})`)
+    return undefined
+  }
+  const parsed = entrySchemas.get(module.name)!.safeParse(input)
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) {
+      const hint = i.code === 'unrecognized_keys' && !module.entry ? ' (a model with its own base_url is provider "openai-compatible")' : ''
+      problems.push(`${[at, ...i.path].join('.')}: ${issueMessage(i, input)}${hint}`)
+    }
+    return undefined
+  }
+  const m = parsed.data as z.output<z.ZodMiniObject<typeof MODEL_FIELDS>> & Record<string, unknown>
+  const priceProblem = m.price && rowProblem(m.price)
+  if (priceProblem) problems.push(`${at}.price: ${priceProblem}`)
+  for (const f of m.unsupported ?? []) if (REQUIRED_FIELDS.has(f)) problems.push(`TRIAGE_MODELS: '${id}': '${f}' cannot be unsupported (every request needs it)`)
+  const provider = module.entry ? `${module.name}:${id}` : module.name
+  const spec: ModelSpec = {
+    id, provider, upstream: m.upstream ?? id, tier: m.tier,
+    ...(m.unsupported ? { unsupported: m.unsupported } : {}),
+    ...(m.max_output_tokens ? { maxOutputTokens: m.max_output_tokens } : {}),
+  }
+  return { spec, settings: module.entry?.settings(m, env), price: m.price }
+}
+
+/**
+ * An issue in words: zod/mini carries no message locale (its default is "Invalid input"), so the common codes are
+ * spelled out here; checks with their own message keep it.
+ */
+function issueMessage(i: z.core.$ZodIssue, input: unknown): string {
+  if (i.code === 'unrecognized_keys') return `unknown key ${i.keys.map((k) => `'${k}'`).join(', ')}`
+  if (i.code !== 'invalid_type') return i.message
+  const value = i.path.reduce<any>((v, k) => v?.[k], input)
+  return value === undefined ? 'required' : `must be a ${i.expected}`
+}
+
+/** TRIAGE_PRICES and the entries' prices as one validated JSON table (undefined when there is none). A model priced twice is a problem. */
+function mergePrices(table: string | undefined, entries: Record<string, PriceRow>, problems: string[]): string | undefined {
+  const parsed = table ? parsePriceTable(table) : { rows: {}, problems: [] }
+  problems.push(...parsed.problems)
+  for (const id of Object.keys(entries)) {
+    if (Object.hasOwn(parsed.rows, id)) problems.push(`TRIAGE_MODELS.${id}.price: '${id}' is priced in TRIAGE_PRICES too; keep one`)
+  }
+  if (Object.keys(entries).length === 0) return table
+  return JSON.stringify({ ...parsed.rows, ...entries })
+}

@@ -7,6 +7,3 @@ export const tierRank = (t: Tier): number => TIERS.indexOf(t)
 /** The lower of two tiers. */
 export const minTier = (a: Tier, b: Tier): Tier => (tierRank(a) <= tierRank(b) ? a : b)
 
-/** The providers Triage has adapters for. */
-export const PROVIDERS = ['workers-ai', 'deepseek', 'openai', 'anthropic'] as const
-export type ProviderName = (typeof PROVIDERS)[number]

@@ -18,6 +18,7 @@ import type { Config } from '../config'
 import { formatUsd, PRICE_TABLE_VERSION } from '../money'
 import { budgetOf, readUsage, readNewestRequestRecords, type SpendRecord, type SpendTotals } from '../ledger'
 import { lastDays } from '../ledger/periods'
+import { routingSetting, type RoutingSetting } from '../routing'
 import { getTenantRecord, listTenantRecords, toTenant, type TenantRecord } from '../tenants'
 import {
   budgetStatus, savingsByDay, savingsOf, summarize, tierMix, outcomeOf, usedFallback,
@@ -129,7 +130,7 @@ export function activityOf(status: BudgetStatus, today: Refusals = refusalsOf([]
 }
 
 /** One tenant as the dashboard shows it: `savings` (and its requests and cost: the window) from its daily totals. */
-export function tenantView(record: TenantRecord, status: BudgetStatus, savings: Savings, downgraded: number, sampled: { records: number; complete: boolean }, refusals: { today: Refusals; window: Refusals } = { today: refusalsOf([]), window: refusalsOf([]) }) {
+export function tenantView(record: TenantRecord, status: BudgetStatus, savings: Savings, downgraded: number, sampled: { records: number; complete: boolean }, routing: RoutingSetting, refusals: { today: Refusals; window: Refusals } = { today: refusalsOf([]), window: refusalsOf([]) }) {
   return {
     id: record.id,
     name: record.name,
@@ -147,6 +148,8 @@ export function tenantView(record: TenantRecord, status: BudgetStatus, savings: 
     savings: savingsView(savings),
     downgraded_requests: downgraded,
     sample: sampled,
+    /** The thresholds in force and what they are expected to cost and keep (calibration data). */
+    routing,
   }
 }
 
@@ -199,7 +202,7 @@ export async function collectMetrics(env: Env, config: Config, opts: MetricsOpti
     const tenant = toTenant(record)
     const status = budgetStatus(tenant, budgetOf(tenant), usage.days[0], usage.months[0], now)
     const refusals = { today: refusalsOf(usage.days.slice(0, 1)), window: refusalsOf(usage.days) }
-    return tenantView(record, status, savingsOf(usage.days), records.filter((r) => r.downgraded).length, { records: records.length, complete }, refusals)
+    return tenantView(record, status, savingsOf(usage.days), records.filter((r) => r.downgraded).length, { records: records.length, complete }, routingSetting(toTenant(record), config), refusals)
   })
   tenantViews.sort((a, b) => b.window.cost_nano - a.window.cost_nano || b.window.requests - a.window.requests || a.name.localeCompare(b.name))
 

@@ -165,6 +165,11 @@ const Tenants: FC<{ m: Metrics }> = ({ m }) => (
             ) : null}
             <Window name="Today" spent={t.today.spent_usd} w={t.today.daily} stepDown={stepDown} testid="daily" now={Date.parse(m.generated_at)} />
             <Window name="This month" spent={t.month.spent_usd} w={t.month.monthly} stepDown={stepDown} testid="monthly" now={Date.parse(m.generated_at)} />
+            <div class="row muted win" data-field="routing">
+              <span>
+                Routing: {t.routing.quality_target !== null ? `quality target ${pct(t.routing.quality_target, 0)}, ` : ''}thresholds {t.routing.thresholds.medium.toFixed(2)} / {t.routing.thresholds.premium.toFixed(2)}: expected {pct(t.routing.expected.quality)} of premium quality at {pct(t.routing.expected.cost)} of its cost
+              </span>
+            </div>
             <div class="row muted win">
               <span>
                 {m.window.days === 1 ? 'Today' : `Last ${m.window.days} days`}: <span data-field="window-cost" data-value={t.window.cost_usd}>{dollars(t.window.cost_usd)}</span>,{' '}

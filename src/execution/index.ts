@@ -112,214 +112,245 @@ export function withoutUnsupported(req: ChatRequest, model: ModelSpec): ChatRequ
   return copy as ChatRequest
 }
 
-/** The upstream error is the client's fault (bad content): no retry, no fallback, not the provider's failure. */
-const isClientError = (e: ProviderError) =>
-  e.kind === 'http' && e.status !== undefined && e.status >= 400 && e.status < 500 && ![401, 403, 408, 409, 429].includes(e.status)
+const abortError = (p: ProviderName) => new ProviderError(p, 'network', 'The client closed the request.')
+
+/** What one run of a plan accumulates, shared by its attempts: billed calls, failures in order, the attempt count. */
+interface RunState {
+  readonly req: ChatRequest
+  readonly stream: boolean
+  readonly deps: ExecuteDeps
+  readonly breaker: CircuitBreaker
+  readonly calls: BilledCall[]
+  readonly failures: Array<{ model: string; error: ProviderError }>
+  attempts: number
+}
+
+/**
+ * What happens after one attempt on a model, decided from its error alone:
+ * - `answered`: a reply (a stream's first batch in hand);
+ * - `retry`: wait `waitMs`, then try the same model again;
+ * - `next`: give up on this model, try the next candidate (retries spent, a retry-after too long to wait, an
+ *   unconfigured provider, a failure retrying will not fix);
+ * - `stop`: the request's own fault (an upstream 4xx on its content): no retry, no fallback.
+ */
+export type AttemptOutcome =
+  | { state: 'answered'; reply: ProviderReply }
+  | { state: 'retry'; waitMs: number }
+  | { state: 'next' }
+  | { state: 'stop'; error: ProviderError }
+
+/**
+ * The state after a failed attempt `n` (1-based). Pure: `random` gives the jitter.
+ *
+ * @example afterFailure(err429, 1, { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 5000 }, () => 0.5) // { state: 'retry', waitMs: 150 }
+ */
+export function afterFailure(err: ProviderError, n: number, retries: Config['retries'], random: () => number): AttemptOutcome {
+  const failure = err.failure
+  if (failure === 'client') return { state: 'stop', error: err }
+  if (failure !== 'retryable' || n >= retries.maxAttempts) return { state: 'next' }
+  const exp = Math.min(retries.maxDelayMs, retries.baseDelayMs * 2 ** (n - 1))
+  const jittered = exp / 2 + random() * (exp / 2)
+  const after = err.retryAfterMs
+  if (after !== undefined && after > retries.maxDelayMs) return { state: 'next' } // too long to wait here
+  return { state: 'retry', waitMs: Math.max(jittered, after ?? 0) }
+}
 
 export async function execute(plan: Plan, req: ChatRequest, deps: ExecuteDeps): Promise<Execution> {
-  const calls: BilledCall[] = []
-  const failures: Array<{ model: string; error: ProviderError }> = []
-  const counter = { attempts: 0 }
+  const run: RunState = {
+    req, deps, stream: req.stream === true, calls: [], failures: [], attempts: 0,
+    breaker: deps.breaker ?? isolateBreaker(deps.config.breaker),
+  }
   try {
-    return await run(plan, req, deps, calls, failures, counter)
+    return await runPlan(plan, run)
   } catch (e) {
     if (e instanceof ExecutionError) throw e
     const err = e instanceof ProviderError ? e : asProviderError(plan.candidates[0]?.provider ?? 'openai', e)
-    throw new ExecutionError(err, failures.length ? failures : [{ model: plan.candidates[0]?.id ?? '?', error: err }], calls, counter.attempts)
+    throw new ExecutionError(err, run.failures.length ? run.failures : [{ model: plan.candidates[0]?.id ?? '?', error: err }], run.calls, run.attempts)
   }
 }
 
-async function run(
-  plan: Plan,
-  req: ChatRequest,
-  deps: ExecuteDeps,
-  calls: BilledCall[],
-  failures: Array<{ model: string; error: ProviderError }>,
-  counter: { attempts: number },
-): Promise<Execution> {
-  const stream = req.stream === true
-  const sleep = deps.sleep ?? defaultSleep
-  const random = deps.random ?? Math.random
-  const breaker = deps.breaker ?? isolateBreaker(deps.config.breaker)
-  const { timeouts, retries } = deps.config
-
-  const clientAborted = () => deps.signal?.aborted === true
-  const abortError = (p: ProviderName) => new ProviderError(p, 'network', 'The client closed the request.')
-
-  /** One call with its timeouts. Resolves a reply whose first chunk (stream) is already in hand. */
-  async function attemptOnce(model: ModelSpec): Promise<ProviderReply> {
-    const provider = deps.providers[model.provider]
-    const ac = new AbortController()
-    const onClient = () => ac.abort(abortError(model.provider))
-    deps.signal?.addEventListener('abort', onClient, { once: true })
-    const total = setTimeout(() => ac.abort(new ProviderError(model.provider, 'timeout', `${model.id}: no complete answer within ${timeouts.totalMs} ms`)), timeouts.totalMs)
-    // First byte = first chunk of a stream. A JSON answer has no meaningful first byte (OpenAI sends its headers when
-    // the answer is done), so non-streaming calls are bounded by the total timeout only.
-    const firstByte = stream
-      ? setTimeout(() => ac.abort(new ProviderError(model.provider, 'timeout', `${model.id}: no first chunk within ${timeouts.firstByteMs} ms`)), timeouts.firstByteMs)
-      : undefined
-    const aborted = new Promise<never>((_, reject) => ac.signal.addEventListener('abort', () => reject(ac.signal.reason), { once: true }))
-    aborted.catch(() => {})
-    const release = () => {
-      clearTimeout(total)
-      if (firstByte) clearTimeout(firstByte)
-      deps.signal?.removeEventListener('abort', onClient)
-    }
-    let reply: ProviderReply
-    const call = provider.chat(withoutUnsupported(req, model), model, { signal: ac.signal, stream })
-    // If the timeout wins the race, a reply that still arrives later is released, not leaked.
-    call.then(
-      (r) => {
-        if (ac.signal.aborted && r.kind === 'stream') r.chunks.cancel().catch(() => {})
-      },
-      () => {},
-    )
-    try {
-      reply = await Promise.race([call, aborted])
-    } catch (e) {
-      release()
-      ac.abort()
-      const err = asProviderError(model.provider, e, ac.signal)
-      // `invalid` = a 2xx whose body is not what the provider documents: the provider answered, and may have billed
-      // it. Charge the estimated prompt (output unknown, so 0), as for a stream that fails before its first chunk.
-      if (err.kind === 'invalid') calls.push({ model, usage: Promise.resolve({ input: estimateInput(req), cachedInput: 0, cacheWrite: 0, output: 0, reasoning: 0, estimated: true }) })
-      throw err
-    }
-    if (reply.kind === 'json') {
-      release()
-      calls.push({ model, usage: Promise.resolve(reply.usage) })
-      return reply
-    }
-    // A stream came back (2xx): the upstream may bill it from here on, whatever happens next.
-    calls.push({ model, usage: reply.usage })
-    const upstream = reply.chunks
-    let first: ChatCompletionChunk[] | null
-    try {
-      first = await Promise.race([upstream.next(), aborted])
-    } catch (e) {
-      release()
-      const err = asProviderError(model.provider, e, ac.signal)
-      ac.abort(err)
-      upstream.cancel(err).catch(() => {})
-      throw err
-    }
-    if (firstByte) clearTimeout(firstByte)
-    if (first === null) release()
-    let held = first // the first batch, handed out by the first next()
-    let finished = first === null
-    let failed: ProviderError | undefined
-    // One race with the timeouts and the client per batch, not per chunk.
-    const chunks: ChunkStream = {
-      async next() {
-        if (held) {
-          const b = held
-          held = null
-          return b
-        }
-        if (failed) throw failed
-        if (finished) return null
-        try {
-          const b = await Promise.race([upstream.next(), aborted])
-          if (b === null) {
-            finished = true
-            release()
-          }
-          return b
-        } catch (e) {
-          if (finished) return null // cancelled meanwhile
-          release()
-          const err = (failed = asProviderError(model.provider, e, ac.signal))
-          ac.abort(err)
-          upstream.cancel(err).catch(() => {})
-          breaker.failure(`${model.provider}:${model.upstream}`)
-          throw err
-        }
-      },
-      cancel(reason) {
-        held = null
-        finished = true
-        release()
-        ac.abort(abortError(model.provider))
-        return upstream.cancel(reason).catch(() => {})
-      },
-    }
-    return { kind: 'stream', chunks, usage: reply.usage }
-  }
-
-  /** All attempts on one model. Resolves the reply, or null after recording why it could not answer. */
-  async function runModel(model: ModelSpec): Promise<ProviderReply | null> {
-    const key = `${model.provider}:${model.upstream}`
-    for (let i = 1; i <= retries.maxAttempts; i++) {
-      if (clientAborted()) throw abortError(model.provider)
-      if (!breaker.allow(key)) {
-        failures.push({ model: model.id, error: new ProviderError(model.provider, 'network', `${model.id} skipped: circuit open after repeated failures`) })
-        return null
-      }
-      counter.attempts++
-      let err: ProviderError
-      try {
-        const reply = await attemptOnce(model)
-        breaker.success(key)
-        return reply
-      } catch (e) {
-        err = asProviderError(model.provider, e)
-      }
-      if (clientAborted()) throw abortError(model.provider)
-      if (err.kind === 'unconfigured') {
-        counter.attempts-- // nothing went out
-        failures.push({ model: model.id, error: err })
-        return null
-      }
-      if (isClientError(err)) {
-        failures.push({ model: model.id, error: err })
-        throw err
-      }
-      breaker.failure(key)
-      failures.push({ model: model.id, error: err })
-      if (!err.retryable || i === retries.maxAttempts) return null
-      const exp = Math.min(retries.maxDelayMs, retries.baseDelayMs * 2 ** (i - 1))
-      const jittered = exp / 2 + random() * (exp / 2)
-      const after = err.opts.retryAfterMs
-      if (after !== undefined && after > retries.maxDelayMs) return null // too long to wait here: next candidate
-      try {
-        await sleep(Math.max(jittered, after ?? 0), deps.signal)
-      } catch {
-        throw abortError(model.provider)
-      }
-    }
-    return null
-  }
-
-  async function runList(models: ModelSpec[]): Promise<{ reply: ProviderReply; model: ModelSpec } | null> {
-    for (const model of models) {
-      const reply = await runModel(model)
-      if (reply) return { reply, model }
-    }
-    return null
-  }
-
+/** The cascade's cheap models first (non-streaming, when planned), then the candidates in order. */
+async function runPlan(plan: Plan, run: RunState): Promise<Execution> {
   const done = (r: { reply: ProviderReply; model: ModelSpec }, extra: Partial<Execution> = {}): Execution => ({
-    reply: r.reply,
-    model: r.model,
-    provider: r.model.provider,
-    attempts: counter.attempts,
-    calls,
-    ...extra,
+    reply: r.reply, model: r.model, provider: r.model.provider, attempts: run.attempts, calls: run.calls, ...extra,
   })
-
   let cascadeReason: string | undefined
-  if (plan.cascade && plan.cascade.first.length && !stream) {
-    const cheap = await runList(plan.cascade.first)
+  if (plan.cascade && plan.cascade.first.length && !run.stream) {
+    const cheap = await firstAnswer(plan.cascade.first, run)
     if (cheap && cheap.reply.kind === 'json') {
-      const verdict = validateAnswer(cheap.reply.completion, req)
+      const verdict = validateAnswer(cheap.reply.completion, run.req)
       if (verdict.ok) return done(cheap, { cascade: 'accepted' })
       cascadeReason = verdict.reason
-    } else cascadeReason = failures.length ? `cheap model failed: ${failures[failures.length - 1].error.message}` : 'cheap model failed'
+    } else cascadeReason = run.failures.length ? `cheap model failed: ${run.failures[run.failures.length - 1].error.message}` : 'cheap model failed'
   }
-
-  const result = await runList(plan.candidates)
+  const result = await firstAnswer(plan.candidates, run)
   if (result) return done(result, cascadeReason !== undefined ? { cascade: 'escalated', cascadeReason } : {})
-  throw failure(failures, calls, counter.attempts)
+  throw failure(run.failures, run.calls, run.attempts)
+}
+
+/** The first model of the list that answers, or null when none did (each failure recorded). */
+async function firstAnswer(models: ModelSpec[], run: RunState): Promise<{ reply: ProviderReply; model: ModelSpec } | null> {
+  for (const model of models) {
+    const reply = await answerFrom(model, run)
+    if (reply) return { reply, model }
+  }
+  return null
+}
+
+/** Every attempt on one model, as the states of `afterFailure` say. Resolves the reply, or null to move on. */
+async function answerFrom(model: ModelSpec, run: RunState): Promise<ProviderReply | null> {
+  const { deps, breaker } = run
+  const key = `${model.provider}:${model.upstream}`
+  for (let n = 1; ; n++) {
+    if (deps.signal?.aborted) throw abortError(model.provider)
+    if (!breaker.allow(key)) {
+      run.failures.push({ model: model.id, error: new ProviderError(model.provider, 'network', `${model.id} skipped: circuit open after repeated failures`) })
+      return null
+    }
+    run.attempts++
+    let err: ProviderError
+    try {
+      const reply = await attempt(model, run)
+      breaker.success(key)
+      return reply
+    } catch (e) {
+      err = asProviderError(model.provider, e)
+    }
+    if (deps.signal?.aborted) throw abortError(model.provider)
+    run.failures.push({ model: model.id, error: err })
+    if (err.failure === 'unconfigured') run.attempts-- // nothing went out
+    else if (err.failure !== 'client') breaker.failure(key)
+    const next = afterFailure(err, n, deps.config.retries, deps.random ?? Math.random)
+    if (next.state === 'stop') throw next.error
+    if (next.state !== 'retry') return null
+    try {
+      await (deps.sleep ?? defaultSleep)(next.waitMs, deps.signal)
+    } catch {
+      throw abortError(model.provider)
+    }
+  }
+}
+
+/**
+ * One call with its timeouts: the total timeout, and for streams the first-chunk timeout (a JSON answer has no
+ * meaningful first byte: OpenAI sends its headers when the answer is done). Resolves a reply whose first chunk
+ * (stream) is in hand; records the call as billed once the provider may bill it.
+ */
+async function attempt(model: ModelSpec, run: RunState): Promise<ProviderReply> {
+  const { deps, stream, req } = run
+  const { timeouts } = deps.config
+  const timer = attemptTimer(model, deps.signal)
+  timer.arm(timeouts.totalMs, `${model.id}: no complete answer within ${timeouts.totalMs} ms`)
+  const firstByte = stream ? timer.arm(timeouts.firstByteMs, `${model.id}: no first chunk within ${timeouts.firstByteMs} ms`) : undefined
+
+  const call = deps.providers[model.provider].chat(withoutUnsupported(req, model), model, { signal: timer.signal, stream })
+  // If the timeout wins the race, a reply that still arrives later is released, not leaked.
+  call.then((r) => void (timer.signal.aborted && r.kind === 'stream' && r.chunks.cancel().catch(() => {})), () => {})
+  let reply: ProviderReply
+  try {
+    reply = await timer.race(call)
+  } catch (e) {
+    timer.release()
+    timer.abort()
+    const err = asProviderError(model.provider, e, timer.signal)
+    // `invalid` = a 2xx whose body is not what the provider documents: the provider answered, and may have billed
+    // it. Charge the estimated prompt (output unknown, so 0), as for a stream that fails before its first chunk.
+    if (err.kind === 'invalid') run.calls.push({ model, usage: Promise.resolve({ input: estimateInput(req), cachedInput: 0, cacheWrite: 0, output: 0, reasoning: 0, estimated: true }) })
+    throw err
+  }
+  if (reply.kind === 'json') {
+    timer.release()
+    run.calls.push({ model, usage: Promise.resolve(reply.usage) })
+    return reply
+  }
+  // A stream came back (2xx): the upstream may bill it from here on, whatever happens next.
+  run.calls.push({ model, usage: reply.usage })
+  let first: ChatCompletionChunk[] | null
+  try {
+    first = await timer.race(reply.chunks.next())
+  } catch (e) {
+    timer.release()
+    const err = asProviderError(model.provider, e, timer.signal)
+    timer.abort(err)
+    reply.chunks.cancel(err).catch(() => {})
+    throw err
+  }
+  if (firstByte) clearTimeout(firstByte)
+  if (first === null) timer.release()
+  return { kind: 'stream', chunks: guardedChunks(reply.chunks, first, model, timer, run.breaker), usage: reply.usage }
+}
+
+/** One attempt's abort controller: the client's signal and the timeouts abort it, with the deciding error as reason. */
+type AttemptTimer = ReturnType<typeof attemptTimer>
+
+function attemptTimer(model: ModelSpec, client?: AbortSignal) {
+  const ac = new AbortController()
+  const timers: Array<ReturnType<typeof setTimeout>> = []
+  const onClient = () => ac.abort(abortError(model.provider))
+  client?.addEventListener('abort', onClient, { once: true })
+  const aborted = new Promise<never>((_, reject) => ac.signal.addEventListener('abort', () => reject(ac.signal.reason), { once: true }))
+  aborted.catch(() => {})
+  return {
+    signal: ac.signal,
+    /** A timeout that aborts the attempt as `timeout` with this message. */
+    arm(ms: number, message: string) {
+      const t = setTimeout(() => ac.abort(new ProviderError(model.provider, 'timeout', message)), ms)
+      timers.push(t)
+      return t
+    },
+    /** `p`, unless the attempt is aborted first. */
+    race: <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted]),
+    abort: (reason?: unknown) => ac.abort(reason),
+    /** Stops the timeouts and stops listening to the client. */
+    release() {
+      for (const t of timers) clearTimeout(t)
+      client?.removeEventListener('abort', onClient)
+    },
+  }
+}
+
+/**
+ * The stream handed out: the first batch (already read), then one race with the timeouts and the client per batch,
+ * not per chunk. A failure after the first batch counts against the breaker and is thrown once the chunks before it are out.
+ */
+function guardedChunks(upstream: ChunkStream, first: ChatCompletionChunk[] | null, model: ModelSpec, timer: AttemptTimer, breaker: CircuitBreaker): ChunkStream {
+  let held = first
+  let finished = first === null
+  let failed: ProviderError | undefined
+  return {
+    async next() {
+      if (held) {
+        const b = held
+        held = null
+        return b
+      }
+      if (failed) throw failed
+      if (finished) return null
+      try {
+        const b = await timer.race(upstream.next())
+        if (b === null) {
+          finished = true
+          timer.release()
+        }
+        return b
+      } catch (e) {
+        if (finished) return null // cancelled meanwhile
+        timer.release()
+        const err = (failed = asProviderError(model.provider, e, timer.signal))
+        timer.abort(err)
+        upstream.cancel(err).catch(() => {})
+        breaker.failure(`${model.provider}:${model.upstream}`)
+        throw err
+      }
+    },
+    cancel(reason) {
+      held = null
+      finished = true
+      timer.release()
+      timer.abort(abortError(model.provider))
+      return upstream.cancel(reason).catch(() => {})
+    },
+  }
 }
 
 function failure(failures: Array<{ model: string; error: ProviderError }>, calls: BilledCall[], attempts: number): ExecutionError {
@@ -327,11 +358,11 @@ function failure(failures: Array<{ model: string; error: ProviderError }>, calls
     const e = new ProviderError('openai', 'unconfigured', 'No model is configured for this tier.')
     return new ExecutionError(e, [], calls, attempts)
   }
-  const real = failures.filter((f) => f.error.kind !== 'unconfigured')
+  const real = failures.filter((f) => f.error.failure !== 'unconfigured')
   if (real.length === 0) {
-    const missing = [...new Set(failures.flatMap((f) => /set (.+)\.$/.exec(f.error.message)?.[1].split(', ') ?? []))]
+    const missing = [...new Set(failures.flatMap((f) => f.error.missing))]
     const first = failures[0].error
-    const e = new ProviderError(first.provider, 'unconfigured', `No provider for this tier is configured: set ${missing.join(', ') || 'its credentials'}.`)
+    const e = new ProviderError(first.provider, 'unconfigured', `No provider for this tier is configured: set ${missing.join(', ') || 'its credentials'}.`, { missing })
     return new ExecutionError(e, failures, calls, attempts)
   }
   return new ExecutionError(real[real.length - 1].error, failures, calls, attempts)

@@ -12,8 +12,8 @@
  * cost({ input: 1000, cachedInput: 0, cacheWrite: 0, output: 500, reasoning: 0 }, 'gpt-4.1') // 6_000_000 ($0.006)
  * formatUsd(6_000_000) // '0.006'
  */
-import * as z from 'zod/mini'
 import type { Config } from '../config'
+import { parsePriceTable } from '../config/prices'
 import type { ChatRequest } from '../openai/request'
 import { outputCap } from '../openai/request'
 import type { Usage } from '../openai/types'
@@ -95,29 +95,6 @@ function toPrice(model: string, row: PriceRowInput, fallback = false): Price {
 
 // ---- TRIAGE_PRICES ----
 
-const usdAmount = z.union([
-  z.string().check(z.regex(/^\d{1,6}(\.\d{1,9})?$/, 'must be a USD amount per 1M tokens, e.g. "0.28"')),
-  z.pipe(z.number().check(z.gte(0), z.lte(999_999)), z.transform((n: number) => trimFixed(n.toFixed(9)))),
-])
-const OverrideRow = z.strictObject({
-  input: z.optional(usdAmount),
-  output: z.optional(usdAmount),
-  cached_input: z.optional(usdAmount),
-  cache_write: z.optional(usdAmount),
-  cache_write_1h: z.optional(usdAmount),
-  reasoning: z.optional(usdAmount),
-  neurons: z.optional(z.strictObject({
-    input: z.int().check(z.gte(0)), output: z.int().check(z.gte(0)), cached_input: z.optional(z.int().check(z.gte(0))),
-  })),
-  source: z.optional(z.string()),
-  checked: z.optional(z.string()),
-})
-const Overrides = z.record(z.string().check(z.minLength(1)), OverrideRow)
-
-function trimFixed(s: string): string {
-  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s
-}
-
 /** Thrown when TRIAGE_PRICES is not valid; the message names every bad entry. */
 export class PriceConfigError extends Error {}
 
@@ -132,20 +109,11 @@ export function buildPrices(overrides?: string): Prices {
   let fallback: Price | undefined
   let version = PRICE_TABLE_VERSION
   if (overrides && overrides.trim()) {
-    let json: unknown
-    try {
-      json = JSON.parse(overrides)
-    } catch {
-      throw new PriceConfigError('TRIAGE_PRICES: must be JSON')
-    }
-    const parsed = Overrides.safeParse(json)
-    if (!parsed.success) {
-      throw new PriceConfigError(`TRIAGE_PRICES: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`)
-    }
-    for (const [id, r] of Object.entries(parsed.data)) {
-      if (!r.neurons && (r.input === undefined || r.output === undefined)) {
-        throw new PriceConfigError(`TRIAGE_PRICES: ${id}: needs "input" and "output" (USD per 1M tokens) or "neurons"`)
-      }
+    // loadConfig has validated it already (a bad TRIAGE_PRICES is a named invalid_configuration); a config built
+    // some other way still fails closed here.
+    const { rows, problems } = parsePriceTable(overrides)
+    if (problems.length) throw new PriceConfigError(problems.join('; '))
+    for (const [id, r] of Object.entries(rows)) {
       const row: PriceRowInput = { ...r, currency: 'USD', source: r.source ?? 'TRIAGE_PRICES', checked: r.checked ?? 'override' }
       const price = toPrice(id, row, id === '*')
       if (id === '*') fallback = price

@@ -38,6 +38,9 @@ export interface PriceRowInput {
 }
 
 const CHECKED = '2026-04-20'
+/** Rows added for the seed article's models (issue 16). */
+const CHECKED_SEED = '2026-12-06'
+const OPENAI_PRICING = 'https://platform.openai.com/docs/pricing'
 
 export const PRICES: Record<string, PriceRowInput> = {
   // Workers AI: per-model neuron rates from the LLM pricing table.
@@ -56,6 +59,26 @@ export const PRICES: Record<string, PriceRowInput> = {
   '@cf/qwen/qwen2.5-coder-32b-instruct': {
     neurons: { input: 60000, output: 90909 }, currency: 'USD', source: WORKERS_AI_PRICING_URL, checked: CHECKED,
   },
+  // The LLM pricing table: $0.497 per M input tokens, $4.881 per M output tokens.
+  '@cf/deepseek-ai/deepseek-r1-distill-qwen-32b': {
+    neurons: { input: 45170, output: 443756 }, currency: 'USD', source: WORKERS_AI_PRICING_URL, checked: CHECKED_SEED,
+  },
+  // The seed article's other models, by the id their public price is listed under. Not found, so not priced (a
+  // model with no row is refused until TRIAGE_PRICES or its TRIAGE_MODELS entry prices it): GLM-4.7 Flash on
+  // Workers AI (@cf/zai-org/glm-4.7-flash: no row in the pricing table we could read), Phi-4 Mini (no per-token
+  // price from Microsoft or a host we could read).
+  'z-ai/glm-4.7-flash': {
+    // OpenRouter's model id and list price
+    input: '0.06', output: '0.40', currency: 'USD', source: 'https://openrouter.ai/z-ai/glm-4.7-flash', checked: CHECKED_SEED,
+  },
+  'ministral-3b-latest': {
+    // as listed for ministral-3-3b-2512 (synced from Mistral pricing 2026-05-28, llmpricing.site) and ministral-3b-latest (keeprouter.com)
+    input: '0.10', output: '0.10', currency: 'USD', source: 'https://mistral.ai/pricing', checked: CHECKED_SEED,
+  },
+  'nvidia/nemotron-nano-9b-v2': {
+    // the higher of the two hosts listed there (Amazon Bedrock $0.06/$0.23; DeepInfra $0.04/$0.16): never under-charge
+    input: '0.06', output: '0.23', currency: 'USD', source: 'https://vercel.com/ai-gateway/models/nemotron-nano-9b-v2', checked: CHECKED_SEED,
+  },
   // DeepSeek: both aliases share one price list (cache hit / cache miss / output).
   'deepseek-reasoner': {
     input: '0.28', cached_input: '0.028', output: '0.42', currency: 'USD',
@@ -73,6 +96,21 @@ export const PRICES: Record<string, PriceRowInput> = {
   'gpt-4.1-mini': {
     input: '0.40', cached_input: '0.10', output: '1.60', currency: 'USD',
     source: 'https://platform.openai.com/docs/pricing', checked: CHECKED,
+  },
+  // OpenAI o-series (reasoning tokens are output tokens). Configure them with the provider's `unsupported` fields
+  // (docs/PROVIDERS.md); they get the cap as max_completion_tokens.
+  'o4-mini': {
+    input: '1.10', cached_input: '0.275', output: '4.40', currency: 'USD', source: OPENAI_PRICING, checked: CHECKED_SEED,
+  },
+  'o3': {
+    // cached-input rate not confirmed from a source we could read: cached tokens are charged at the input rate (conservative)
+    input: '2.00', output: '8.00', currency: 'USD', source: OPENAI_PRICING, checked: CHECKED_SEED,
+  },
+  'o3-mini': {
+    input: '1.10', cached_input: '0.55', output: '4.40', currency: 'USD', source: OPENAI_PRICING, checked: CHECKED_SEED,
+  },
+  'o1': {
+    input: '15.00', cached_input: '7.50', output: '60.00', currency: 'USD', source: OPENAI_PRICING, checked: CHECKED_SEED,
   },
   // Anthropic: base input, 5-minute cache writes (1.25× input), 1-hour cache writes (2×), cache hits (0.1×), output.
   'claude-sonnet-4-6': {

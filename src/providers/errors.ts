@@ -6,7 +6,7 @@
  * throw toApiError(err)                                                // 400 / 502 / 503 / 504, never the key
  */
 import { ApiError } from '../http/errors'
-import type { ProviderName } from '../config'
+import type { ProviderName } from './types'
 import { ProviderError } from './types'
 
 const MAX_MESSAGE = 300
@@ -135,14 +135,14 @@ export async function readJson(provider: ProviderName, res: Response, signal: Ab
  */
 export function toApiError(err: ProviderError): ApiError {
   const p = err.provider
-  if (err.kind === 'unconfigured') {
+  if (err.failure === 'unconfigured') {
     return new ApiError(503, err.message, { type: 'service_unavailable', code: 'provider_not_configured' })
   }
   if (err.kind === 'timeout') {
     return new ApiError(504, `The upstream provider (${p}) did not answer in time.`, { type: 'timeout_error', code: 'upstream_timeout' })
   }
   const s = err.status
-  if (err.kind === 'http' && s !== undefined && s >= 400 && s < 500 && ![401, 403, 408, 409, 429].includes(s)) {
+  if (err.failure === 'client') {
     const detail = err.opts.upstreamBody ? sanitize(upstreamMessage(err.opts.upstreamBody)) : err.message
     return new ApiError(s === 413 ? 413 : 400, `The upstream provider (${p}) rejected the request: ${detail}`, {
       type: 'invalid_request_error',

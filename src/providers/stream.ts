@@ -10,7 +10,7 @@
  * })
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
-import type { ProviderName } from '../config'
+import type { ProviderName } from './types'
 import { toOpenAIUsage, type ChatCompletionChunk, type Usage } from '../openai/types'
 import { asProviderError } from './errors'
 import { ProviderError, type ChunkStream, type ProviderReply } from './types'

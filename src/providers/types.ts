@@ -5,7 +5,39 @@
  */
 import type { ChatRequest } from '../openai/request'
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../openai/types'
-import type { ModelSpec, ProviderSettings, ProviderName } from '../config'
+import type * as z from 'zod/mini'
+
+/**
+ * A key of `config.providers`: a provider's own name (`openai`, `workers-ai`, …) for the built-in connections, or
+ * `<provider>:<model id>` for a model that names its own endpoint in TRIAGE_MODELS.
+ */
+export type ProviderName = string
+
+/** What an adapter needs to know about the model it calls (config's ModelSpec has these and more). */
+export interface ModelTarget {
+  id: string
+  /** The key of its connection in `config.providers`. */
+  provider: ProviderName
+  /** The model name sent to the provider. */
+  upstream: string
+  /** Output tokens for a request that names no cap. */
+  maxOutputTokens?: number
+}
+
+/** Connection settings for one provider or endpoint. One without credentials is `configured: false`. */
+export interface ProviderSettings {
+  /** The registry entry (`providers/<adapter>/`) that calls it. */
+  adapter: string
+  configured: boolean
+  /** The env var(s) that would configure it, for the 503 message. */
+  missing: string[]
+  apiKey?: string
+  baseUrl: string
+  /** Workers AI only. */
+  accountId?: string
+  /** Azure OpenAI: the `api-version` query parameter. */
+  apiVersion?: string
+}
 
 export interface CallOptions {
   /** Aborted on client disconnect, timeout, or when execution gives up. */
@@ -45,7 +77,7 @@ export interface ChunkStream {
 export interface Provider {
   readonly name: ProviderName
   /** Throws ProviderError for anything that is not a usable reply. */
-  chat(req: ChatRequest, model: ModelSpec, opts: CallOptions): Promise<ProviderReply>
+  chat(req: ChatRequest, model: ModelTarget, opts: CallOptions): Promise<ProviderReply>
 }
 
 /** Whether a failure is worth retrying on the same model, and how the client should see it if all fails. */
@@ -56,12 +88,35 @@ export type ProviderErrorKind =
   | 'invalid' // a 2xx whose body is not what the provider documents
   | 'unconfigured' // no credentials for this provider
 
+/**
+ * Upstream 4xx statuses that are not the request's fault: Triage's own key (401/403), a timeout or conflict
+ * (408/409), rate limiting (429). Every other 4xx is the client's content.
+ */
+const NOT_THE_CLIENTS_FAULT = new Set([401, 403, 408, 409, 429])
+
+/**
+ * What a failure means for execution and for the client, decided once from kind and status:
+ * - `client`: the upstream refused the request's content (400, 404, 413, 422, …): no retry, no fallback, a 4xx;
+ * - `retryable`: 408/409/429, 5xx, network errors, timeouts: retry, then fall back;
+ * - `provider`: the provider failed in a way retrying will not fix (401/403, an unreadable body): fall back;
+ * - `unconfigured`: nothing went out; fall back, and name `missing` if nothing else answers.
+ */
+export type FailureClass = 'client' | 'retryable' | 'provider' | 'unconfigured'
+
+export interface ProviderErrorOptions {
+  status?: number
+  retryAfterMs?: number
+  upstreamBody?: string
+  /** `unconfigured` only: the settings that would configure the provider, e.g. `['OPENAI_API_KEY']`. */
+  missing?: readonly string[]
+}
+
 export class ProviderError extends Error {
   constructor(
     readonly provider: ProviderName,
     readonly kind: ProviderErrorKind,
     message: string,
-    readonly opts: { status?: number; retryAfterMs?: number; upstreamBody?: string } = {},
+    readonly opts: ProviderErrorOptions = {},
   ) {
     super(message)
   }
@@ -72,21 +127,77 @@ export class ProviderError extends Error {
   get retryAfterMs(): number | undefined {
     return this.opts.retryAfterMs
   }
+  /** The settings that would configure the provider (`unconfigured` errors), else empty. */
+  get missing(): readonly string[] {
+    return this.opts.missing ?? []
+  }
+  /** The one classification execution and `toApiError` both use. */
+  get failure(): FailureClass {
+    if (this.kind === 'unconfigured') return 'unconfigured'
+    if (this.kind === 'network' || this.kind === 'timeout') return 'retryable'
+    if (this.kind !== 'http') return 'provider'
+    const s = this.opts.status ?? 0
+    if (s >= 500 || s === 408 || s === 409 || s === 429) return 'retryable'
+    if (s >= 400 && s < 500 && !NOT_THE_CLIENTS_FAULT.has(s)) return 'client'
+    return 'provider'
+  }
   /** 429, 5xx, network errors and timeouts are retryable; 4xx other than 408/409/429 are not. */
   get retryable(): boolean {
-    if (this.kind === 'network' || this.kind === 'timeout') return true
-    if (this.kind !== 'http') return false
-    const s = this.opts.status ?? 0
-    return s === 408 || s === 409 || s === 429 || s >= 500
+    return this.failure === 'retryable'
   }
+}
+
+/**
+ * The error an adapter throws when its connection has no credentials: a 503 naming `settings.missing`.
+ *
+ * @example throw notConfigured('openai', settings)   // "The openai provider is not configured: set OPENAI_API_KEY."
+ */
+export function notConfigured(name: ProviderName, settings: Pick<ProviderSettings, 'missing'>, detail = ''): ProviderError {
+  const what = settings.missing.join(', ') || 'its credentials'
+  return new ProviderError(name, 'unconfigured', `The ${name} provider is not configured${detail}: set ${what}.`, { missing: settings.missing })
 }
 
 /** What an adapter factory receives. `fetch` is injectable for tests; defaults to the global. */
 export interface ProviderContext {
+  /** The key it is registered under (`config.providers`); defaults to the adapter's own name. */
+  name?: ProviderName
   settings: ProviderSettings
   fetch?: typeof fetch
   /** Workers AI binding, when the Worker has one. */
   ai?: Ai
   /** Output cap sent when neither the request nor the model names one (every adapter sends a cap). Config `limits.defaultMaxOutputTokens`. */
   defaultMaxTokens?: number
+}
+
+/** A zod/mini schema of one value (an environment string, or a JSON field of a TRIAGE_MODELS entry). */
+export type Schema = z.ZodMiniType
+
+/**
+ * One provider, as its folder exports it: the registry (`./registry.ts`) builds the config's environment schema,
+ * the TRIAGE_MODELS entry schema and the adapters from these.
+ *
+ * A provider is either a **connection** read from the environment (`env` + `settings`: OpenAI, DeepSeek,
+ * Anthropic, Workers AI), or an **endpoint** that each model entry names itself (`entry`: any OpenAI-compatible
+ * server, Azure OpenAI), or both.
+ *
+ * @example
+ * export const groqLike: ProviderModule = { name: 'openai-compatible', env: {}, entry: { fields: { base_url: url }, settings }, create }
+ */
+export interface ProviderModule {
+  /** The name a TRIAGE_MODELS entry gives as `provider`. */
+  readonly name: string
+  /** The variables it reads: name → schema of the trimmed, non-empty string. */
+  readonly env: Readonly<Record<string, Schema>>
+  /** A connection's settings from its parsed variables; `gateway` is the AI Gateway base URL when it goes through one. */
+  settings?(vars: Readonly<Record<string, unknown>>, gateway: string | undefined): ProviderSettings
+  /** Model entries that name their own endpoint: the fields they may carry, and the settings they make. */
+  readonly entry?: {
+    readonly fields: Readonly<Record<string, Schema>>
+    /** `env` is the Worker's whole environment: an entry may name the variable that holds its key. */
+    settings(entry: Readonly<Record<string, unknown>>, env: Readonly<Record<string, unknown>>): ProviderSettings
+  }
+  /** The adapter. */
+  create(ctx: ProviderContext): Provider
+  /** Whether it can be called with these settings and the Worker's bindings (default: `settings.configured`). */
+  available?(settings: ProviderSettings, env: { AI?: unknown }): boolean
 }

@@ -28,7 +28,7 @@ import { ApiError } from '../http/errors'
 import { tierCap, type Headroom } from '../ledger/headroom'
 import { affordableOutput, isPriced, worstCase } from '../money'
 import { outputCap, requestedMaxTokens, withOutputCap, type ChatRequest } from '../openai/request'
-import { score, type Decision, type Thresholds } from '../scoring'
+import { expectedOutcome, score, type Decision, type Outcome, type Thresholds } from '../scoring'
 import type { Tenant } from '../tenants'
 import { plan, type Plan } from './plan'
 
@@ -58,6 +58,26 @@ export interface Routing {
 export function thresholdsFor(tenant: Pick<Tenant, 'policy'> | undefined, config: Config): Thresholds {
   const t = tenant?.policy.thresholds
   return { medium: t?.medium ?? config.thresholds.medium, premium: t?.premium ?? config.thresholds.premium }
+}
+
+/** The routing setting in force for a tenant, and what it is expected to cost and keep (for /v1/route and the dashboard). */
+export interface RoutingSetting {
+  thresholds: Thresholds
+  /** The quality target that chose the thresholds (the tenant's policy, else TRIAGE_QUALITY_TARGET), or null. */
+  quality_target: number | null
+  /**
+   * On the calibration data (`scoring/target.ts`): cost as a share of sending everything to premium, quality as a
+   * share of premium quality, the tier mix, and the share of labelled-hard calibration requests sent to trivial.
+   */
+  expected: Outcome
+}
+
+/**
+ * @example routingSetting(tenant, config) // { thresholds: { medium: 0.22, premium: 0.83 }, quality_target: 0.95, expected: { cost: 0.201, quality: 0.962, … } }
+ */
+export function routingSetting(tenant: Pick<Tenant, 'policy'> | undefined, config: Config): RoutingSetting {
+  const thresholds = thresholdsFor(tenant, config)
+  return { thresholds, quality_target: tenant?.policy.quality_target ?? (tenant?.policy.thresholds ? null : config.qualityTarget), expected: expectedOutcome(thresholds) }
 }
 
 /** The highest tier the tenant may use now: its budget headroom and its policy's allowed tiers. */

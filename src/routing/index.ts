@@ -8,5 +8,7 @@
  * @example
  * const { decision, plan, request, reservation } = decide({ req, tenant, headroom, config, available })
  */
-export { decide, capFor, thresholdsFor, type DecideInput, type Routing } from './decide'
-export { plan, modelNames, parseTier, providerAvailability, type Plan, type PlanInput } from './plan'
+export { decide, capFor, thresholdsFor, routingSetting, type DecideInput, type Routing, type RoutingSetting } from './decide'
+export { plan, modelNames, parseTier, type Plan, type PlanInput } from './plan'
+/** Whether a connection can be called from this Worker (credentials, or the AI binding): the provider registry decides. */
+export { providerAvailability } from '../providers'

@@ -120,13 +120,3 @@ export function parseTier(s: string): Tier | undefined {
 }
 
 const truncate = (s: string) => (s.length > 100 ? `${s.slice(0, 100)}…` : s)
-
-/**
- * Whether a provider can be called from this Worker: it has credentials, or (Workers AI) the AI binding.
- *
- * @example const available = providerAvailability(config, env); available('deepseek') // false without DEEPSEEK_API_KEY
- */
-export function providerAvailability(config: Config, env: { AI?: unknown }): (p: ProviderName) => boolean {
-  const binding = !!env.AI && typeof (env.AI as { run?: unknown }).run === 'function'
-  return (p) => config.providers[p].configured || (p === 'workers-ai' && binding)
-}

@@ -1,65 +1,79 @@
 /**
  * Feature extraction for the complexity scorer: one linear pass over each text, char codes only (no regex).
  *
- * Everything here is language-agnostic where it can be: character classes, structure (lines, lists, code
- * fences, LaTeX), digits and operators, and a CJK-aware word count (1.5 Han characters or 2.9 kana ≈ one
- * English word, fitted on the 250 aligned MGSM EN/JA/ZH problems). The script itself is not a feature. Small multilingual cue lists (EN/JA/ZH) add task
- * type signals (proof, constraints, creative writing, ...). Hashed Latin words feed a small hashed bag for
- * the learned model.
+ * Two kinds of features:
+ * - structure, the same in every language: CJK-aware word counts (1.5 Han characters or 2.9 kana ≈ one English
+ *   word, fitted on aligned MGSM problems), lines, digits and operators per word, LaTeX, code, stack traces,
+ *   lettered options;
+ * - demand concepts (`concepts.ts`): what the answer must contain (a proof, a design, an implementation, an expert
+ *   analysis, ...) and signs of an easy request (a greeting, a lookup, a rewrite, ...), aligned across
+ *   en/es/de/fr/ja/zh/ko.
+ *
+ * Concepts are matched by a precompiled hash trie: every prefix of every cue is a key in one open-addressing
+ * table, and the scanner extends the few live partial matches by one character at a time. Latin-script cues are
+ * anchored at word starts (the text is case- and accent-folded, punctuation and digits become one space);
+ * CJK and Hangul cues match anywhere. Cost: a few table probes per character, linear in the text.
+ *
+ * The whole request is read: the last user turn, and with half weight for demands, the system prompt and earlier
+ * turns (a follow-up inherits its conversation's demand); tools, tool results and attachments are counted.
  *
  * @example
- * const f = extract({ model: 'auto', messages: [{ role: 'user', content: 'Prove that $\\sqrt 2$ is irrational.' }] })
- * f.dense[FEATURES.indexOf('latex')] // > 0
+ * const f = extract({ model: 'auto', messages: [{ role: 'user', content: 'Beweisen Sie, dass √2 irrational ist.' }] })
+ * f.dense[FEATURES.indexOf('d_proof')] // > 0
  */
 import type { ChatRequest } from '../openai/request'
+import { CODE_WORDS, CONCEPTS, TRACE_WORDS, type ConceptFamily } from './concepts'
 
-/** Names of the dense features, in vector order. Learned weights refer to them by position. */
-export const FEATURES = [
+const STRUCTURE = [
   'words', //          log1p(CJK-aware words of the last user turn)
   'lines', //          log1p(non-empty lines)
-  'digits', //         share of digits among non-space chars
+  'digits', //         digits per word (capped)
   'numbers', //        log1p(number of digit runs)
-  'bignum', //         longest digit run ≥ 4 (0..1)
-  'operators', //      share of + - * / = < > ^ among non-space chars
+  'bignum', //         a digit run of 4 or more (0/1)
+  'operators', //      + - * / = < > ^ × ÷ ≤ ≥ √ ∑ ∫ per word (capped)
   'latex', //          log1p(\commands)
-  'dollars', //        log1p($ signs)
+  'dollars', //        log1p($ maths delimiters; $20 is a price)
   'braces', //         log1p({ } [ ] _ ^)
-  'code_fence', //     ``` present
-  'code_tokens', //    log1p(code keywords / symbols such as def, return, =>, ;)
-  'indent', //         share of lines starting with 2+ spaces or a tab
+  'code_fence', //     ``` present (0/1)
+  'code_tokens', //    log1p(code keywords and ;)
+  'indent', //         share of lines indented by 2+ spaces
   'stack_trace', //    log1p(stack-trace markers)
-  'mcq', //            lettered option lines (A. B. C. D.) ≥ 2
+  'mcq', //            lettered option lines (A. B. ...) ≥ 2 (0/1)
   'questions', //      log1p(? and ？)
   'sentences', //      log1p(sentence ends, incl. 。！？)
-  'avg_word', //       mean Latin word length / 10
-  'upper', //          share of upper-case among Latin letters
-  'single_letters', // log1p(single-letter Latin words other than a/I: variables)
-  'cue_proof', //      prove / show that / 証明 / 证明
-  'cue_competition', // find all / determine / positive integers / 正の整数 / 正整数
-  'cue_math', //       maths vocabulary (probability, integral, 確率, 概率, ...)
-  'cue_reasoning', //  step by step / why / explain / なぜ / 为什么
-  'cue_constraint', // must / exactly / at least / without / 必ず / 必须
-  'cue_creative', //   story / poem / essay / imagine / 物語 / 故事
-  'cue_code', //       implement / function / bug / 実装 / 实现
-  'cue_simple', //     hello / thanks / translate / summarize / list / ありがとう / 你好
-  'cue_analysis', //   compare / analyze / evaluate / 比較 / 分析
-  'cue_long', //       detailed / comprehensive / words / 詳しく / 详细
+  'single_letters', // log1p(single-letter Latin words other than a/i: variables)
 ] as const
 
-export type FeatureName = (typeof FEATURES)[number]
-export const N_DENSE = FEATURES.length
+/** Concept families, in vector order after the structure features. */
+export const FAMILIES = Object.keys(CONCEPTS) as ConceptFamily[]
 
-/** What the rest of the request says, beyond the last user turn. Weighted by hand (no training data has it). */
+const CONTEXT = [
+  'ctx_words', //  log1p(words of system prompts, earlier turns and tool results)
+  'ctx_turns', //  log1p(earlier user and assistant turns)
+  'tool_defs', //  log1p(tool definitions)
+  'tool_turns', // log1p(tool calls and tool results already in the conversation)
+] as const
+
+/** Names of the dense features, in vector order. Learned weights refer to them by position. */
+export const FEATURES: readonly string[] = [...STRUCTURE, ...FAMILIES, ...CONTEXT]
+export type FeatureName = (typeof STRUCTURE)[number] | ConceptFamily | (typeof CONTEXT)[number]
+export const N_DENSE = FEATURES.length
+const FAMILY0 = STRUCTURE.length
+const N_FAMILIES = FAMILIES.length
+const CONTEXT0 = FAMILY0 + N_FAMILIES
+/** Demands read in system prompts and earlier turns count this much (the last user turn counts 1). */
+export const CONTEXT_WEIGHT = 0.5
+
+/** What the rest of the request says, beyond the last user turn. */
 export interface ContextStats {
   /** CJK-aware words in system prompts, earlier turns and tool results. */
   contextWords: number
-  /** Code fences / stack traces / LaTeX seen in the earlier context. */
-  contextCode: number
-  contextMath: number
+  /** Earlier user and assistant turns. */
+  turns: number
   messages: number
   tools: number
-  /** Characters of tool JSON schemas. */
-  toolSchemaChars: number
+  /** Tool calls and tool results already in the conversation. */
+  toolTurns: number
   images: number
   audio: number
   files: number
@@ -69,167 +83,120 @@ export interface ContextStats {
 }
 
 export interface Extracted {
-  /** Dense features of the last user turn, in FEATURES order. */
+  /** Dense features in FEATURES order. */
   dense: Float64Array
   /** Share of CJK characters among the last user turn's letters (reported, not scored). */
   cjkShare: number
-  /**
-   * 32-bit hashes of the last user turn's Latin words; may repeat. CJK text adds none: a vocabulary learned
-   * from English rows would put JA/ZH on a different scale.
-   */
-  hashes: number[]
   context: ContextStats
 }
 
-// ---------- hashing ----------
+// ---------- the concept trie ----------
 
 /** FNV-1a step. */
 const fnv = (h: number, c: number): number => Math.imul(h ^ c, 0x01000193)
-const FNV0 = 0x811c9dc5
-/** Combines two token hashes into a bigram hash. */
-const pair = (a: number, b: number): number => Math.imul(a ^ Math.imul(b + 0x9e3779b9, 0x85ebca6b), 0xc2b2ae35) | 0
-/** Hash of a lower-case ASCII word or a string of CJK chars, as the scanner computes it. */
-export function hashWord(w: string): number {
-  let h = FNV0
-  for (let i = 0; i < w.length; i++) h = fnv(h, w.charCodeAt(i))
-  return h | 0
-}
-/** Hash of a CJK character bigram, as the scanner computes it. */
-const hashCjk = (a: number, b: number): number => pair(a * 65537 + 17, b) | 0
+const FNV0 = 0x811c9dc5 | 0
 
-// ---------- cue lists (small, multilingual) ----------
-
-const CUE_FAMILIES = {
-  cue_proof: ['prove', 'proof', 'show that', 'demonstrate that', 'lemma', 'theorem', '証明', '证明', '定理'],
-  cue_competition: [
-    'find all', 'determine', 'positive integers', 'positive integer', 'real numbers', 'relatively prime', 'how many ordered',
-    'integers', 'least possible', 'greatest possible', 'minimum value', 'maximum value', 'sequence', 'polynomial',
-    '正整数', '整数', '求め', '求所有', 'すべて', '最小値', '最大値', '最小值', '最大值', '数列', '多項', '多项',
-  ],
-  cue_math: [
-    'probability', 'integral', 'derivative', 'matrix', 'prime', 'triangle', 'circle', 'equation', 'sum',
-    'product', 'remainder', 'divisible', 'digits', 'percent', 'average', 'ratio', 'total', 'modulo', 'vector', 'eigenvalue', 'square', 'radius', 'angle', 'area',
-    '確率', '概率', '積分', '积分', '微分', '行列', '矩阵', '素数', '质数', '三角', '方程', '関数', '函数', '面積', '面积', '余り', '余数',
-    '平方', '残り', '剩下', '剩余', '合計', '总共', '平均', '割合', '比例', '百分',
-  ],
-  cue_reasoning: [
-    'step by step', 'why', 'explain', 'reason', 'reasoning', 'justify', 'derive', 'therefore', 'how does', 'how would',
-    'なぜ', '理由', '説明', '为什', '什么', '解释', '原因', '推理',
-  ],
-  cue_constraint: [
-    'must', 'exactly', 'at least', 'at most', 'without', 'only', 'ensure', 'should not', 'no more than', 'each',
-    'every', 'constraint', 'must not', '必ず', '少な', 'のみ', '以内', '毎', 'ずつ', '必须', '至少', '最多', '只能', '不能', '每',
-  ],
-  cue_creative: [
-    'story', 'poem', 'essay', 'imagine', 'pretend', 'roleplay', 'character', 'lyrics', 'song', 'novel', 'creative',
-    'fiction', 'haiku', '物語', '小説', '詩', '故事', '小说', '诗', '作文',
-  ],
-  cue_code: [
-    'implement', 'code', 'bug', 'debug', 'compile', 'python', 'javascript', 'typescript', 'sql', 'api', 'algorithm',
-    'regex', 'script', 'program', 'class', 'rust', 'java', '実装', 'コード', '实现', '代码', '程序', '算法', 'バグ',
-  ],
-  cue_simple: [
-    'hello', 'hi', 'thanks', 'thank you', 'translate', 'summarize', 'summarise', 'list', 'name', 'what is', 'who is',
-    'define', 'classify', 'rewrite', 'give me', 'suggest', 'recommend', 'こんにちは', 'ありがとう', '翻訳', '要約',
-    '你好', '谢谢', '翻译', '总结', '什么是', '推荐',
-  ],
-  cue_analysis: [
-    'compare', 'analyze', 'analyse', 'evaluate', 'critique', 'trade-off', 'tradeoffs', 'trade-offs', 'pros and cons',
-    'implications', 'assess', 'design', 'architecture', 'optimize', '比較', '分析', '評価', '设计', '設計', '评估', '优化', '最適',
-  ],
-  cue_long: [
-    'detailed', 'comprehensive', 'in depth', 'in-depth', 'thorough', 'words', 'pages', 'paragraphs', 'outline',
-    'report', '詳しく', '詳細', '详细', '全面', '报告', 'レポート',
-  ],
-} as const satisfies Partial<Record<FeatureName, readonly string[]>>
-
-const CODE_WORDS = [
-  'def', 'return', 'import', 'from', 'const', 'let', 'var', 'function', 'class', 'public', 'private', 'static',
-  'void', 'int', 'self', 'elif', 'lambda', 'async', 'await', 'struct', 'impl', 'fn', 'println', 'printf', 'console',
-  'print', 'select', 'null', 'none', 'true', 'false', 'typing', 'list', 'dict', 'str', 'bool', 'float', 'usize',
-  'std', 'include', 'namespace', 'interface', 'export', 'throw', 'catch', 'try', 'except', 'raise', 'yield',
-]
-const TRACE_WORDS = [
-  'traceback', 'exception', 'error', 'errno', 'panicked', 'segmentation', 'fatal', 'stacktrace', 'typeerror',
-  'valueerror', 'keyerror', 'indexerror', 'attributeerror', 'referenceerror', 'syntaxerror', 'runtimeerror',
-  'importerror', 'modulenotfounderror', 'nullpointerexception', 'zerodivisionerror', 'assertionerror',
-]
+/** Case and accent folding of Latin-1 letters (0xC0..0xFF; '*' marks × and ÷), and œ. */
+const FOLD = 'aaaaaaaceeeeiiiidnooooo*ouuuuytsaaaaaaaceeeeiiiidnooooo*ouuuuyty'
+const FOLD_CODES = Int32Array.from(FOLD, (ch) => ch.charCodeAt(0))
 
 const isCjkCode = (c: number): boolean =>
-  (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0x3040 && c <= 0x30ff) ||
-  (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff)
+  (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3040 && c <= 0x30ff) || (c >= 0xac00 && c <= 0xd7af) ||
+  (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0x1100 && c <= 0x11ff) || (c >= 0x3130 && c <= 0x318f)
 
 /**
- * The lexicon: an open-addressing hash table from token hash to flags, so that each word costs one probe.
- * Flags: bits 0-5 = cue family (dense index + 1, 0 = none), CODE, TRACE, PREFIX (first word of a 2-word cue
- * or first two chars of a 3-char CJK cue: only then is the pair looked up).
+ * The folded letter of c (lower-case ASCII for Latin), or 0 when c is not a word letter. Other alphabets
+ * (Greek, Cyrillic, ...) count as letters and keep their code.
  */
-const LEX_SIZE = 1024
-const LEX_MASK = LEX_SIZE - 1
-const LEX_KEYS = new Int32Array(LEX_SIZE)
-const LEX_VALS = new Int32Array(LEX_SIZE)
-const CUE_BITS = 63
-const CODE = 64
-const TRACE = 128
-const PREFIX = 256
-
-function lookup(h: number): number {
-  let i = (h ^ (h >>> 16)) & LEX_MASK
-  for (let k = LEX_KEYS[i]; k !== 0; k = LEX_KEYS[i]) {
-    if (k === h) return LEX_VALS[i]
-    i = (i + 1) & LEX_MASK
-  }
+function letterOf(c: number): number {
+  if (c >= 97 && c <= 122) return c
+  if (c >= 65 && c <= 90) return c + 32
+  if (c < 0xc0) return 0
+  if (c <= 0xff) { const f = FOLD_CODES[c - 0xc0]; return f === 42 ? 0 : f }
+  if (c === 0x152 || c === 0x153) return 111 // œ
+  if (c >= 0xff21 && c <= 0xff3a) return c - 0xff21 + 97 // fullwidth A-Z
+  if (c >= 0xff41 && c <= 0xff5a) return c - 0xff41 + 97
+  if (c >= 0x180 && c < 0x2000 && !(c >= 0x2b0 && c < 0x370)) return c
   return 0
 }
 
-function addLex(h: number, flags: number): void {
-  if (h === 0) return
-  let i = (h ^ (h >>> 16)) & LEX_MASK
-  while (LEX_KEYS[i] !== 0 && LEX_KEYS[i] !== h) i = (i + 1) & LEX_MASK
-  // a token keeps one cue family (the first listed); other flags accumulate
-  const old = LEX_VALS[i]
-  LEX_KEYS[i] = h
-  LEX_VALS[i] = (old & CUE_BITS ? old : old | (flags & CUE_BITS)) | (flags & ~CUE_BITS)
+const LEX_SIZE = 1 << 15
+const LEX_MASK = LEX_SIZE - 1
+const LEX_KEYS = new Int32Array(LEX_SIZE)
+/** Bit f = concept family f; CODE and TRACE bits above them. */
+const LEX_HITS = new Int32Array(LEX_SIZE)
+/** 1 when some longer cue continues this key. */
+const LEX_PREFIX = new Uint8Array(LEX_SIZE)
+const CODE_BIT = 1 << N_FAMILIES
+const TRACE_BIT = 1 << (N_FAMILIES + 1)
+/**
+ * A one-probe filter in front of the table (8 KB, stays in the L1 cache): bit (h >>> 16) is set for every key.
+ * Most partial matches die within a few letters, on a key that is not in the table; the filter answers those
+ * without touching the 128 KB table.
+ */
+const FILTER = new Uint32Array(2048)
+const inFilter = (h: number): boolean => ((FILTER[h >>> 21] >>> ((h >>> 16) & 31)) & 1) !== 0
+/** 1 for each CJK or Hangul char that begins a cue: only those start a new partial match. */
+const CJK_START = new Uint8Array(0x10000)
+/** The chain every Latin cue starts with: the word boundary before it. */
+const H_SPACE = fnv(FNV0, 32) | 0
+
+function slot(h: number): number {
+  let i = (h ^ (h >>> 15)) & LEX_MASK
+  for (let k = LEX_KEYS[i]; k !== 0 && k !== h; k = LEX_KEYS[i]) i = (i + 1) & LEX_MASK
+  return i
 }
 
-/** Hash of a single CJK character, as the scanner computes it. */
-const hashCjk1 = (c: number): number => pair(c * 131 + 7, 0x5bd1e995) | 0
+/** Folds a cue the way the scanner folds text: letters folded, CJK kept, anything else one space. */
+function foldCue(cue: string): number[] {
+  const out: number[] = []
+  for (let i = 0; i < cue.length; i++) {
+    const c = cue.charCodeAt(i)
+    const l = letterOf(c)
+    const cls = l ? 1 : isCjkCode(c) ? 2 : 0
+    const v = cls === 1 ? l : cls === 2 ? c : 32
+    const prev = out.length ? out[out.length - 1] : -1
+    if (v === 32 && prev === 32) continue
+    // a change between Latin letters and CJK is a boundary, as in the scanner
+    if (prev > 0 && prev !== 32 && cls !== 0 && (isCjkCode(prev) ? 2 : 1) !== cls) out.push(32)
+    out.push(v)
+  }
+  return out
+}
 
-for (const w of CODE_WORDS) addLex(hashWord(w), CODE)
-for (const w of TRACE_WORDS) addLex(hashWord(w), TRACE)
-for (const [family, cues] of Object.entries(CUE_FAMILIES)) {
-  const flag = FEATURES.indexOf(family as FeatureName) + 1
-  for (const cue of cues) {
-    if (isCjkCode(cue.charCodeAt(0))) {
-      if (cue.length === 1) addLex(hashCjk1(cue.charCodeAt(0)), flag)
-      else if (cue.length === 2) addLex(hashCjk(cue.charCodeAt(0), cue.charCodeAt(1)), flag)
-      else {
-        const bg = hashCjk(cue.charCodeAt(0), cue.charCodeAt(1))
-        addLex(bg, PREFIX)
-        addLex(pair(bg, cue.charCodeAt(2)) | 0, flag)
-      }
-      continue
-    }
-    const words = cue.split(' ')
-    let h = hashWord(words[0])
-    for (let i = 1; i < words.length; i++) {
-      addLex(h, PREFIX)
-      h = pair(h, hashWord(words[i]))
-    }
-    addLex(h, flag)
+function addCue(cue: string, bit: number): void {
+  const stem = cue.endsWith('*')
+  const codes = foldCue(stem ? cue.slice(0, -1) : cue)
+  while (codes.length && codes[codes.length - 1] === 32) codes.pop()
+  while (codes.length && codes[0] === 32) codes.shift()
+  if (codes.length === 0) return
+  // Latin cues are anchored at a word boundary and, unless a stem, end at one
+  const latin = !isCjkCode(codes[0])
+  if (latin) { codes.unshift(32); if (!stem) codes.push(32) }
+  if (!latin) CJK_START[codes[0]] = 1
+  let h = FNV0
+  for (let i = 0; i < codes.length; i++) {
+    h = fnv(h, codes[i]) | 0
+    if (h === 0) h = 1
+    const s = slot(h)
+    LEX_KEYS[s] = h
+    FILTER[h >>> 21] |= 1 << ((h >>> 16) & 31)
+    if (i < codes.length - 1) LEX_PREFIX[s] = 1
+    else LEX_HITS[s] |= bit
   }
 }
+
+for (let f = 0; f < N_FAMILIES; f++) for (const cue of CONCEPTS[FAMILIES[f]].split('|')) addCue(cue, 1 << f)
+for (const w of CODE_WORDS.split('|')) addCue(w, CODE_BIT)
+for (const w of TRACE_WORDS.split('|')) addCue(w, TRACE_BIT)
 
 // ---------- the scanner ----------
 
 /** Raw counts gathered by one pass over one text. */
 interface Counts {
-  chars: number
-  nonSpace: number
-  latinLetters: number
-  upper: number
   cjk: number
   kana: number
+  latinWords: number
   digits: number
   numbers: number
   longestNumber: number
@@ -245,63 +212,106 @@ interface Counts {
   mcqLines: number
   questions: number
   sentences: number
-  latinWords: number
-  latinWordChars: number
   singleLetters: number
-  cues: Float64Array
+  letters: number
+  families: Float64Array
 }
 
 const newCounts = (): Counts => ({
-  chars: 0, nonSpace: 0, latinLetters: 0, upper: 0, cjk: 0, kana: 0, digits: 0, numbers: 0, longestNumber: 0, operators: 0,
-  latex: 0, dollars: 0, braces: 0, fences: 0, codeTokens: 0, traces: 0, lines: 0, indentedLines: 0, mcqLines: 0,
-  questions: 0, sentences: 0, latinWords: 0, latinWordChars: 0, singleLetters: 0, cues: new Float64Array(N_DENSE),
+  cjk: 0, kana: 0, latinWords: 0, digits: 0, numbers: 0, longestNumber: 0, operators: 0, latex: 0, dollars: 0, braces: 0,
+  fences: 0, codeTokens: 0, traces: 0, lines: 0, indentedLines: 0, mcqLines: 0, questions: 0, sentences: 0, singleLetters: 0,
+  letters: 0, families: new Float64Array(N_FAMILIES),
 })
 
 /**
- * Scans `text` once, adding to `c`. When `hashes` is given, token hashes are pushed to it.
- * Linear in the text length: every branch looks at most 3 chars back or ahead.
+ * Live partial matches (hashes of trie keys), in two halves of one buffer: the current ones and the next ones.
+ * Bounded, so a pathological text stays linear.
  */
-function scan(text: string, c: Counts, hashes: number[] | null): void {
+const MAX_LIVE = 16
+const LIVE = new Int32Array(2 * MAX_LIVE)
+/** LIVE_STATE[0] = offset of the current half, [1] = number of live matches, [2] = last char fed (32 = boundary). */
+const LIVE_STATE = new Int32Array(3)
+
+function hit(bits: number, c: Counts): void {
+  if (bits & CODE_BIT) c.codeTokens++
+  if (bits & TRACE_BIT) c.traces++
+  let m = bits & (CODE_BIT - 1)
+  while (m !== 0) {
+    const f = 31 - Math.clz32(m)
+    c.families[f]++
+    m &= ~(1 << f)
+  }
+}
+
+/** Starts a text: the start is a word boundary, so a Latin cue may begin at once. */
+function resetTrie(): void {
+  LIVE_STATE[0] = 0
+  LIVE_STATE[1] = 1
+  LIVE_STATE[2] = 32
+  LIVE[0] = H_SPACE
+}
+
+/** Feeds one folded char (32 = boundary) to the trie: extends the live matches and starts new ones. */
+function feed(v: number, cjk: boolean, c: Counts): void {
+  const cur = LIVE_STATE[0], n = LIVE_STATE[1], nxt = MAX_LIVE - cur
+  let m = 0
+  for (let k = 0; k < n; k++) {
+    let h = Math.imul(LIVE[cur + k] ^ v, 0x01000193)
+    if (h === 0) h = 1
+    if (!inFilter(h)) continue
+    let i = (h ^ (h >>> 15)) & LEX_MASK
+    for (let key = LEX_KEYS[i]; key !== 0 && key !== h; key = LEX_KEYS[i]) i = (i + 1) & LEX_MASK
+    if (LEX_KEYS[i] === 0) continue
+    if (LEX_HITS[i] !== 0) hit(LEX_HITS[i], c)
+    if (LEX_PREFIX[i] !== 0 && m < MAX_LIVE) LIVE[nxt + m++] = h
+  }
+  if (v === 32) {
+    if (m < MAX_LIVE) LIVE[nxt + m++] = H_SPACE
+  } else if (cjk && CJK_START[v] !== 0) {
+    let h = Math.imul(FNV0 ^ v, 0x01000193)
+    if (h === 0) h = 1
+    let i = (h ^ (h >>> 15)) & LEX_MASK
+    for (let key = LEX_KEYS[i]; key !== 0 && key !== h; key = LEX_KEYS[i]) i = (i + 1) & LEX_MASK
+    if (LEX_KEYS[i] !== 0) {
+      if (LEX_HITS[i] !== 0) hit(LEX_HITS[i], c)
+      if (LEX_PREFIX[i] !== 0 && m < MAX_LIVE) LIVE[nxt + m++] = h
+    }
+  }
+  LIVE_STATE[0] = nxt
+  LIVE_STATE[1] = m
+  LIVE_STATE[2] = v
+}
+
+/**
+ * Scans `text` once, adding to `c`. Linear in the text length: every branch looks at most 2 chars ahead, and
+ * at most MAX_LIVE partial concept matches are extended per character.
+ */
+function scan(text: string, c: Counts): void {
   const n = text.length
-  c.chars += n
-  let lineStart = true
-  let lineChars = 0
-  let lineLead = 0 // leading spaces of the current line
-  let wordHash = FNV0, wordLen = 0, wordUpper = 0, wordFirst = 0
-  let prevWord = 0 // hash of the previous Latin word (for 2-word cues), 0 = none
+  resetTrie()
+  let lastClass = 0 // 0 boundary, 1 Latin letter, 2 CJK
+  let lineStart = true, lineChars = 0, lineLead = 0
+  let wordLen = 0, wordFirst = 0
   let numLen = 0
-  let prevCjk = -1 // previous char if CJK, else -1
-  let prevCjkBigram = 0
-  let backslashRun = false // inside a \command
+  let backslashRun = false
   let backticks = 0
+
+  const endNumber = (): void => {
+    if (numLen) { c.numbers++; if (numLen > c.longestNumber) c.longestNumber = numLen; numLen = 0 }
+  }
   const endWord = (): void => {
     if (wordLen === 0) return
-    const h = wordHash | 0
     c.latinWords++
-    c.latinWordChars += wordLen
     if (wordLen === 1 && wordFirst !== 97 && wordFirst !== 105) c.singleLetters++ // not "a" / "i"
-    const f = lookup(h)
-    if (f & CUE_BITS) c.cues[(f & CUE_BITS) - 1]++
-    let chain = 0 // the multi-word cue prefix this word extends or starts
-    if (prevWord !== 0) {
-      const ph = pair(prevWord, h)
-      const f2 = lookup(ph)
-      if (f2 & CUE_BITS) c.cues[(f2 & CUE_BITS) - 1]++
-      if (f2 & PREFIX) chain = ph
-    }
-    if (f & CODE) c.codeTokens++
-    if (f & TRACE && wordUpper > 0) c.traces++ // Traceback, TypeError, Exception (capitalised, as printed)
-    if (hashes !== null) hashes.push(h)
-    prevWord = chain !== 0 ? chain : f & PREFIX ? h : 0
-    wordHash = FNV0; wordLen = 0; wordUpper = 0
+    wordLen = 0
   }
+
   for (let i = 0; i < n; i++) {
-    let ch = text.charCodeAt(i)
-    // first visible char of a line
+    const ch = text.charCodeAt(i)
+    // first visible char of a line: indentation and "A." "B)" "(C)" option lines
     if (lineStart && ch !== 32 && ch !== 9 && ch !== 10 && ch !== 13 && ch !== 0x3000 && ch !== 0xa0) {
       lineStart = false
       if (lineLead >= 2) c.indentedLines++
-      // "A." "B)" "(C)" option lines
       let j = i
       if (ch === 40 && j + 1 < n) j++
       const l = text.charCodeAt(j)
@@ -310,60 +320,65 @@ function scan(text: string, c: Counts, hashes: number[] | null): void {
         if (nx === 46 || nx === 41 || nx === 58 || nx === 0xff0e || nx === 0x3001) c.mcqLines++
       }
     }
-    // ---- Latin letters (folded to lower case) ----
-    const isUpper = ch >= 65 && ch <= 90
-    if (isUpper || (ch >= 97 && ch <= 122)) {
-      if (isUpper) { c.upper++; ch += 32; wordUpper++ }
-      if (backslashRun) { lineChars++; c.nonSpace++; c.latinLetters++; continue }
-      if (wordLen === 0) wordFirst = ch
-      wordHash = fnv(wordHash, ch); wordLen++
-      c.latinLetters++; c.nonSpace++; lineChars++
-      if (numLen) { c.numbers++; if (numLen > c.longestNumber) c.longestNumber = numLen; numLen = 0 }
-      prevCjk = -1
+    const letter = ch >= 97 && ch <= 122 ? ch : letterOf(ch)
+    if (letter !== 0) {
+      c.letters++
+      if (backslashRun) { lineChars++; continue } // the name of a LaTeX command is not a word
+      if (wordLen === 0) wordFirst = letter
+      wordLen++
+      lineChars++
+      endNumber()
+      if (lastClass === 2) feed(32, false, c)
+      if (LIVE_STATE[1] === 1) {
+        // the common case, inlined: one live match extended by a letter (a letter never starts a match)
+        const cur = LIVE_STATE[0]
+        let h = Math.imul(LIVE[cur] ^ letter, 0x01000193)
+        if (h === 0) h = 1
+        if (!inFilter(h)) { LIVE_STATE[1] = 0; LIVE_STATE[2] = letter; lastClass = 1; continue }
+        let k = (h ^ (h >>> 15)) & LEX_MASK
+        for (let key = LEX_KEYS[k]; key !== 0 && key !== h; key = LEX_KEYS[k]) k = (k + 1) & LEX_MASK
+        if (LEX_KEYS[k] === 0) LIVE_STATE[1] = 0
+        else {
+          if (LEX_HITS[k] !== 0) hit(LEX_HITS[k], c)
+          if (LEX_PREFIX[k] !== 0) LIVE[cur] = h
+          else LIVE_STATE[1] = 0
+        }
+        LIVE_STATE[2] = letter
+      } else if (LIVE_STATE[1] !== 0) feed(letter, false, c)
+      else LIVE_STATE[2] = letter // no live match: nothing can start inside a word
+      lastClass = 1
       continue
     }
     backslashRun = false
-    // a word of Latin letters ends at any other char
-    if (wordLen > 0) endWord()
+    endWord()
+    if (ch >= 0x1100 && isCjkCode(ch)) {
+      c.cjk++; c.letters++
+      if (ch <= 0x30ff || ch >= 0xac00 || (ch >= 0x1100 && ch <= 0x11ff) || (ch >= 0x3130 && ch <= 0x318f)) c.kana++ // kana and hangul carry less per char than Han
+      lineChars++
+      endNumber()
+      if (lastClass === 1) feed(32, false, c)
+      if (LIVE_STATE[1] !== 0 || CJK_START[ch] !== 0) feed(ch, true, c)
+      else LIVE_STATE[2] = ch
+      lastClass = 2
+      continue
+    }
+    // anything else is a boundary for concepts
+    if (LIVE_STATE[2] !== 32) feed(32, false, c)
+    lastClass = 0
     if (ch === 10 || ch === 13) {
       if (lineChars > 0) c.lines++
-      lineStart = true; lineChars = 0; lineLead = 0; prevWord = 0; backticks = 0
-      if (numLen) { c.numbers++; if (numLen > c.longestNumber) c.longestNumber = numLen; numLen = 0 }
-      prevCjk = -1
+      lineStart = true; lineChars = 0; lineLead = 0; backticks = 0
+      endNumber()
       continue
     }
     if (ch === 32 || ch === 9 || ch === 0x3000 || ch === 0xa0) {
-      if (lineStart) { lineLead += ch === 9 ? 4 : 1 }
-      if (numLen) { c.numbers++; if (numLen > c.longestNumber) c.longestNumber = numLen; numLen = 0 }
-      prevCjk = -1
+      if (lineStart) lineLead += ch === 9 ? 4 : 1
+      endNumber()
       continue
     }
-    c.nonSpace++; lineChars++
-    if (ch >= 48 && ch <= 57) {
-      c.digits++; numLen++
-      prevCjk = -1
-      continue
-    }
-    if (numLen && ch !== 46 && ch !== 44) { c.numbers++; if (numLen > c.longestNumber) c.longestNumber = numLen; numLen = 0 }
-    if (isCjkCode(ch)) {
-      c.cjk++
-      if (ch <= 0x30ff || ch >= 0xac00) c.kana++ // kana (and hangul) carry less per char than Han
-      const one = lookup(hashCjk1(ch))
-      if (one & CUE_BITS) c.cues[(one & CUE_BITS) - 1]++
-      if (prevCjk >= 0) {
-        const bg = hashCjk(prevCjk, ch)
-        const f = lookup(bg)
-        if (f & CUE_BITS) c.cues[(f & CUE_BITS) - 1]++
-        if (prevCjkBigram !== 0) {
-          const f3 = lookup(pair(prevCjkBigram, ch) | 0)
-          if (f3 & CUE_BITS) c.cues[(f3 & CUE_BITS) - 1]++
-        }
-        prevCjkBigram = f & PREFIX ? bg : 0
-      } else prevCjkBigram = 0
-      prevCjk = ch
-      continue
-    }
-    prevCjk = -1
+    lineChars++
+    if (ch >= 48 && ch <= 57) { c.digits++; numLen++; continue }
+    if (numLen && ch !== 46 && ch !== 44) endNumber()
     switch (ch) {
       case 43: case 45: case 42: case 47: case 61: case 60: case 62: case 0xd7: case 0xf7: case 0x2264: case 0x2265:
       case 0x2212: case 0x221a: case 0x2211: case 0x222b: case 0xff1d: case 0xff0b:
@@ -378,7 +393,7 @@ function scan(text: string, c: Counts, hashes: number[] | null): void {
           if ((nx >= 97 && nx <= 122) || (nx >= 65 && nx <= 90)) { c.latex++; backslashRun = true }
         }
         break
-      case 36: // $: maths delimiter, unless it is a currency sign before a number
+      case 36: // $: a maths delimiter, unless it is a currency sign before a number
         if (!(i + 1 < n && text.charCodeAt(i + 1) >= 48 && text.charCodeAt(i + 1) <= 57 && (i === 0 || text.charCodeAt(i - 1) !== 36))) c.dollars++
         break
       case 96:
@@ -394,7 +409,8 @@ function scan(text: string, c: Counts, hashes: number[] | null): void {
     if (ch !== 96) backticks = 0
   }
   endWord()
-  if (numLen) { c.numbers++; if (numLen > c.longestNumber) c.longestNumber = numLen }
+  endNumber()
+  if (LIVE_STATE[2] !== 32) feed(32, false, c) // the end of a text is a word boundary
   if (lineChars > 0) c.lines++
 }
 
@@ -406,11 +422,10 @@ const KANA_PER_WORD = 2.9
 export const wordsOf = (c: { latinWords: number; cjk: number; kana: number; numbers: number }): number =>
   c.latinWords + c.numbers + (c.cjk - c.kana) / HAN_PER_WORD + c.kana / KANA_PER_WORD
 
-function denseOf(c: Counts): Float64Array {
+function denseOf(c: Counts, rest: Counts, ctx: ContextStats): Float64Array {
   const v = new Float64Array(N_DENSE)
   const words = wordsOf(c)
   const perWord = Math.max(1, words)
-  // per-word rates are computed on a CJK-aware word count, so EN and JA/ZH land on the same scale
   v[0] = Math.log1p(words)
   v[1] = Math.log1p(c.lines)
   v[2] = Math.min(3, c.digits / perWord)
@@ -423,29 +438,34 @@ function denseOf(c: Counts): Float64Array {
   v[9] = c.fences > 0 ? 1 : 0
   v[10] = Math.log1p(c.codeTokens)
   v[11] = c.lines ? c.indentedLines / c.lines : 0
-  v[12] = Math.log1p(c.traces)
+  v[12] = Math.log1p(c.traces + CONTEXT_WEIGHT * rest.traces)
   v[13] = c.mcqLines >= 2 ? 1 : 0
   v[14] = Math.log1p(c.questions)
   v[15] = Math.log1p(c.sentences)
-  // Latin-script statistics are only meaningful with enough Latin text; otherwise a neutral English-like value
-  v[16] = c.latinWords >= 5 ? Math.min(2, c.latinWordChars / c.latinWords / 10) : 0.45
-  v[17] = c.latinLetters >= 20 ? c.upper / c.latinLetters : 0.03
-  v[18] = Math.log1p(c.singleLetters)
-  for (let i = 19; i < N_DENSE; i++) v[i] = Math.log1p(c.cues[i])
+  v[16] = Math.log1p(c.singleLetters)
+  for (let f = 0; f < N_FAMILIES; f++) {
+    // demands carry over from the conversation (half weight); signs of an easy request count only in the last turn
+    const own = c.families[f]
+    v[FAMILY0 + f] = Math.log1p(FAMILIES[f].charCodeAt(0) === 100 ? own + CONTEXT_WEIGHT * rest.families[f] : own)
+  }
+  v[CONTEXT0] = Math.log1p(ctx.contextWords)
+  v[CONTEXT0 + 1] = Math.log1p(ctx.turns)
+  v[CONTEXT0 + 2] = Math.log1p(ctx.tools)
+  v[CONTEXT0 + 3] = Math.log1p(ctx.toolTurns)
   return v
 }
 
 type Content = ChatRequest['messages'][number]['content']
 
 /** Text of a message's content and its attachments; never throws on odd shapes. */
-function visitContent(content: Content | undefined, onText: (t: string) => void, ctx: ContextStats): void {
-  if (typeof content === 'string') { onText(content); return }
+function visitContent(content: Content | undefined, counts: Counts, ctx: ContextStats): void {
+  if (typeof content === 'string') { scan(content, counts); return }
   if (!Array.isArray(content)) return
   for (const part of content) {
     if (!part || typeof part !== 'object') continue
     switch (part.type) {
-      case 'text': if (typeof part.text === 'string') onText(part.text); break
-      case 'refusal': if (typeof part.refusal === 'string') onText(part.refusal); break
+      case 'text': if (typeof part.text === 'string') scan(part.text, counts); break
+      case 'refusal': if (typeof part.refusal === 'string') scan(part.refusal, counts); break
       case 'image_url': ctx.images++; break
       case 'input_audio': ctx.audio++; break
       case 'file': ctx.files++; break
@@ -453,11 +473,11 @@ function visitContent(content: Content | undefined, onText: (t: string) => void,
   }
 }
 
-/** Extracts the dense features, token hashes and context statistics of a chat request. Pure; never throws. */
+/** Extracts the dense features and context statistics of a chat request. Pure; never throws. */
 export function extract(req: ChatRequest): Extracted {
   const messages = Array.isArray(req?.messages) ? req.messages : []
   const ctx: ContextStats = {
-    contextWords: 0, contextCode: 0, contextMath: 0, messages: messages.length, tools: 0, toolSchemaChars: 0,
+    contextWords: 0, turns: 0, messages: messages.length, tools: 0, toolTurns: 0,
     images: 0, audio: 0, files: 0, maxTokens: 0, jsonSchema: false,
   }
   let last = -1
@@ -465,28 +485,24 @@ export function extract(req: ChatRequest): Extracted {
   if (last < 0) last = messages.length - 1 // no user turn: score the final message
   const focus = newCounts()
   const rest = newCounts()
-  const hashes: number[] = []
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]
-    if (!m) continue
-    if (i === last) visitContent(m.content ?? undefined, (t) => scan(t, focus, hashes), ctx)
-    else visitContent(m.content ?? undefined, (t) => scan(t, rest, null), ctx)
+    if (!m || typeof m !== 'object') continue
+    if (i === last) { visitContent(m.content ?? undefined, focus, ctx); continue }
+    visitContent(m.content ?? undefined, rest, ctx)
+    if (m.role === 'user' || m.role === 'assistant') ctx.turns++
+    if (m.role === 'tool' || m.role === 'function') ctx.toolTurns++
     if (m.role === 'assistant' && Array.isArray(m.tool_calls)) {
-      for (const call of m.tool_calls) if (typeof call?.function?.arguments === 'string') scan(call.function.arguments, rest, null)
+      for (const call of m.tool_calls) {
+        ctx.toolTurns++
+        if (typeof call?.function?.arguments === 'string') scan(call.function.arguments, rest)
+      }
     }
   }
   ctx.contextWords = wordsOf(rest)
-  ctx.contextCode = rest.fences + rest.traces + (rest.codeTokens >= 10 ? 1 : 0)
-  ctx.contextMath = rest.latex + (rest.dollars >= 2 ? 1 : 0)
-  if (Array.isArray(req?.tools)) {
-    ctx.tools = req.tools.length
-    for (const t of req.tools) {
-      try { ctx.toolSchemaChars += JSON.stringify(t?.function ?? '').length } catch { /* cyclic: ignore */ }
-    }
-  }
+  if (Array.isArray(req?.tools)) ctx.tools = req.tools.length
   const max = req?.max_completion_tokens ?? req?.max_tokens
   ctx.maxTokens = typeof max === 'number' && max > 0 ? max : 0
   ctx.jsonSchema = req?.response_format?.type === 'json_schema'
-  const letters = focus.latinLetters + focus.cjk
-  return { dense: denseOf(focus), cjkShare: letters ? focus.cjk / letters : 0, hashes, context: ctx }
+  return { dense: denseOf(focus, rest, ctx), cjkShare: focus.letters ? focus.cjk / focus.letters : 0, context: ctx }
 }

@@ -7,12 +7,18 @@
  */
 import * as z from 'zod/mini'
 import { TIERS } from '../config/tiers'
+import { thresholdsForQuality } from '../scoring'
 
 const fraction = z.number().check(z.gte(0), z.lte(1))
 
 export const PolicySchema = z.strictObject({
   /** Score thresholds for this tenant (override the global TRIAGE_THRESHOLD_*). */
   thresholds: z.optional(z.strictObject({ medium: z.optional(fraction), premium: z.optional(fraction) })),
+  /**
+   * Instead of thresholds: the share of premium quality to keep (0.5–1, e.g. 0.95). Triage uses the cheapest
+   * thresholds that keep it on its calibration data (`thresholdsForQuality`, docs/ROUTING.md).
+   */
+  quality_target: z.optional(z.number().check(z.gte(0.5), z.lte(1))),
   /**
    * Budget-aware routing: a tier is allowed only while the remaining fraction of every budget window is at least
    * this much. Defaults: premium needs ≥ 20% remaining (else medium), medium needs ≥ 5% (else trivial). 0 = never downgrade.
@@ -27,12 +33,16 @@ export const PolicySchema = z.strictObject({
   })),
   /** Tiers this tenant may use; absent = all. */
   allowed_tiers: z.optional(z.array(z.enum(TIERS)).check(z.minLength(1))),
-})
+}).check(z.refine((p) => !(p.thresholds && p.quality_target !== undefined), {
+  message: 'set either thresholds or quality_target, not both', path: ['quality_target'],
+}))
 
 export type PolicyInput = z.infer<typeof PolicySchema>
 
 export interface Policy {
+  /** The policy's thresholds, or those its quality target chose. */
   thresholds?: { medium?: number; premium?: number }
+  quality_target?: number
   downgrade_at_remaining_fraction: { premium: number; medium: number }
   log_prompts: boolean
   rate_limits?: { rpm?: number; tpm?: number }
@@ -45,6 +55,7 @@ export const DEFAULT_DOWNGRADE = Object.freeze({ premium: 0.2, medium: 0.05 })
 export function resolvePolicy(p: PolicyInput | undefined): Policy {
   return {
     ...(p?.thresholds ? { thresholds: p.thresholds } : {}),
+    ...(p?.quality_target !== undefined ? { quality_target: p.quality_target, thresholds: targetThresholds(p.quality_target) } : {}),
     downgrade_at_remaining_fraction: {
       premium: p?.downgrade_at_remaining_fraction?.premium ?? DEFAULT_DOWNGRADE.premium,
       medium: p?.downgrade_at_remaining_fraction?.medium ?? DEFAULT_DOWNGRADE.medium,
@@ -54,3 +65,14 @@ export function resolvePolicy(p: PolicyInput | undefined): Policy {
     ...(p?.allowed_tiers ? { allowed_tiers: p.allowed_tiers } : {}),
   }
 }
+
+/** The thresholds a quality target stands for (computed once per target). */
+function targetThresholds(target: number): { medium: number; premium: number } {
+  let t = byTarget.get(target)
+  if (!t) {
+    const q = thresholdsForQuality(target)
+    byTarget.set(target, (t = { medium: q.medium, premium: q.premium }))
+  }
+  return t
+}
+const byTarget = new Map<number, { medium: number; premium: number }>()

@@ -85,3 +85,74 @@ describe('config', () => {
     expect(buildConfig({ OPENAI_API_KEY: '' }).providers.openai.configured).toBe(false)
   })
 })
+
+describe('config: models that name their own endpoint, and nothing ignored in silence', () => {
+  it('refuses a per-model base_url on a provider that has none (it used to be ignored: phi4-mini went to api.openai.com)', () => {
+    const env = { TRIAGE_MODELS: JSON.stringify({ 'phi4-mini': { provider: 'openai', base_url: 'http://127.0.0.1:11434/v1', tier: 'trivial' } }) }
+    expect(() => buildConfig(env)).toThrow(ConfigError)
+    expect(() => buildConfig(env)).toThrow(/TRIAGE_MODELS\.phi4-mini: .*base_url.*provider "openai-compatible"/)
+  })
+
+  it('builds one connection per endpoint entry, with the key from the variable it names', () => {
+    const c = buildConfig({
+      GROQ_API_KEY: 'gsk-1',
+      TRIAGE_MODELS: JSON.stringify({
+        'phi4-mini': { provider: 'openai-compatible', base_url: 'http://127.0.0.1:11434/v1/', tier: 'trivial', price: { input: '0', output: '0' } },
+        'llama-groq': { provider: 'openai-compatible', base_url: 'https://api.groq.com/openai/v1', api_key_env: 'GROQ_API_KEY', upstream: 'llama-3.1-8b-instant', tier: 'trivial' },
+        'mistral-small': { provider: 'openai-compatible', base_url: 'https://api.mistral.ai/v1', api_key_env: 'MISTRAL_API_KEY', tier: 'medium' },
+      }),
+    })
+    expect(c.models['phi4-mini']).toEqual({ id: 'phi4-mini', provider: 'openai-compatible:phi4-mini', upstream: 'phi4-mini', tier: 'trivial' })
+    expect(c.providers['openai-compatible:phi4-mini']).toMatchObject({ adapter: 'openai-compatible', configured: true, missing: [], baseUrl: 'http://127.0.0.1:11434/v1' })
+    expect(c.providers['openai-compatible:llama-groq']).toMatchObject({ configured: true, apiKey: 'gsk-1', baseUrl: 'https://api.groq.com/openai/v1' })
+    expect(c.providers['openai-compatible:mistral-small']).toMatchObject({ configured: false, missing: ['MISTRAL_API_KEY'] })
+    expect(JSON.parse(c.priceOverrides!)).toEqual({ 'phi4-mini': { input: '0', output: '0' } })
+  })
+
+  it('refuses unknown providers, unknown entry keys, missing endpoint fields and a model priced twice', () => {
+    let err: ConfigError | undefined
+    try {
+      buildConfig({
+        TRIAGE_PRICES: JSON.stringify({ b: { input: '1', output: '1' } }),
+        TRIAGE_MODELS: JSON.stringify({
+          a: { provider: 'groq', tier: 'trivial' },
+          b: { provider: 'openai-compatible', base_url: 'http://x.test/v1', tier: 'trivial', price: { input: '1', output: '2' } },
+          c: { provider: 'openai-compatible', tier: 'trivial' },
+          d: { provider: 'azure-openai', base_url: 'https://r.openai.azure.com', deployment: 'dep', api_key_env: 'K', tier: 'premium', temprature: 1 },
+        }),
+      })
+    } catch (e) {
+      err = e as ConfigError
+    }
+    expect(err).toBeInstanceOf(ConfigError)
+    const msg = err!.message
+    expect(msg).toMatch(/TRIAGE_MODELS\.a\.provider: unknown provider 'groq' \(one of: .*openai-compatible/)
+    expect(msg).toMatch(/TRIAGE_MODELS\.b\.price: 'b' is priced in TRIAGE_PRICES too/)
+    expect(msg).toMatch(/TRIAGE_MODELS\.c\.base_url: required/)
+    expect(msg).toMatch(/TRIAGE_MODELS\.d\.api_version/)
+    expect(msg).toMatch(/TRIAGE_MODELS\.d: unknown key 'temprature'/)
+  })
+
+  it('reports every bad variable and every broken rule in one error, TRIAGE_PRICES included', () => {
+    let err: ConfigError | undefined
+    try {
+      buildConfig({
+        TRIAGE_THRESHOLD_MEDIUM: 'high',
+        TRIAGE_MEDIUM_MODELS: 'nope',
+        TRIAGE_RETRY_BASE_MS: '9000',
+        TRIAGE_RETRY_MAX_MS: '100',
+        TRIAGE_PRICES: '{"gpt-4.1":{"input":"cheap"}}',
+      })
+    } catch (e) {
+      err = e as ConfigError
+    }
+    expect(err).toBeInstanceOf(ConfigError)
+    const named = err!.problems.map((p) => p.split(/[.:]/)[0])
+    for (const v of ['TRIAGE_THRESHOLD_MEDIUM', 'TRIAGE_MEDIUM_MODELS', 'TRIAGE_RETRY_BASE_MS', 'TRIAGE_PRICES']) expect(named, v).toContain(v)
+    expect(err!.message).toMatch(/TRIAGE_PRICES\.gpt-4\.1\.input: must be a USD amount/)
+  })
+
+  it('refuses a TRIAGE_PRICES that is not JSON, by name', () => {
+    expect(() => buildConfig({ TRIAGE_PRICES: '{oops' })).toThrow(/TRIAGE_PRICES: must be JSON/)
+  })
+})

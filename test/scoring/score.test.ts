@@ -1,159 +1,230 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { compactReason, DEFAULT_THRESHOLDS, FEATURES, score, tierOf, type Decision } from '../../src/scoring'
-import { extract, N_DENSE } from '../../src/scoring/features'
-import { bucketOf, softmax, taskTypes, TASK_TYPES, type Weights } from '../../src/scoring/model'
+import { CONCEPTS } from '../../src/scoring/concepts'
+import { extract, FAMILIES } from '../../src/scoring/features'
+import { fingerprint } from '../../src/scoring/model'
 import { WEIGHTS } from '../../src/scoring/weights'
 import type { ChatRequest } from '../../src/openai/request'
 
 const ask = (content: ChatRequest['messages'][number]['content'], extra: Partial<ChatRequest> = {}): ChatRequest =>
   ({ model: 'auto', messages: [{ role: 'user', content }], ...extra }) as ChatRequest
-const dense = (text: string) => {
-  const x = extract(ask(text))
-  return Object.fromEntries(FEATURES.map((f, i) => [f, x.dense[i]])) as Record<(typeof FEATURES)[number], number>
-}
+const feature = (req: ChatRequest, name: string): number => extract(req).dense[FEATURES.indexOf(name)]
+const f = (text: string, name: string): number => feature(ask(text), name)
 
-const CHAT = 'Hi! Can you suggest a name for my new cat?'
-const COMPETITION =
-  'Let $n$ be a positive integer. Prove that $\\sum_{k=1}^{n} \\frac{1}{k^2} < 2$ and find all $n$ such that ' +
-  '$n^2 + 1$ divides $2^n + 1$. Determine the minimum value of $f(n) = \\lfloor \\sqrt{n} \\rfloor$ over all such $n$.'
-const CODE = [
-  'My Python function crashes:',
-  '```python',
-  'def mean(xs):',
-  '    return sum(xs) / len(xs)',
-  '```',
-  'Traceback (most recent call last):',
-  '  File "main.py", line 3, in <module>',
-  'ZeroDivisionError: division by zero',
-  'Fix it and explain why it fails.',
-].join('\n')
+describe('demand signals (one family at a time)', () => {
+  // realistic requests; each must light its family
+  const DEMANDS: [string, string][] = [
+    ['d_proof', 'Prove that every finite group of prime order is cyclic.'],
+    ['d_math', 'What is the probability that two dice sum to a prime?'],
+    ['d_competition', 'Find all positive integers n such that n^2 + 1 divides 2^n + 1.'],
+    ['d_reasoning', 'A train leaves at 9:00 at 80 km/h. Show your reasoning step by step.'],
+    ['d_implement', 'Implement an LRU cache in TypeScript with unit tests.'],
+    ['d_debug', "My script fails with a KeyError and I can't find the bug."],
+    ['d_output', 'What is the output of this snippet?\n```python\nprint(sorted({3: 1, 1: 2}))\n```'],
+    ['d_systems', 'Write a lock-free MPMC queue in C++ and argue why it is free of ABA.'],
+    ['d_design', 'Design a multi-region database migration with zero downtime and explain the trade-offs.'],
+    ['d_legal', 'Is our CV-screening chatbot a high-risk system under the EU AI Act, and does GDPR Article 22 apply?'],
+    ['d_medical', 'A 72-year-old on warfarin presents with confusion and an INR of 6.2. Differential diagnosis?'],
+    ['d_finance', 'Compare the tax consequences of an asset deal versus a share deal for the seller.'],
+    ['d_analysis', 'Analyse the pros and cons of both approaches.'],
+    ['d_long', 'Write a detailed 3,000-word report on the incident.'],
+    ['d_creative', 'Write the first chapter of a novel in the style of Virginia Woolf.'],
+    ['d_constraint', 'Each person must work at least two days and at most four.'],
+    ['d_agentic', "Book me the cheapest flight, and if nothing fits, change plans."],
+    ['d_research', 'Is P=NP? Give the strongest arguments each way, with references to the literature.'],
+  ]
+  for (const [family, text] of DEMANDS) {
+    it(`${family}: "${text.slice(0, 50)}…"`, () => {
+      expect(f(text, family)).toBeGreaterThan(0)
+      expect(score(ask(text)).score).toBeGreaterThan(score(ask('Hi! Thanks a lot.')).score)
+    })
+  }
 
-describe('feature families', () => {
-  it('sees code blocks, code tokens and stack traces', () => {
-    const f = dense(CODE)
-    expect(f.code_fence).toBe(1)
-    expect(f.code_tokens).toBeGreaterThan(0)
-    expect(f.stack_trace).toBeGreaterThan(0)
-    expect(f.indent).toBeGreaterThan(0)
-    expect(score(ask(CODE)).score).toBeGreaterThan(score(ask(CHAT)).score)
+  // the requests issue 13 found on the 3B model, and short requests whose demand is hard
+  const HARD: [string, 'medium' | 'premium'][] = [
+    ['Prove that √2 is irrational.', 'medium'],
+    ['Prove there is no largest prime.', 'medium'],
+    ['Find all integer solutions of x^2 - 2y^2 = 1.', 'medium'],
+    ['Implement an LRU cache in TypeScript with unit tests.', 'medium'],
+    ['Write a streaming CSV parser in Rust that handles quoted fields with embedded commas and newlines, with unit tests.', 'medium'],
+    ['Design a globally distributed rate limiter for 5M requests/s across 300 edge locations, with consistency and failure trade-offs.', 'premium'],
+    ['Write a lock-free MPMC queue in C++ and argue why it is free of the ABA problem.', 'premium'],
+    ['Analyse whether our HR chatbot that screens CVs is a high-risk system under the EU AI Act, and what GDPR obligations apply (DPIA, Article 22, transparency).', 'premium'],
+    ['Is P=NP? Give the strongest arguments each way, with references to the literature.', 'premium'],
+  ]
+  for (const [text, tier] of HARD) {
+    it(`routes "${text.slice(0, 50)}…" to ${tier}`, () => {
+      expect(score(ask(text)).tier).toBe(tier)
+    })
+  }
+
+  const EASY: [string, string][] = [
+    ['e_greet', "Hi! How's your day going?"],
+    ['e_rewrite', 'Make this email sound more polite: "Send me the report today."'],
+    ['e_translate', 'Translate into English: "La réunion est déplacée à jeudi."'],
+    ['e_extract', 'Is this review positive or negative? "The battery died after two days."'],
+    ['e_short_creative', 'Write a short, warm birthday message for my coworker Anna.'],
+    ['e_brief', 'What is a lock-free queue, in one sentence?'],
+  ]
+  for (const [family, text] of EASY) {
+    it(`${family}: "${text.slice(0, 50)}…" stays trivial`, () => {
+      expect(f(text, family)).toBeGreaterThan(0)
+      expect(score(ask(text)).tier).toBe('trivial')
+    })
+  }
+
+  it('scores a demand above the same topic asked as a lookup (traps in both directions)', () => {
+    expect(score(ask('Prove there is no largest prime.')).tier).not.toBe('trivial')
+    expect(score(ask("Who proved Fermat's Last Theorem?")).tier).toBe('trivial')
+    expect(score(ask('What does GDPR stand for?')).tier).toBe('trivial')
+    expect(score(ask("Translate 'the contract is void' into French")).tier).toBe('trivial')
+    expect(score(ask('What is a lock-free queue, in one sentence?')).score)
+      .toBeLessThan(score(ask('Write a lock-free MPMC queue in C++ and argue why it is free of the ABA problem.')).score)
   })
 
-  it('sees LaTeX, equations and competition-style maths, and routes it to premium', () => {
-    const f = dense(COMPETITION)
-    expect(f.latex).toBeGreaterThan(0)
-    expect(f.dollars).toBeGreaterThan(0)
-    expect(f.cue_proof).toBeGreaterThan(0)
-    expect(f.cue_competition).toBeGreaterThan(0)
-    const d = score(ask(COMPETITION))
-    expect(d.tier).toBe('premium')
-    expect(d.reasons.length).toBeGreaterThan(0)
-  })
-
-  it('does not mistake a price for LaTeX', () => {
-    expect(dense('It costs $20 and $5.').dollars).toBe(0)
-    expect(dense('Solve $x+1=2$.').dollars).toBeGreaterThan(0)
-  })
-
-  it('recognises lettered multiple-choice options', () => {
-    expect(dense('Which is a prime?\nA. 4\nB. 6\nC. 7\nD. 9\nAnswer:').mcq).toBe(1)
-    expect(dense('A dog ran. Another dog sat.').mcq).toBe(0)
-  })
-
-  it('recognises the task type (the first, learned stage) and reports it in the features', () => {
-    const top = (d: Decision) => Object.entries(d.features).filter(([k]) => k.startsWith('type_')).sort((a, b) => b[1] - a[1])[0][0]
-    expect(top(score(ask('Which is a prime?\nA. 4\nB. 6\nC. 7\nD. 9\nAnswer:')))).toBe('type_mcq')
-    expect(top(score(ask('```python\n\ndef add(a, b):\n    """Return the sum of a and b.\n    >>> add(2, 3)\n    5\n    """\n```')))).toBe('type_code_completion')
-    expect(top(score(ask(CHAT)))).toBe('type_chat')
-    const maths = score(ask(COMPETITION)).features
-    expect(maths.type_competition_math + maths.type_olympiad_math).toBeGreaterThan(0.5)
-    const d = score(ask(CHAT))
-    const sum = Object.entries(d.features).filter(([k]) => k.startsWith('type_')).reduce((a, [, v]) => a + v, 0)
-    expect(sum).toBeCloseTo(1, 3)
-  })
-
-  it('counts multi-step constraints and requests for long or creative output', () => {
-    const f = dense('Write a detailed story of exactly 500 words. Each paragraph must mention a river, and at least two characters must argue.')
-    expect(f.cue_creative).toBeGreaterThan(0)
-    expect(f.cue_long).toBeGreaterThan(0)
-    expect(f.cue_constraint).toBeGreaterThan(Math.log1p(2))
-  })
-
-  it('raises the score for tool definitions, attachments, long contexts and large output budgets', () => {
-    const base = score(ask('Summarise this.')).score
-    const tools = score(ask('Summarise this.', {
-      tools: [{ type: 'function', function: { name: 'search', description: 'web search', parameters: { type: 'object' } } }],
-    }))
-    expect(tools.score).toBeGreaterThan(base)
-    expect(tools.features.tools).toBe(1)
-    const image = score(ask([{ type: 'text', text: 'Summarise this.' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }]))
-    expect(image.score).toBeGreaterThan(base)
-    expect(image.features.images).toBe(1)
-    const context = 'The quarterly report covers revenue, costs and hiring across all regions. '.repeat(800)
-    const long = score({ model: 'auto', messages: [{ role: 'system', content: context }, { role: 'user', content: 'Summarise this.' }] })
-    expect(long.score).toBeGreaterThan(base)
-    expect(long.features.context_words).toBeGreaterThan(8000)
-    expect(score(ask('Summarise this.', { max_tokens: 16000 })).score).toBeGreaterThan(base)
-  })
-
-  it('scores the last user turn and reads code in earlier turns as context', () => {
-    const followUp: ChatRequest = {
-      model: 'auto',
-      messages: [
-        { role: 'user', content: CODE },
-        { role: 'assistant', content: 'Here is a fix: ```python\ndef mean(xs):\n    return sum(xs) / max(1, len(xs))\n```' },
-        { role: 'user', content: 'Thanks, now do the same for median.' },
-      ],
-    }
-    expect(score(followUp).score).toBeGreaterThan(score(ask('Thanks, now do the same for median.')).score)
+  it('sees code, stack traces, LaTeX and lettered options in the structure', () => {
+    const trace = 'Traceback (most recent call last):\n  File "a.py", line 3, in <module>\nZeroDivisionError: division by zero'
+    expect(f(trace, 'stack_trace')).toBeGreaterThan(0)
+    expect(f('```js\nconst x = 1;\n```', 'code_fence')).toBe(1)
+    expect(f('Solve $x^2 = \\frac{1}{2}$.', 'latex')).toBeGreaterThan(0)
+    expect(f('It costs $20 and $5.', 'dollars')).toBe(0)
+    expect(f('Which is prime?\nA. 4\nB. 6\nC. 7\nD. 9', 'mcq')).toBe(1)
   })
 })
 
-describe('language coverage', () => {
-  // The same grade-school problem (MGSM #1) and the same competition problem in English, Japanese and Chinese.
-  const WORD_PROBLEM = {
-    en: "Janet's ducks lay 16 eggs per day. She eats three for breakfast every morning and bakes muffins for her friends every day with four. She sells the remainder at the farmers' market daily for $2 per fresh duck egg. How much in dollars does she make every day at the farmers' market?",
-    ja: 'ジャネットのアヒルは1日に16個の卵を生みます。ジャネットは毎朝朝食の一環で3個を消費し、毎日4個使って友達向けにマフィンを焼きます。残りを市場で1個あたり2ドルの価格で売ります。彼女は毎日市場でいくら手に入れていますか？',
-    zh: '珍妮特的鸭子每天下 16 颗蛋。她每天早上早餐时吃 3 颗，每天用 4 颗为自己的朋友做松饼。剩下的鸭蛋她每天拿去农贸市场卖，每颗新鲜鸭蛋卖 2 美元。她每天在农贸市场赚多少钱？',
-  }
-  const HARD_MATH = {
-    en: 'Find all positive integers $n$ such that $n^2 + 2^n$ is a perfect square, and prove that there are no others.',
-    ja: '$n^2 + 2^n$ が平方数となるような正の整数 $n$ をすべて求め、それ以外に存在しないことを証明せよ。',
-    zh: '求所有正整数 $n$，使得 $n^2 + 2^n$ 是完全平方数，并证明不存在其他的解。',
-  }
-  const CHIT_CHAT = { en: 'Hello! How are you today?', ja: 'こんにちは！今日は元気ですか？', zh: '你好！你今天好吗？' }
-
-  it('puts translations of one problem on the same scale', () => {
-    for (const set of [WORD_PROBLEM, HARD_MATH, CHIT_CHAT]) {
-      const [en, ja, zh] = [set.en, set.ja, set.zh].map((t) => score(ask(t)).score)
-      expect(Math.abs(en - ja)).toBeLessThan(0.15)
-      expect(Math.abs(en - zh)).toBeLessThan(0.15)
-      expect(Math.abs(ja - zh)).toBeLessThan(0.15)
-    }
+describe('concept matching', () => {
+  it('matches Latin cues on word boundaries only', () => {
+    expect(f('hi there', 'e_greet')).toBeGreaterThan(0)
+    expect(f('this history is long', 'e_greet')).toBe(0) // "hi" inside words
+    expect(f('hi', 'e_greet')).toBeGreaterThan(0) // at the very start and end of a text
   })
 
-  it('recognises a word problem as one in every language', () => {
-    for (const t of [WORD_PROBLEM.en, WORD_PROBLEM.ja, WORD_PROBLEM.zh]) expect(score(ask(t)).features.type_word_problem).toBeGreaterThan(0.5)
+  it('folds case and accents, and matches stems and multi-word cues across punctuation', () => {
+    expect(f('DÉMONTREZ que la suite converge.', 'd_proof')).toBeGreaterThan(0)
+    expect(f('demontrez que la suite converge.', 'd_proof')).toBeGreaterThan(0)
+    expect(f('Beweisen Sie den Satz.', 'd_proof')).toBeGreaterThan(0) // stem beweis*
+    expect(f('a lock-free queue', 'd_systems')).toBeGreaterThan(0) // "lock free" across a hyphen
+  })
+
+  it('matches CJK and Hangul cues as substrings, also next to Latin text', () => {
+    expect(f('√2が無理数であることを証明せよ。', 'd_proof')).toBeGreaterThan(0)
+    expect(f('用Rust实现一个LRU缓存', 'd_implement')).toBeGreaterThan(0)
+    expect(f('이 정리를 증명하시오', 'd_proof')).toBeGreaterThan(0)
+    expect(f('APIを実装して', 'd_implement')).toBeGreaterThan(0)
+  })
+
+  it('has concept lists for every family in all seven languages', () => {
+    // ja and zh share Han characters, so a family needs Han or kana cues, Hangul cues and Latin-script cues
+    const scripts = { 'ja/zh': /[\u3040-\u30ff\u4e00-\u9fff]/, ko: /[\uac00-\ud7af]/, latin: /^[^\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]+$/ }
+    for (const family of FAMILIES) {
+      const cues = CONCEPTS[family].split('|')
+      for (const [lang, re] of Object.entries(scripts)) expect(cues.some((c) => re.test(c)), `${family} ${lang}`).toBe(true)
+      expect(cues.length, family).toBeGreaterThanOrEqual(7)
+    }
+  })
+})
+
+describe('seven languages', () => {
+  const PROOF = {
+    en: 'Prove that √2 is irrational.', es: 'Demuestra que √2 es irracional.', de: 'Beweise, dass √2 irrational ist.',
+    fr: 'Démontrez que √2 est irrationnel.', ja: '√2が無理数であることを証明してください。', zh: '证明√2是无理数。', ko: '√2가 무리수임을 증명하시오.',
+  }
+  const DESIGN = {
+    en: 'Design a globally distributed rate limiter for 5M requests/s across 300 edge locations, with consistency and failure trade-offs.',
+    es: 'Diseña un limitador de tasa distribuido globalmente para 5M de peticiones/s en 300 ubicaciones edge, con compensaciones de consistencia y fallos.',
+    de: 'Entwirf einen global verteilten Rate Limiter für 5 Mio. Anfragen/s an 300 Edge-Standorten, mit Abwägungen zu Konsistenz und Ausfällen.',
+    fr: 'Concevez un limiteur de débit distribué mondialement pour 5M requêtes/s sur 300 sites edge, avec les compromis de cohérence et de panne.',
+    ja: '300拠点のエッジで毎秒500万リクエストを捌く、グローバルに分散したレートリミッタを設計してください。一貫性と障害時のトレードオフも含めて。',
+    zh: '为300个边缘节点、每秒500万请求设计一个全球分布式限流器，并说明一致性与故障处理的权衡。',
+    ko: '300개 엣지 로케이션에서 초당 500만 요청을 처리하는 전역 분산 레이트 리미터를 설계하고, 일관성과 장애의 트레이드오프를 설명하세요.',
+  }
+  const GREETING = {
+    en: 'Hi! How are you today?', es: '¡Hola! ¿Qué tal tu día?', de: 'Hallo! Wie geht es dir heute?', fr: 'Salut ! Ça va aujourd’hui ?',
+    ja: 'こんにちは！今日は元気？', zh: '你好！今天过得怎么样？', ko: '안녕! 오늘 하루 어때?',
+  }
+  const LOOKUP = {
+    en: 'What is the capital of Australia?', es: '¿Cuál es la capital de Australia?', de: 'Was ist die Hauptstadt von Australien?',
+    fr: 'Quelle est la capitale de l’Australie ?', ja: 'オーストラリアの首都はどこですか？', zh: '澳大利亚的首都是哪里？', ko: '호주의 수도는 어디야?',
+  }
+
+  for (const lang of Object.keys(PROOF) as (keyof typeof PROOF)[]) {
+    it(`${lang}: a proof and a design are not trivial, a greeting and a lookup are`, () => {
+      expect(feature(ask(PROOF[lang]), 'd_proof')).toBeGreaterThan(0)
+      expect(score(ask(PROOF[lang])).tier).not.toBe('trivial')
+      expect(feature(ask(DESIGN[lang]), 'd_design')).toBeGreaterThan(0)
+      expect(score(ask(DESIGN[lang])).tier).not.toBe('trivial')
+      expect(score(ask(GREETING[lang])).tier).toBe('trivial')
+      expect(score(ask(LOOKUP[lang])).tier).toBe('trivial')
+    })
+  }
+
+  it('puts translations of one request on the same scale', () => {
+    for (const set of [PROOF, DESIGN, GREETING]) {
+      const scores = Object.values(set).map((t) => score(ask(t)).score)
+      expect(Math.max(...scores) - Math.min(...scores)).toBeLessThan(0.2)
+    }
   })
 
   it('counts CJK words on the scale of English words', () => {
-    const words = (t: string) => Math.expm1(dense(t).words)
-    const en = words(WORD_PROBLEM.en)
-    for (const t of [WORD_PROBLEM.ja, WORD_PROBLEM.zh]) {
-      expect(words(t) / en).toBeGreaterThan(0.7)
-      expect(words(t) / en).toBeLessThan(1.4)
+    const words = (t: string) => Math.expm1(f(t, 'words'))
+    const en = words(DESIGN.en)
+    for (const t of [DESIGN.ja, DESIGN.zh]) {
+      expect(words(t) / en).toBeGreaterThan(0.6)
+      expect(words(t) / en).toBeLessThan(1.5)
     }
   })
+})
 
-  it('scores hard Japanese and Chinese maths above trivial chat in the same language', () => {
-    for (const lang of ['ja', 'zh'] as const) {
-      const hard = score(ask(HARD_MATH[lang]))
-      const chat = score(ask(CHIT_CHAT[lang]))
-      expect(hard.score).toBeGreaterThan(chat.score + 0.2)
-      expect(hard.tier).not.toBe('trivial')
-      expect(chat.tier).toBe('trivial')
-      expect(dense(HARD_MATH[lang]).cue_proof).toBeGreaterThan(0)
-    }
+describe('the whole request: conversation, system prompt, tools, attachments', () => {
+  const DESIGN_TURNS: ChatRequest['messages'] = [
+    { role: 'system', content: 'You are a principal engineer reviewing architecture proposals.' },
+    { role: 'user', content: 'Design a globally distributed rate limiter for 5M requests/s across 300 edge locations.' },
+    { role: 'assistant', content: 'Here is a design: token buckets per edge, a gossip layer for global counts, and a regional aggregator...' },
+  ]
+
+  it('scores a follow-up in the context of the conversation', () => {
+    const followUp = 'Now handle a full region outage.'
+    const inContext = score({ model: 'auto', messages: [...DESIGN_TURNS, { role: 'user', content: followUp }] })
+    expect(inContext.features.ctx_turns).toBeGreaterThan(0)
+    expect(inContext.features.d_design).toBeGreaterThan(0) // carried over from the conversation (half weight)
+    expect(inContext.score).toBeGreaterThan(score(ask(followUp)).score)
+    expect(inContext.tier).not.toBe('trivial')
+  })
+
+  it('counts demands of earlier turns at half weight and ignores their easy signals', () => {
+    const ctx = score({ model: 'auto', messages: [{ role: 'user', content: 'Prove it.' }, { role: 'assistant', content: 'ok' }, { role: 'user', content: 'go on' }] })
+    const own = score(ask('Prove it.'))
+    expect(ctx.features.d_proof).toBeCloseTo(Math.log1p(0.5), 4)
+    expect(own.features.d_proof).toBeCloseTo(Math.log1p(1), 4)
+    const thanks = score({ model: 'auto', messages: [{ role: 'user', content: 'Hi, thanks!' }, { role: 'assistant', content: 'Hello!' }, { role: 'user', content: 'Analyse the risks.' }] })
+    expect(thanks.features.e_greet).toBe(0)
+  })
+
+  it('reads tool definitions and tool use already in the conversation', () => {
+    const tools = ['search_flights', 'search_hotels', 'book'].map((name) => ({ type: 'function' as const, function: { name, parameters: { type: 'object' } } }))
+    const text = 'Book me the cheapest trip to Lisbon next month for 3 nights, flight under 300 EUR, hotel near the centre, and change plans if nothing fits.'
+    const withTools = score(ask(text, { tools }))
+    expect(withTools.features.tools).toBe(3)
+    expect(withTools.features.tool_defs).toBeGreaterThan(0)
+    expect(withTools.score).toBeGreaterThan(score(ask(text)).score)
+    const midway = score({
+      model: 'auto', tools,
+      messages: [
+        { role: 'user', content: text },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'search_flights', arguments: '{"to":"LIS"}' } }] },
+        { role: 'tool', tool_call_id: 'c1', content: '[]' },
+      ],
+    } as ChatRequest)
+    expect(midway.features.tool_turns).toBeGreaterThan(0)
+  })
+
+  it('raises the score for attachments and large output budgets', () => {
+    const base = score(ask('Summarise this.')).score
+    const image = score(ask([{ type: 'text', text: 'Summarise this.' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }]))
+    expect(image.features.images).toBe(1)
+    expect(image.score).toBeGreaterThan(base)
+    expect(score(ask('Summarise this.', { max_tokens: 16000 })).score).toBeGreaterThan(base)
   })
 })
 
@@ -167,23 +238,28 @@ describe('determinism and bad input', () => {
   }
 
   it('gives the same decision for the same request', () => {
-    expect(score(ask(COMPETITION))).toEqual(score(ask(COMPETITION)))
-    expect(score(JSON.parse(JSON.stringify(ask(CODE))))).toEqual(score(ask(CODE)))
+    const req = ask('Write a lock-free MPMC queue in C++ and argue why it is free of the ABA problem.')
+    expect(score(req)).toEqual(score(JSON.parse(JSON.stringify(req))))
+    // and does not depend on what was scored before (the scanner's scratch state is reset)
+    const before = score(req)
+    score(ask('证明√2是无理数。'.repeat(50)))
+    expect(score(req)).toEqual(before)
   })
 
-  it('handles empty content, non-text parts only, and no user turn', () => {
+  it('handles empty content, non-text parts only, odd parts and no user turn', () => {
     valid(score(ask('')))
     valid(score(ask([])))
     valid(score(ask([{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }])))
     valid(score(ask([{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }, { type: 'file', file: {} }])))
+    valid(score(ask([null, 5, { type: 'text' }, { type: 'mystery', text: 'x' }] as never)))
     valid(score({ model: 'auto', messages: [{ role: 'system', content: 'You are terse.' }] }))
     valid(score({ model: 'auto', messages: [{ role: 'assistant', content: null }] }))
-    valid(score({ model: 'auto', messages: [{ role: 'function', name: 'f', content: null }] }))
+    valid(score({ model: 'auto', messages: [] } as unknown as ChatRequest))
+    valid(score({ model: 'auto' } as unknown as ChatRequest))
   })
 
   it('finishes on a 1 MB prompt', () => {
-    const d = score(ask('x = 1 + 2; // 漢字 テスト $\\frac{a}{b}$\n'.repeat(30_000).slice(0, 1_000_000)))
-    valid(d)
+    valid(score(ask('x = 1 + 2; // 漢字 テスト 증명 $\\frac{a}{b}$ prove that\n'.repeat(30_000).slice(0, 1_000_000))))
   })
 
   it('never throws on arbitrary text, including lone surrogates and control characters', () => {
@@ -196,39 +272,12 @@ describe('determinism and bad input', () => {
   })
 })
 
-describe('task-type stage', () => {
-  /** The definition: every token adds its bucket's weights / sqrt(tokens), one token at a time. */
-  const reference = (hashes: number[], w: Weights): number[] => {
-    const logits = new Float64Array(TASK_TYPES.length)
-    for (let t = 0; t < TASK_TYPES.length; t++) logits[t] = w.types.bias[t]
-    for (let t = 0; t < TASK_TYPES.length; t++) for (let i = 0; i < N_DENSE; i++) logits[t] += w.types.dense[t * N_DENSE + i] * -w.mean[i] / w.scale[i]
-    for (const h of hashes) for (let t = 0; t < TASK_TYPES.length; t++) logits[t] += w.types.hashed[bucketOf(h, w.buckets) * TASK_TYPES.length + t] / Math.sqrt(hashes.length)
-    return [...softmax(logits)]
-  }
-  const extracted = (hashes: number[]) => ({ ...extract(ask('')), dense: new Float64Array(N_DENSE), hashes })
-
-  it('equals the token-by-token sum, call after call, for any bucket count (its per-bucket scratch is left clean)', () => {
-    const odd: Weights = { ...WEIGHTS, buckets: 97, types: { ...WEIGHTS.types, hashed: WEIGHTS.types.hashed.slice(0, 97 * TASK_TYPES.length) } }
-    fc.assert(
-      fc.property(fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { maxLength: 600 }), fc.boolean(), (hashes, useOdd) => {
-        const w = useOdd ? odd : WEIGHTS
-        const got = [...taskTypes(extracted(hashes), w)]
-        const want = reference(hashes, w)
-        for (let t = 0; t < got.length; t++) expect(got[t]).toBeCloseTo(want[t], 12)
-      }),
-      { numRuns: 300 },
-    )
-  })
-
-  it('maps a hash to the same bucket as the modulo the trainer uses', () => {
-    for (const h of [0, 1, -1, 255, 256, -(2 ** 31), 2 ** 31 - 1, 0x9e3779b9 | 0]) {
-      expect(bucketOf(h, 256)).toBe((h >>> 0) % 256)
-      expect(bucketOf(h, 97)).toBe((h >>> 0) % 97)
-    }
-  })
-})
-
 describe('tiers and reasons', () => {
+  it('ships weights made for this feature set', () => {
+    expect(WEIGHTS.features).toBe(fingerprint())
+    expect(WEIGHTS.mix.nt + WEIGHTS.mix.gain + WEIGHTS.mix.prem).toBeCloseTo(1, 6)
+  })
+
   it('maps a score to a tier at the thresholds (inclusive lower bounds)', () => {
     const t = { medium: 0.3, premium: 0.6 }
     expect(tierOf(0.2999, t)).toBe('trivial')
@@ -239,22 +288,21 @@ describe('tiers and reasons', () => {
   })
 
   it('applies caller thresholds (a tenant override) without changing the score', () => {
-    const d = score(ask(CODE))
-    expect(score(ask(CODE), { medium: 0, premium: 0 }).tier).toBe('premium')
-    expect(score(ask(CODE), { medium: 1.01, premium: 1.01 }).tier).toBe('trivial')
-    expect(score(ask(CODE), { medium: 0, premium: 1.01 }).tier).toBe('medium')
-    expect(score(ask(CODE), { medium: 0, premium: 0 }).score).toBe(d.score)
+    const req = ask('Prove that √2 is irrational.')
+    const d = score(req)
+    expect(score(req, { medium: 0, premium: 0 }).tier).toBe('premium')
+    expect(score(req, { medium: 1.01, premium: 1.01 }).tier).toBe('trivial')
+    expect(score(req, { medium: 0, premium: 0 }).score).toBe(d.score)
   })
 
-  it('writes a compact, header-safe reason', () => {
-    for (const text of [CHAT, CODE, COMPETITION, 'なぜ空は青いのですか？詳しく説明してください。']) {
-      const d = score(ask(text))
-      const r = compactReason(d)
-      expect(r.length).toBeLessThanOrEqual(120)
-      expect(r).toMatch(/^[\x20-\x7e]+$/)
-      expect(r.startsWith(`${d.tier} ${d.score.toFixed(2)}`)).toBe(true)
-    }
-    const long: Decision = { score: 0.5, tier: 'medium', features: {}, reasons: ['é'.repeat(50), 'x'.repeat(200), 'ok'] }
-    expect(compactReason(long).length).toBeLessThanOrEqual(120)
+  it('names the demand behind a decision, and writes a compact, header-safe reason', () => {
+    const d = score(ask('Prove that every finite group of prime order is cyclic.'))
+    expect(d.reasons).toContain('proof')
+    const easy = score(ask('Translate into English: "Das Treffen ist verschoben."'))
+    expect(easy.reasons).toContain('translation')
+    const r = compactReason(score(ask('证明√2是无理数。')))
+    expect(r.length).toBeLessThanOrEqual(120)
+    for (let i = 0; i < r.length; i++) expect(r.charCodeAt(i)).toBeLessThan(127)
+    expect(r).toMatch(/^(trivial|medium|premium) \d\.\d\d/)
   })
 })

@@ -21,7 +21,8 @@ import { postJson, readJson } from '../errors'
 import { eventJson, streamReply } from '../stream'
 // One estimator of prompt tokens for reservations and for usage a provider did not report: the conservative one.
 import { estimateInputTokens as estimateInput } from '../../money/estimate'
-import { ProviderError, type Provider, type ProviderContext, type ProviderReply } from '../types'
+import { keyedProvider } from '../settings'
+import { ProviderError, notConfigured, type Provider, type ProviderContext, type ProviderReply } from '../types'
 import { cacheControl, finishReason, imageSource, usageFromAnthropic, type FinishReason } from '../../anthropic/shared'
 
 export { finishReason, usageFromAnthropic }
@@ -174,9 +175,7 @@ export function createAnthropic(ctx: ProviderContext): Provider {
   return {
     name: 'anthropic',
     async chat(req, model, { signal, stream }): Promise<ProviderReply> {
-      if (!settings.configured || !settings.apiKey) {
-        throw new ProviderError('anthropic', 'unconfigured', `The anthropic provider is not configured: set ${settings.missing.join(', ') || 'ANTHROPIC_API_KEY'}.`)
-      }
+      if (!settings.configured || !settings.apiKey) throw notConfigured('anthropic', settings)
       const body = toAnthropicRequest(req, model.upstream, stream, model.maxOutputTokens ?? ctx.defaultMaxTokens)
       const res = await postJson(
         'anthropic',
@@ -263,3 +262,6 @@ export function anthropicEvents(now: number) {
     }
   }
 }
+
+/** `ANTHROPIC_API_KEY`, `ANTHROPIC_BASE_URL` (default https://api.anthropic.com, or `{AI_GATEWAY_URL}/anthropic`). */
+export const anthropic = keyedProvider('anthropic', 'ANTHROPIC', 'https://api.anthropic.com', createAnthropic)

@@ -11,12 +11,16 @@
  * @example createDeepSeek({ settings: config.providers.deepseek }).chat(req, config.models['deepseek-reasoner'], { signal, stream: true })
  */
 import { createOpenAICompatible } from '../openai-compatible'
+import { keyedProvider } from '../settings'
 import { requestedMaxTokens, type ChatRequest } from '../../openai/request'
 import { ProviderError, type Provider, type ProviderContext } from '../types'
 
 export function createDeepSeek(ctx: ProviderContext): Provider {
   return createOpenAICompatible('deepseek', ctx, { prepare: prepareForDeepSeek })
 }
+
+/** `DEEPSEEK_API_KEY`, `DEEPSEEK_BASE_URL` (default https://api.deepseek.com, or `{AI_GATEWAY_URL}/deepseek`). */
+export const deepseek = keyedProvider('deepseek', 'DEEPSEEK', 'https://api.deepseek.com', createDeepSeek)
 
 /** The request body as DeepSeek accepts it. Pure; exported for tests. */
 export function prepareForDeepSeek(body: Record<string, unknown>): Record<string, unknown> {
@@ -40,7 +44,10 @@ function textOnly(parts: Array<Record<string, unknown>>): string {
   for (const p of parts) {
     if (p.type === 'text') texts.push(String(p.text))
     else if (p.type === 'refusal') texts.push(String(p.refusal))
-    else throw new ProviderError('deepseek', 'http', `DeepSeek does not accept '${String(p.type)}' content parts; send text only.`, { status: 400, upstreamBody: JSON.stringify({ error: { message: `DeepSeek does not accept '${String(p.type)}' content parts; send text only.` } }) })
+    else {
+      const message = `DeepSeek does not accept '${String(p.type)}' content parts; send text only.`
+      throw new ProviderError('deepseek', 'http', message, { status: 400, upstreamBody: JSON.stringify({ error: { message } }) })
+    }
   }
   return texts.join('\n')
 }

@@ -1,6 +1,12 @@
 /**
  * The OpenAI-compatible adapter: OpenAI, DeepSeek and any server that speaks `POST {base}/chat/completions`
- * (vLLM, Ollama, llama.cpp, LiteLLM, Cloudflare AI Gateway's provider endpoints).
+ * (Ollama, vLLM, llama.cpp, LiteLLM, Groq, Together, Fireworks, Mistral, OpenRouter, Cloudflare AI Gateway's
+ * provider endpoints).
+ *
+ * As the `openai-compatible` provider, each TRIAGE_MODELS entry names its own endpoint, any number of them:
+ * `{"provider":"openai-compatible","base_url":"https://api.groq.com/openai/v1","api_key_env":"GROQ_API_KEY",…}`.
+ * `api_key_env` names the variable that holds the key (sent as `Authorization: Bearer`); without it no key is sent
+ * (a local Ollama or vLLM).
  *
  * The request goes through as the client sent it (unknown fields included) with the upstream model name; a
  * stream always asks for `stream_options.include_usage` so spend is exact. Answers are already OpenAI-shaped:
@@ -10,14 +16,15 @@
  * const openai = createOpenAICompatible('openai', { settings: config.providers.openai })
  * const reply = await openai.chat(req, config.models['gpt-4.1'], { signal, stream: true })
  */
-import type { ProviderName } from '../../config'
+import * as z from 'zod/mini'
 import { outputCap, withOutputCap, type ChatRequest } from '../../openai/request'
 import type { ChatCompletion, Usage } from '../../openai/types'
 import { postJson, readJson } from '../errors'
 import { eventJson, streamReply } from '../stream'
 // One estimator of prompt tokens for reservations and for usage a provider did not report: the conservative one.
 import { estimateInputTokens as estimateInput } from '../../money/estimate'
-import { ProviderError, type Provider, type ProviderContext, type ProviderReply } from '../types'
+import { envName, envString, trimSlash, url } from '../settings'
+import { ProviderError, notConfigured, type Provider, type ProviderContext, type ProviderModule, type ProviderName, type ProviderReply, type ProviderSettings } from '../types'
 
 /** Usage as OpenAI-compatible servers report it → normalised Usage. DeepSeek's cache fields are understood too. */
 export function usageFromOpenAI(u: any): Usage {
@@ -36,23 +43,27 @@ const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v)
 export interface OpenAICompatibleOptions {
   /** Rewrites the outgoing body (after model/stream are set), e.g. DeepSeek's history rules. */
   prepare?: (body: Record<string, unknown>, req: ChatRequest) => Record<string, unknown>
-  /** Extra headers (e.g. OpenAI-Organization). */
-  headers?: Record<string, string>
+  /** The URL calls go to (default `{baseUrl}/chat/completions`). */
+  url?: (settings: ProviderSettings) => string
+  /** The header that carries the key (default `Authorization: Bearer <key>`). */
+  auth?: (apiKey: string) => Record<string, string>
 }
 
+const bearer = (apiKey: string) => ({ authorization: `Bearer ${apiKey}` })
+
 /** Builds an adapter for one OpenAI-compatible provider. Unconfigured → every call throws `unconfigured`. */
-export function createOpenAICompatible(name: ProviderName, ctx: ProviderContext, opts: OpenAICompatibleOptions = {}): Provider {
+export function createOpenAICompatible(adapter: ProviderName, ctx: ProviderContext, opts: OpenAICompatibleOptions = {}): Provider {
   const { settings } = ctx
+  const name = ctx.name ?? adapter
   const fetchImpl = ctx.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
-  const url = `${settings.baseUrl.replace(/\/+$/, '')}/chat/completions`
+  const url = opts.url ? opts.url(settings) : `${trimSlash(settings.baseUrl)}/chat/completions`
   const secrets = [settings.apiKey]
+  const auth = settings.apiKey ? (opts.auth ?? bearer)(settings.apiKey) : {}
 
   return {
     name,
     async chat(req, model, { signal, stream }): Promise<ProviderReply> {
-      if (!settings.configured || !settings.apiKey) {
-        throw new ProviderError(name, 'unconfigured', `The ${name} provider is not configured: set ${settings.missing.join(', ') || 'its API key'}.`)
-      }
+      if (!settings.configured) throw notConfigured(name, settings)
       // One output cap, in one field: the normalised one (the smaller of max_completion_tokens and max_tokens), or with
       // none asked for, the one the budget reserved (an uncapped call could cost more than its reservation).
       let body: Record<string, unknown> = { ...withOutputCap(req, outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens)), model: model.upstream, stream }
@@ -64,7 +75,7 @@ export function createOpenAICompatible(name: ProviderName, ctx: ProviderContext,
         name,
         fetchImpl,
         url,
-        { authorization: `Bearer ${settings.apiKey}`, accept: stream ? 'text/event-stream' : 'application/json', ...opts.headers },
+        { ...auth, accept: stream ? 'text/event-stream' : 'application/json' },
         body,
         signal,
         secrets,
@@ -124,4 +135,23 @@ function estimateJson(req: ChatRequest, c: ChatCompletion): Usage {
   const out = (msg?.content?.length ?? 0) + JSON.stringify(c.choices[0]?.message?.tool_calls ?? '').length
   const reasoning = Math.ceil((msg?.reasoning_content?.length ?? 0) / 4)
   return { input: estimateInput(req), cachedInput: 0, cacheWrite: 0, output: Math.max(1, Math.ceil(out / 4)) + reasoning, reasoning }
+}
+
+/** A model entry's own endpoint: `base_url`, and the variable that holds its key (none for a keyless local server). */
+export function endpointSettings(adapter: string, entry: Readonly<Record<string, unknown>>, env: Readonly<Record<string, unknown>>): ProviderSettings {
+  const keyVar = entry.api_key_env as string | undefined
+  const apiKey = keyVar ? envString(env, keyVar) : undefined
+  const missing = keyVar && !apiKey ? [keyVar] : []
+  return { adapter, configured: missing.length === 0, missing, apiKey, baseUrl: trimSlash(String(entry.base_url)) }
+}
+
+/** `openai-compatible`: any number of endpoints, one per TRIAGE_MODELS entry that names it. */
+export const openaiCompatible: ProviderModule = {
+  name: 'openai-compatible',
+  env: {},
+  entry: {
+    fields: { base_url: url, api_key_env: z.optional(envName) },
+    settings: (entry, env) => endpointSettings('openai-compatible', entry, env),
+  },
+  create: (ctx) => createOpenAICompatible('openai-compatible', ctx),
 }

@@ -10,6 +10,7 @@
  * @example createOpenAI({ settings: config.providers.openai }).chat(req, config.models['gpt-4.1'], { signal, stream: false })
  */
 import { createOpenAICompatible } from '../openai-compatible'
+import { keyedProvider } from '../settings'
 import { requestedMaxTokens, type ChatRequest } from '../../openai/request'
 import type { Provider, ProviderContext } from '../types'
 
@@ -31,3 +32,6 @@ export function capField(body: Record<string, unknown>): Record<string, unknown>
 export function createOpenAI(ctx: ProviderContext): Provider {
   return createOpenAICompatible('openai', ctx, { prepare: capField })
 }
+
+/** `OPENAI_API_KEY`, `OPENAI_BASE_URL` (default https://api.openai.com/v1, or `{AI_GATEWAY_URL}/openai`). */
+export const openai = keyedProvider('openai', 'OPENAI', 'https://api.openai.com/v1', createOpenAI)

@@ -12,6 +12,10 @@
  * `{ response, tool_calls?, usage? }`, or SSE `data: {"response":"…"}` … (usage in the last event on newer models)
  * `data: [DONE]`. Both are normalised to OpenAI JSON / chunks; usage is estimated (`estimated: true`) only when absent.
  *
+ * A binding that cannot run where the Worker runs (`wrangler dev --local`: miniflare's AI binding throws
+ * "Binding AI needs to be run remotely") is not an upstream failure: with account id + token the call goes over REST
+ * instead (and every later one from this isolate), else it is `unconfigured` (503 naming the two settings).
+ *
  * @example createWorkersAI({ settings: config.providers['workers-ai'], ai: env.AI }).chat(req, model, { signal, stream: true })
  */
 import { outputCap, requestedMaxTokens, DEFAULT_OUTPUT_CAP, type ChatMessage, type ChatRequest } from '../../openai/request'
@@ -21,7 +25,9 @@ import { usageFromOpenAI } from '../openai-compatible'
 import { estimateTokens, eventJson, streamReply } from '../stream'
 // One estimator of prompt tokens for reservations and for usage a provider did not report: the conservative one.
 import { estimateInputTokens as estimateInput } from '../../money/estimate'
-import { ProviderError, type Provider, type ProviderContext, type ProviderReply } from '../types'
+import * as z from 'zod/mini'
+import { secret, trimSlash, url } from '../settings'
+import { ProviderError, notConfigured, type ModelTarget, type Provider, type ProviderContext, type ProviderModule, type ProviderReply } from '../types'
 
 export const CLOUDFLARE_API = 'https://api.cloudflare.com/client/v4'
 
@@ -109,6 +115,13 @@ export function fromWorkersAIOutput(out: any, req: ChatRequest, model: string, i
   }
 }
 
+/**
+ * Whether a binding error says the binding cannot run here at all. Miniflare's local AI binding (no remote proxy,
+ * i.e. `wrangler dev --local`) throws `Binding AI needs to be run remotely`
+ * (miniflare/src/workers/shared/remote-bindings-utils.ts).
+ */
+export const bindingNotHere = (e: unknown): boolean => /needs to be run remotely/.test(String(e))
+
 /** A binding error (thrown `Error` whose message carries Workers AI's code) → ProviderError with an HTTP-like status. */
 export function bindingError(e: unknown, signal: AbortSignal): ProviderError {
   if (signal.aborted) return asProviderError('workers-ai', e, signal)
@@ -123,64 +136,73 @@ export function bindingError(e: unknown, signal: AbortSignal): ProviderError {
 }
 
 export function createWorkersAI(ctx: ProviderContext): Provider {
-  const { settings, ai } = ctx
+  const { settings } = ctx
   const fetchImpl = ctx.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
-  const base = settings.baseUrl.replace(/\/+$/, '')
+  const base = trimSlash(settings.baseUrl)
   const viaGateway = /\/workers-ai$/.test(base) && /gateway\.ai\.cloudflare\.com/.test(base)
   const customBase = base !== CLOUDFLARE_API
   const restReady = !!(settings.accountId && settings.apiKey)
+  /** The binding, until it turns out it cannot run here. */
+  let ai = ctx.ai
   /** REST when there is no binding, or when a non-default base URL (emulator, gateway) is set with credentials. */
-  const useRest = restReady && (!ai || customBase)
+  const useRest = () => restReady && (!ai || customBase)
   const gatewayId = /gateway\.ai\.cloudflare\.com\/v1\/[^/]+\/([^/]+)/.exec(base)?.[1]
+  const unconfigured = (detail = '') =>
+    notConfigured('workers-ai', { missing: settings.missing.length ? settings.missing : ['CLOUDFLARE_ACCOUNT_ID', 'CLOUDFLARE_API_TOKEN'] }, detail)
   let seq = 0
 
   const restUrl = (model: string) => (viaGateway ? `${base}/${model}` : `${base}/accounts/${settings.accountId}/ai/run/${model}`)
 
-  return {
-    name: 'workers-ai',
-    async chat(req, model, { signal, stream }): Promise<ProviderReply> {
-      if (!useRest && !ai) {
-        throw new ProviderError('workers-ai', 'unconfigured', `The workers-ai provider is not configured: add the AI binding or set ${settings.missing.join(', ') || 'CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_API_TOKEN'}.`)
+  /** The REST API: the output, or the SSE body of a stream. */
+  async function viaRest(model: ModelTarget, inputs: Record<string, unknown>, signal: AbortSignal, stream: boolean): Promise<unknown> {
+    let res: Response
+    try {
+      res = await fetchImpl(restUrl(model.upstream), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${settings.apiKey}`, 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' },
+        body: JSON.stringify(inputs),
+        signal,
+      })
+    } catch (e) {
+      throw asProviderError('workers-ai', e, signal)
+    }
+    if (!res.ok) throw await httpError('workers-ai', res, [settings.apiKey])
+    if (stream) {
+      const type = res.headers.get('content-type') ?? ''
+      if (!type.includes('text/event-stream')) throw new ProviderError('workers-ai', 'invalid', `workers-ai answered a stream request with ${type || 'no content type'}`)
+      return res.body
+    }
+    const env = await readJson('workers-ai', res, signal)
+    if (env?.success === false) throw new ProviderError('workers-ai', 'http', `workers-ai failed: ${sanitize(String(env.errors?.[0]?.message ?? 'unknown error'))}`, { status: 500 })
+    return env?.result
+  }
+
+  /** The binding; falls over to REST (or `unconfigured`) when the binding cannot run here or cannot authenticate. */
+  async function viaBinding(binding: Ai, model: ModelTarget, inputs: Record<string, unknown>, signal: AbortSignal, stream: boolean): Promise<unknown> {
+    try {
+      return await binding.run(model.upstream as any, inputs as any, { signal, ...(gatewayId ? { gateway: { id: gatewayId } } : {}) } as any)
+    } catch (e) {
+      if (!signal.aborted && bindingNotHere(e)) {
+        if (!restReady) throw unconfigured(' (the AI binding cannot run here)')
+        ai = undefined // this isolate's binding will not work: REST from now on
+        return viaRest(model, inputs, signal, stream)
       }
+      const err = bindingError(e, signal)
+      // A binding that cannot reach Cloudflare (e.g. `wrangler dev` not logged in) is a configuration problem.
+      if (!restReady && err.status === 401) throw unconfigured(` (the AI binding is not usable here: ${err.message.slice(0, 120)})`)
+      throw err
+    }
+  }
+
+  return {
+    name: ctx.name ?? 'workers-ai',
+    async chat(req, model, { signal, stream }): Promise<ProviderReply> {
+      const binding = ai
+      if (!useRest() && !binding) throw unconfigured()
       const inputs = toWorkersAIInputs(req, stream, model.maxOutputTokens ?? ctx.defaultMaxTokens)
       const now = Date.now()
       const id = `chatcmpl-wai-${now.toString(36)}${(++seq).toString(36)}`
-
-      let output: unknown
-      if (useRest) {
-        let res: Response
-        try {
-          res = await fetchImpl(restUrl(model.upstream), {
-            method: 'POST',
-            headers: { authorization: `Bearer ${settings.apiKey}`, 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' },
-            body: JSON.stringify(inputs),
-            signal,
-          })
-        } catch (e) {
-          throw asProviderError('workers-ai', e, signal)
-        }
-        if (!res.ok) throw await httpError('workers-ai', res, [settings.apiKey])
-        if (stream) {
-          const type = res.headers.get('content-type') ?? ''
-          if (!type.includes('text/event-stream')) throw new ProviderError('workers-ai', 'invalid', `workers-ai answered a stream request with ${type || 'no content type'}`)
-          output = res.body
-        } else {
-          const env = await readJson('workers-ai', res, signal)
-          if (env?.success === false) throw new ProviderError('workers-ai', 'http', `workers-ai failed: ${sanitize(String(env.errors?.[0]?.message ?? 'unknown error'))}`, { status: 500 })
-          output = env?.result
-        }
-      } else {
-        try {
-          output = await ai!.run(model.upstream as any, inputs as any, { signal, ...(gatewayId ? { gateway: { id: gatewayId } } : {}) } as any)
-        } catch (e) {
-          const err = bindingError(e, signal)
-          // A binding that cannot reach Cloudflare (e.g. `wrangler dev` not logged in) is a configuration problem.
-          if (!restReady && err.status === 401) {
-            throw new ProviderError('workers-ai', 'unconfigured', `The workers-ai provider is not configured: the AI binding is not usable here (${err.message.slice(0, 120)}); set ${settings.missing.join(', ') || 'CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_API_TOKEN'}.`)
-          }
-          throw err
-        }
-      }
+      const output = useRest() || !binding ? await viaRest(model, inputs, signal, stream) : await viaBinding(binding, model, inputs, signal, stream)
 
       if (!stream) {
         const { completion, usage } = fromWorkersAIOutput(output, req, model.upstream, id, now)
@@ -190,6 +212,26 @@ export function createWorkersAI(ctx: ProviderContext): Provider {
       return streamReply('workers-ai', output as ReadableStream<Uint8Array>, signal, estimateInput(req), workersAIEvents(id, model.upstream, now, outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens)))
     },
   }
+}
+
+/**
+ * Workers AI: the `AI` binding, or the REST API with `CLOUDFLARE_ACCOUNT_ID` + `CLOUDFLARE_API_TOKEN`
+ * (`WORKERS_AI_BASE_URL`, default https://api.cloudflare.com/client/v4, or `{AI_GATEWAY_URL}/workers-ai`).
+ * `configured` reflects the REST credentials only; `available` is true with the binding too.
+ */
+export const workersAI: ProviderModule = {
+  name: 'workers-ai',
+  env: { CLOUDFLARE_ACCOUNT_ID: z.optional(secret), CLOUDFLARE_API_TOKEN: z.optional(secret), WORKERS_AI_BASE_URL: z.optional(url) },
+  settings: (v, gateway) => ({
+    adapter: 'workers-ai',
+    configured: !!(v.CLOUDFLARE_ACCOUNT_ID && v.CLOUDFLARE_API_TOKEN),
+    missing: [...(v.CLOUDFLARE_ACCOUNT_ID ? [] : ['CLOUDFLARE_ACCOUNT_ID']), ...(v.CLOUDFLARE_API_TOKEN ? [] : ['CLOUDFLARE_API_TOKEN'])],
+    apiKey: v.CLOUDFLARE_API_TOKEN as string | undefined,
+    accountId: v.CLOUDFLARE_ACCOUNT_ID as string | undefined,
+    baseUrl: trimSlash((v.WORKERS_AI_BASE_URL as string) ?? (gateway ? `${gateway}/workers-ai` : CLOUDFLARE_API)),
+  }),
+  create: createWorkersAI,
+  available: (settings, env) => settings.configured || typeof (env.AI as { run?: unknown } | undefined)?.run === 'function',
 }
 
 /** A stateful mapper from Workers AI stream events to OpenAI chunks. Exported for tests. */
