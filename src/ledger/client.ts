@@ -205,6 +205,12 @@ export class LedgerClient {
       } else {
         this.lease = { id: res.lease.id, balance: res.lease.change_nano, reserved: 0, usableUntil }
       }
+      // Recalled: what no request holds goes back (with the next call); from now on nothing is reserved against it.
+      const idle = this.lease.balance - this.lease.reserved
+      if (res.lease.recalled && idle > 0) {
+        this.lease.balance -= idle
+        this.pending.push({ op: 'return', id: this.lease.id, nano: idle })
+      }
     }
   }
 
@@ -291,7 +297,7 @@ export class LedgerClient {
       this.check(nano, meta)
       const r = this.tryLocal(requestId, nano, meta)
       if (r) return r
-      if (!asked) continue // the lease was only confirmed, and its idle part recalled: ask for headroom now
+      if (!asked) continue // the lease was only confirmed, and recalled: ask for headroom now
       if (res.retry_ms !== undefined && Date.now() - start < RECALL_WAIT_MS) {
         // The headroom is idle in other isolates' leases, recalled now: wait for it rather than refuse.
         await new Promise((ok) => setTimeout(ok, res.retry_ms))

@@ -240,10 +240,7 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
     let refused: Refusal | undefined
     let retryMs: number | undefined
     if (req.acquire) {
-      // The isolate asked only for what its lease's idle part did not cover: if this call took that part back (a
-      // recalled lease), ask for it too.
-      const acquire = change < 0 && req.acquire.lease === leaseId ? { ...req.acquire, need: req.acquire.need - change } : req.acquire
-      const r = this.grant(req.isolate, acquire, now, leaseId)
+      const r = this.grant(req.isolate, req.acquire, now, leaseId)
       if (r.lease) {
         if (r.lease !== leaseId) change = 0 // a new lease: what was taken back from the old one is the isolate's to forget with it
         leaseId = r.lease
@@ -256,7 +253,7 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
     const l = leaseId ? this.leases.get(leaseId) : undefined
     return {
       ...this.view(now),
-      ...(l ? { lease: { id: leaseId!, change_nano: change, expires_at: l.expires_at } } : {}),
+      ...(l ? { lease: { id: leaseId!, change_nano: change, expires_at: l.expires_at, ...(l.recalled || this.meta.disabled ? { recalled: true } : {}) } } : {}),
       ...(ended && ended !== leaseId ? { lease_ended: ended } : {}),
       ...(refused ? { refused } : {}),
       ...(retryMs !== undefined ? { retry_ms: retryMs } : {}),
@@ -278,21 +275,15 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
   // ---- leases ----
 
   /**
-   * Confirms an isolate's lease for another LEASE_TTL_MS, and records what its requests in flight hold. A recalled
-   * lease (or any lease of a disabled tenant) gives back its idle part. Returns the change to the lease (≤ 0), or
+   * Confirms an isolate's lease for another LEASE_TTL_MS, and records what its requests in flight hold. (A recalled
+   * lease is told so in the answer; its isolate gives the idle part back with a `return` op.) Returns 0, or
    * undefined when the lease has ended.
    */
   private confirm(held: { id: string; reserved: number }, now: number): number | undefined {
     const l = this.leases.get(held.id)
     if (!l) return undefined
     l.reported = Math.max(0, Math.floor(held.reserved))
-    let change = 0
-    if (l.recalled || this.meta.disabled) {
-      const idle = Math.max(0, l.nano - l.reported)
-      l.nano -= idle
-      change = -idle
-      l.recalled = false
-    }
+    const change = 0
     l.expires_at = now + LEASE_TTL_MS
     this.sql.exec('UPDATE leases SET nano = ?, expires_at = ? WHERE id = ?', l.nano, l.expires_at, held.id)
     return change
@@ -338,6 +329,14 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
         if (lease === null) this.orphanNano += op.nano
         this.nextExpiry = Math.min(this.nextExpiry, expires)
       }
+      return
+    }
+    if (op.op === 'return') {
+      const l = this.leases.get(op.id)
+      if (!l) return
+      l.nano = Math.max(0, l.nano - Math.max(0, Math.floor(op.nano)))
+      l.recalled = false
+      this.sql.exec('UPDATE leases SET nano = ? WHERE id = ?', l.nano, op.id)
       return
     }
     if (op.op === 'refused') {
@@ -483,6 +482,7 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
     // Renew the lease the isolate names, or else its newest live one: calls that race from one isolate add to one lease.
     if (own) {
       const l = this.leases.get(own)!
+      l.recalled = false // an isolate that asks for more is not idle: what it holds is its own again
       l.nano += grant
       l.reported += need // the request that asked reserves it now
       l.expires_at = expires

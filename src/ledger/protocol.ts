@@ -28,6 +28,8 @@ export type LedgerOp =
   | { op: 'hold'; id: string; request_id?: string; nano: number; lease: string | null; at: number; ttl_ms: number; model?: string; tier?: string }
   | { op: 'settle'; id: string; nano: number; lease: string | null; record: SpendRecord }
   | { op: 'release'; id: string; lease: string | null }
+  /** The isolate gives back `nano` of lease `id` (its idle part, when the DO recalled it). */
+  | { op: 'return'; id: string; nano: number }
   /** A request refused with a 429 (counted per reason in the totals, for the dashboard); `reason` e.g. 'daily_budget', 'in_flight'. */
   | { op: 'refused'; id: string; reason: string; at: number }
 
@@ -73,10 +75,11 @@ export interface Refusal {
 export interface SyncResult {
   now: number
   /**
-   * The isolate's lease after this call (new, renewed or confirmed): `change_nano` is what the call added to it (a
-   * grant) or took back (negative: the idle part of a recalled lease).
+   * The isolate's lease after this call (new, renewed or confirmed): `change_nano` is what the call granted.
+   * `recalled`: stop using its idle part and give it back (a `return` op): the DO never takes it back itself, because
+   * the isolate may be reserving against it while this answer travels.
    */
-  lease?: { id: string; change_nano: number; expires_at: number }
+  lease?: { id: string; change_nano: number; expires_at: number; recalled?: boolean }
   /** The lease the isolate named has ended (reclaimed after it lapsed): reserve against it no more. */
   lease_ended?: string
   refused?: Refusal

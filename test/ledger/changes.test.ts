@@ -81,7 +81,10 @@ describe('a budget cut recalls leases (issue 14 item 3)', () => {
         expect(o.err.message).toMatch(/has spent its daily budget/)
       }
     }
-    for (const iso of isos) await iso.ctx.drain()
+    for (const iso of isos) {
+      await iso.ctx.drain()
+      await iso.client.flush() // the idle parts given back
+    }
     const after = await stub(t).snapshot()
     expect(after.charged_nano).toBe(before.charged_nano) // releases only: nothing more was spent
     expect(after.leases.reduce((s, l) => s + l.nano, 0)).toBe(0) // no headroom left in any lease
@@ -97,10 +100,11 @@ describe('a budget cut recalls leases (issue 14 item 3)', () => {
     await stub(t).configure(t.id, newer({ daily_nano: spent + 5_000_000 })) // $0.005 left
     const r = await a.budget.reserve('x', 1_000_000) // its lease, still trusted (< 1 s)
     a.budget.settle(r, gpt(10), { status: 200 })
-    await a.ctx.drain() // the settle's call confirms the lease: its idle part goes back
-    expect((await stub(t).snapshot()).leases.reduce((s, l) => s + l.nano, 0)).toBe(0)
+    await a.ctx.drain() // the settle's call confirms the lease, and learns it is recalled: its idle part is not used again
     const o = await attempt(a.budget, 'y', 9_000_000)
     expect(o.ok).toBe(false)
+    await a.client.flush() // …and goes back with the next call
+    expect((await stub(t).snapshot()).leases.reduce((s, l) => s + l.nano, 0)).toBe(0)
   })
 })
 
