@@ -1,5 +1,5 @@
 /**
- * Budget-attack worker (bench only, `npm run bench:attacks`): replays issue 14's attacks on the ledger inside
+ * Budget-attack worker (bench only, `npm run bench:budget-attacks`): replays issue 14's attacks on the ledger inside
  * workerd, with several simulated isolates (one LedgerClient each, as in test/ledger) against the real TenantLedger
  * Durable Object, and reports what was served.
  *

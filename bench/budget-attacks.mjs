@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// npm run bench:attacks [-- --before <git ref>] [--json]
+// npm run bench:budget-attacks [-- --before <git ref>] [--json]
 //
 // Re-measures issue 14's budget attacks on the ledger, inside workerd (one Miniflare on 127.0.0.1, bounded: about
-// 15 s per tree), with bench/workers/attacks.ts:
+// 15 s per tree), with bench/workers/budget-attacks.ts:
 //   1. the budget cut (item 3): 4 isolates × 4 concurrent requests; the operator cuts the budget to half of what was
 //      spent; how many requests are still served after the cut, and more than 1 s after it;
 //   2. the sequential client (item 8): one request at a time on a random isolate of 16; how much of the budget it
@@ -25,7 +25,7 @@ const asJson = args.includes('--json')
 async function bundle(root, outfile) {
   const { build } = await import('esbuild')
   await build({
-    entryPoints: [path.join(root, 'bench/workers/attacks.ts')], outfile, bundle: true, format: 'esm', platform: 'neutral', target: 'es2022',
+    entryPoints: [path.join(root, 'bench/workers/budget-attacks.ts')], outfile, bundle: true, format: 'esm', platform: 'neutral', target: 'es2022',
     external: ['cloudflare:*', 'node:*'], conditions: ['workerd', 'worker', 'browser'], mainFields: ['module', 'main'],
     nodePaths: [path.join(ROOT, 'node_modules')], tsconfig: path.join(ROOT, 'tsconfig.json'), logLevel: 'error',
   })
@@ -70,7 +70,7 @@ try {
     const dir = path.join(tmp, 'before')
     fs.mkdirSync(path.join(dir, 'bench/workers'), { recursive: true })
     execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${before}" src | tar -x -C "${dir}"`])
-    fs.copyFileSync(path.join(ROOT, 'bench/workers/attacks.ts'), path.join(dir, 'bench/workers/attacks.ts'))
+    fs.copyFileSync(path.join(ROOT, 'bench/workers/budget-attacks.ts'), path.join(dir, 'bench/workers/budget-attacks.ts'))
     results.push(await run(`before (${before})`, await bundle(dir, path.join(tmp, 'before.js'))))
   }
   results.push(await run('after (this tree)', await bundle(ROOT, path.join(tmp, 'after.js'))))
