@@ -11,7 +11,7 @@
  * @example
  * const d = score({ model: 'auto', messages: [{ role: 'user', content: 'Prove that √2 is irrational.' }] })
  * d.tier            // 'medium'
- * compactReason(d)  // 'medium 0.28: proof; maths; equations'
+ * compactReason(d)  // 'medium 0.29: proof; maths; equations'
  */
 import type { ChatRequest } from '../openai/request'
 import type { Tier } from '../config/tiers'
@@ -159,7 +159,7 @@ const round = (v: number): number => Math.round(v * 10000) / 10000
 
 /**
  * One-line reason for the `x-triage-reason` header: printable ASCII only, at most 120 chars.
- * @example compactReason(d) // 'medium 0.28: proof; maths; equations'
+ * @example compactReason(d) // 'medium 0.29: proof; maths; equations'
  */
 export function compactReason(d: Decision): string {
   const head = `${d.tier} ${d.score.toFixed(2)}`
