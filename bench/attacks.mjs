@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url'
 import { Miniflare } from 'miniflare'
 import { startEmulatorServer } from '../test/fixtures/emulator-server.mjs'
 import { offlineVars, DEV_ADMIN_TOKEN } from '../scripts/offline-env.mjs'
-import { bundleWorker, bundleWorkers, triageWorkers } from '../scripts/workers.mjs'
+import { TRIAGE, bundleWorker, triageWorker } from '../scripts/workers.mjs'
 
 process.env.WRANGLER_SEND_METRICS = 'false'
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -56,7 +56,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'triage-attacks-'))
 const money = await import(await bundleWorker('src/money/index.ts', path.join(tmp, 'money.mjs')))
 const emulator = await startEmulatorServer(0)
 const vars = offlineVars(emulator.url)
-const mf = new Miniflare({ host: '127.0.0.1', port: 0, workers: await triageWorkers(await bundleWorkers(tmp), vars), handleRuntimeStdio(o, e) { o.resume(); e.resume() } })
+const mf = new Miniflare({ host: '127.0.0.1', port: 0, workers: [await triageWorker(await bundleWorker(TRIAGE.entry, path.join(tmp, 'triage', 'index.js')), vars)], handleRuntimeStdio(o, e) { o.resume(); e.resume() } })
 const url = (await mf.ready).origin
 const admin = (p, init = {}) => fetch(`${url}/admin${p}`, { ...init, headers: { authorization: `Bearer ${vars.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN}`, 'content-type': 'application/json' } })
 
