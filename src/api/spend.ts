@@ -5,7 +5,6 @@
 import type { Budget, Reservation, Settled } from '../ledger'
 import type { Tenant } from '../tenants'
 import type { Decision } from '../scoring'
-import type { Plan } from '../routing'
 import type { BilledCall } from '../execution'
 import { ExecutionError } from '../execution'
 import { toApiError as providerApiError, ProviderError } from '../providers'
@@ -19,8 +18,10 @@ export interface SpendContext {
   budget: Budget
   reservation: Reservation
   tenant: Tenant
-  decision: Decision
-  route: Plan
+  /** The score; null for requests that are not scored (`/v1/embeddings`). */
+  decision: Pick<Decision, 'score'> | null
+  /** The tier that served (`embedding` for `/v1/embeddings`), the tier asked for, and any downgrade: a Plan has them. */
+  route: { tier: string; requestedTier: string | null; downgraded: string | null }
   started: number
   /** Streams: when the answer's first chunk was in hand (execute resolves then). */
   firstByteAt?: number
@@ -32,12 +33,15 @@ export interface SpendContext {
 export interface Outcome {
   status: number
   attempts: number
-  model?: ModelSpec
+  model?: Pick<ModelSpec, 'id' | 'provider'>
   cascade?: string
 }
 
+/** A billed call as settle reads it: an execution's BilledCall, or an embedding call (tier `embedding`). */
+export type SettledCall = Pick<BilledCall, 'usage'> & { model: Pick<ModelSpec, 'id' | 'provider'> & { tier: string } }
+
 /** Waits for every billed call's usage, settles them as one charge set, and writes the request's log line. */
-export async function settleSpend(s: SpendContext, calls: BilledCall[], outcome: Outcome): Promise<Settled> {
+export async function settleSpend(s: SpendContext, calls: SettledCall[], outcome: Outcome): Promise<Settled> {
   const usages: Usage[] = await Promise.all(calls.map((c) => c.usage))
   const charges = calls.map((c, i) => ({ model: c.model.id, tier: c.model.tier, provider: c.model.provider, usage: usages[i] }))
   const latency_ms = Date.now() - s.started
@@ -47,7 +51,7 @@ export async function settleSpend(s: SpendContext, calls: BilledCall[], outcome:
     requested_tier: s.route.requestedTier,
     model: outcome.model?.id,
     provider: outcome.model?.provider,
-    score: s.decision.score,
+    score: s.decision?.score ?? null,
     latency_ms,
     first_byte_ms: s.firstByteAt && s.firstByteAt - s.started,
     attempts: outcome.attempts,
@@ -64,7 +68,7 @@ export async function settleSpend(s: SpendContext, calls: BilledCall[], outcome:
     tenant: s.tenant.id,
     tier: s.route.tier,
     requested_tier: s.route.requestedTier,
-    score: Number(s.decision.score.toFixed(4)),
+    score: s.decision ? Number(s.decision.score.toFixed(4)) : null,
     model: outcome.model?.id ?? null,
     provider: outcome.model?.provider ?? null,
     attempts: outcome.attempts,

@@ -74,10 +74,34 @@ export interface ChunkStream {
   cancel(reason?: unknown): Promise<void>
 }
 
+/**
+ * What `POST /v1/embeddings` asks an adapter for, normalised from OpenAI's request (src/openai/embeddings.ts): every
+ * input as a list (texts, or token-id arrays), and the optional `dimensions` and `user`. Vectors are always asked for
+ * as floats; base64 is Triage's own encoding of them.
+ */
+export interface EmbeddingCall {
+  input: string[] | number[][]
+  dimensions?: number
+  user?: string
+}
+
+/** One vector per input, in input order, and the provider's usage (`input` only; `estimated` when it reported none). */
+export interface EmbeddingReply {
+  vectors: number[][]
+  usage: Usage
+}
+
 export interface Provider {
   readonly name: ProviderName
   /** Throws ProviderError for anything that is not a usable reply. */
   chat(req: ChatRequest, model: ModelTarget, opts: CallOptions): Promise<ProviderReply>
+  /**
+   * Embeddings, for providers that serve them (OpenAI and OpenAI-compatible servers: `POST {base}/embeddings`;
+   * Workers AI: the `@cf/baai/bge-*` models). Absent when the provider has none; the `/v1/embeddings` handler then
+   * refuses the model. Throws ProviderError like `chat`; an input the model cannot take (token arrays on Workers AI)
+   * is an `http` 400 naming it.
+   */
+  embed?(req: EmbeddingCall, model: ModelTarget, opts: Pick<CallOptions, 'signal'>): Promise<EmbeddingReply>
 }
 
 /** Whether a failure is worth retrying on the same model, and how the client should see it if all fails. */

@@ -33,6 +33,8 @@ export const PolicySchema = z.strictObject({
   })),
   /** Tiers this tenant may use; absent = all. */
   allowed_tiers: z.optional(z.array(z.enum(TIERS)).check(z.minLength(1))),
+  /** The embedding model `/v1/embeddings` uses for this tenant (an id of config.embeddings.models); absent = the configured default. */
+  embedding_model: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 }).check(z.refine((p) => !(p.thresholds && p.quality_target !== undefined), {
   message: 'set either thresholds or quality_target, not both', path: ['quality_target'],
 }))
@@ -47,6 +49,7 @@ export interface Policy {
   log_prompts: boolean
   rate_limits?: { rpm?: number; tpm?: number }
   allowed_tiers?: Array<(typeof TIERS)[number]>
+  embedding_model?: string
 }
 
 export const DEFAULT_DOWNGRADE = Object.freeze({ premium: 0.2, medium: 0.05 })
@@ -63,6 +66,7 @@ export function resolvePolicy(p: PolicyInput | undefined): Policy {
     log_prompts: p?.log_prompts ?? false,
     ...(p?.rate_limits ? { rate_limits: p.rate_limits } : {}),
     ...(p?.allowed_tiers ? { allowed_tiers: p.allowed_tiers } : {}),
+    ...(p?.embedding_model ? { embedding_model: p.embedding_model } : {}),
   }
 }
 
