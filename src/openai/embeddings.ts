@@ -51,11 +51,10 @@ export function parseEmbeddingRequest(body: unknown): EmbeddingParse {
   const r = EmbeddingRequestSchema.safeParse(body)
   if (!r.success) {
     const issue = r.error.issues[0]
-    // A union reports its own path: name the field, and what it accepts.
+    // Any problem inside `input` (a union of four shapes) is named as `input`, with what it accepts.
+    if (issue.path[0] === 'input') return { ok: false, message: `Invalid request: 'input' must be a non-empty string, an array of non-empty strings, an array of token ids, or an array of non-empty token-id arrays (at most ${MAX_EMBEDDING_INPUTS} items).`, param: 'input' }
     const param = issue.path.length ? formatPath(issue.path) : null
-    const message = issue.code === 'invalid_union' && param === 'input'
-      ? "'input' must be a non-empty string, an array of non-empty strings, an array of token ids, or an array of non-empty token-id arrays (at most 2048 items)"
-      : `${param ? `'${param}': ` : ''}${issue.message}`
+    const message = `${param ? `'${param}': ` : ''}${issue.message}`
     return { ok: false, message: `Invalid request: ${message}`, param }
   }
   const { model, input, encoding_format, dimensions, user } = r.data
