@@ -9,6 +9,7 @@ import { embedVector, countTokens } from '../fixtures/emulator.mjs'
 import { cost, embeddingInputTokens, formatUsd, inputWorstCase } from '../../src/money'
 import { ledgerStub, listRequestRecords } from '../../src/ledger'
 import type { Env } from '../../src/env'
+import { buildConfig } from '../../src/config'
 
 const t = routerEachTest()
 const post = (json: unknown, key = t.key) => t.r.call('/v1/embeddings', { key, json })
@@ -142,6 +143,13 @@ describe('POST /v1/embeddings', () => {
     expect(records.map((r) => [r.status, r.cost_nano, r.tier])).toEqual([[502, 0, 'embedding']])
   })
 
+  it('lists the offered embedding models in GET /v1/models', async () => {
+    const list: any = await (await t.r.call('/v1/models', { key: t.key })).json()
+    const ids = list.data.map((m: any) => m.id)
+    expect(ids).toEqual(expect.arrayContaining(['auto', '@cf/baai/bge-small-en-v1.5', '@cf/baai/bge-m3', 'text-embedding-3-large']))
+    expect(list.data.find((m: any) => m.id === 'text-embedding-3-small').owned_by).toBe('openai')
+  })
+
   it('refuses an unpriced model (503 model_unpriced)', () => {
     expect(() => inputWorstCase(10, 'no-such-embedding-model')).toThrow(expect.objectContaining({ status: 503, code: 'model_unpriced' }))
   })
@@ -157,6 +165,17 @@ describe('embedding model configuration', () => {
     expect(res.headers.get('x-triage-model')).toBe('@cf/baai/bge-base-en-v1.5')
     expect(((await res.json()) as any).data[0].embedding).toHaveLength(768)
     expect((await r.call('/v1/embeddings', { key: api_key, json: { model: 'text-embedding-3-small', input: 'x' } })).status).toBe(404)
+  })
+
+  it('TRIAGE_EMBEDDING_MODELS limits and orders the offered models; unknown ids are named configuration errors', async () => {
+    const r = testRouter({ ...emulatorVars, TRIAGE_EMBEDDING_MODELS: 'text-embedding-3-large,@cf/baai/bge-m3' })
+    const { api_key } = await r.tenant()
+    const res = await r.call('/v1/embeddings', { key: api_key, json: { model: 'auto', input: 'x' } })
+    expect(res.headers.get('x-triage-model')).toBe('text-embedding-3-large')
+    expect((await r.call('/v1/embeddings', { key: api_key, json: { model: '@cf/baai/bge-small-en-v1.5', input: 'x' } })).status).toBe(404)
+    expect(() => buildConfig({ TRIAGE_EMBEDDING_MODELS: 'bge-tiny', TRIAGE_EMBEDDING_MODEL: 'text-embedding-3-small' })).toThrow(
+      /TRIAGE_EMBEDDING_MODELS: unknown embedding model 'bge-tiny'.*TRIAGE_EMBEDDING_MODEL: 'text-embedding-3-small' is not an offered embedding model/,
+    )
   })
 
   it('runs the bge models through the AI binding when there is one', async () => {
