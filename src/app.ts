@@ -5,8 +5,8 @@
  * - each tenant's own `GET /v1/usage`;
  * - behind ADMIN_TOKEN (src/admin): the admin API (`/admin/tenants…`), `GET /admin/metrics` and the dashboard.
  *
- * The handlers of the last two groups load on the first request that needs them (http/lazy), so an isolate that
- * serves only the request path never evaluates them. Errors, 404s and 405s come from one place (http/base).
+ * The handlers of the last two groups load on the first request that needs them (server/lazy), so an isolate that
+ * serves only the request path never evaluates them. Errors, 404s and 405s come from one place (server/base).
  *
  * @example export default createApp()   // src/index.ts
  */
@@ -14,8 +14,8 @@ import type { HonoBase } from 'hono/hono-base'
 import { cors } from 'hono/cors'
 import { csrf } from 'hono/csrf'
 import { secureHeaders } from 'hono/secure-headers'
-import { baseApp, type AppEnv } from './http/base'
-import { lazy } from './http/lazy'
+import { baseApp, type AppEnv } from './server/base'
+import { lazy } from './server/lazy'
 import { chatCompletions } from './api/chat'
 import { messages } from './api/messages'
 import { embeddings } from './api/embeddings'
@@ -24,7 +24,7 @@ import { routeDryRun } from './api/route'
 import { adminAuth, adminBodyLimit, signInBodyLimit } from './admin'
 import { DASHBOARD_PATH, dashboardHeaders } from './dashboard/path'
 
-export type { AppEnv } from './http/base'
+export type { AppEnv } from './server/base'
 
 const usage = lazy(() => import('./api/usage').then((m) => ({ usage: m.usage })))
 const tenants = lazy(() => import('./api/admin').then((m) => m.tenantHandlers))

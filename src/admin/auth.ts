@@ -17,7 +17,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
-import type { AppEnv } from '../http/base'
+import type { AppEnv } from '../server/base'
 import { ApiError } from '../http/errors'
 import { KEY_PREFIX, secretsEqual } from '../tenants'
 import { hasSession } from './session'

@@ -14,7 +14,7 @@
  */
 import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
-import type { AppEnv } from '../http/base'
+import type { AppEnv } from '../server/base'
 
 export const SESSION_COOKIE = 'triage_session'
 /** A session lasts 12 hours; then the operator signs in again. */

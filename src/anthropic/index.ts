@@ -9,4 +9,4 @@
  */
 export { MessagesRequestSchema, parseMessagesRequest, readMessagesRequest, toChatRequest, type MessagesRequest } from './request'
 export { anthropicErrorBody, anthropicErrorType, anthropicSse, toAnthropicMessage } from './response'
-export * from './shared'
+export * from '../providers/anthropic/shared'

@@ -19,7 +19,7 @@ import * as z from 'zod/mini'
 import type { ChatMessage, ChatRequest } from '../openai/request'
 import { ApiError } from '../http/errors'
 import { checkMessageCount, readJson, type BodyLimits } from '../http/body'
-import { cacheControl, imageUrl, type ImageSource } from './shared'
+import { cacheControl, imageUrl, type ImageSource } from '../providers/anthropic/shared'
 
 const CacheControl = z.optional(z.nullable(z.looseObject({ type: z.literal('ephemeral'), ttl: z.optional(z.enum(['5m', '1h'])) })))
 const TextBlock = z.looseObject({ type: z.literal('text'), text: z.string(), cache_control: CacheControl })

@@ -12,7 +12,7 @@
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../openai/types'
 import type { ApiError } from '../http/errors'
 import type { SseFormat } from '../streaming'
-import { stopReason, toAnthropicUsage, type StopReason } from './shared'
+import { stopReason, toAnthropicUsage, type StopReason } from '../providers/anthropic/shared'
 
 type ContentBlock =
   | { type: 'text'; text: string }

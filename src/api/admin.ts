@@ -10,7 +10,7 @@
  */
 import type { Context } from 'hono'
 import * as z from 'zod/mini'
-import type { AppEnv } from '../http/base'
+import type { AppEnv } from '../server/base'
 import { ApiError } from '../http/errors'
 import { formatUsd, parseUsd } from '../money'
 import {

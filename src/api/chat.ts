@@ -1,8 +1,10 @@
 /**
  * POST /v1/chat/completions — the request path, top to bottom:
  *
- *   auth → parse → score → choose model → reserve budget → call provider → stream back → settle spend
+ *   auth → parse → [cache lookup] → score → choose model → reserve budget → call provider → stream back → settle spend → [cache store]
  *
+ * The response cache (src/cache, opt-in) is looked up before anything is reserved: a hit is answered at no cost by
+ * api/cached.ts (recorded by the ledger at 0, with what it saved). A miss is stored after it has settled.
  * Each step is one call into its own module; this file only strings them together. Score and choose are one call,
  * `decide()` (src/routing), the same one `/v1/route` shows.
  * `/v1/messages` (api/messages.ts) runs the same path, `complete()`, with Anthropic's format at the two ends: how
@@ -23,6 +25,10 @@ import { createProviders } from '../providers'
 import { streamBack, openaiSse, type SseFormat } from '../streaming'
 import { enforceRateLimits } from '../ratelimit'
 import { failureOf, settleSpend, spendHeaders, type SpendContext } from './spend'
+import { responseCache, recordChunks, type CachedAnswer } from '../cache'
+import { answerFromCache } from './cached'
+import { toOpenAIUsage } from '../openai/types'
+import type { ModelSpec } from '../config'
 
 /** How an answer is written: the JSON body, and the stream's SSE format. */
 export interface ReplyFormat {
@@ -50,7 +56,11 @@ export async function complete(
   const tenant = await authenticate(c.req.raw, c.env)                                   // auth
   const req = await read(c.req.raw, config.limits)                                      // parse
   await enforceRateLimits(c.env, tenant, req, config)                                   // rate limit (tenants with limits only)
+  const cache = await responseCache(c.req.raw.headers, c.env, tenant, req, config)       // cache (opted-in tenants and requests)
   const budget = await openBudget(c.env, c.executionCtx, tenant, config)
+  const hit = await cache?.lookup()
+  if (hit) return answerFromCache(c, { hit, budget, tenant, req, reply, started })       // a hit: nothing reserved or charged
+  if (cache) c.header('x-triage-cache', cache.status)
   const { decision, plan: route, request, reservation: worst } = decide({                // score → choose (fitting the budget)
     req, tenant, headroom: budget.headroom(), config, available: providerAvailability(config, c.env),
   })
@@ -82,20 +92,30 @@ export async function complete(
   if (run.reply.kind === 'json') {
     const settled = await settleSpend(spend, run.calls, { ...outcome, status: 200 })     // settle
     for (const [k, v] of Object.entries(spendHeaders(settled))) c.header(k, v)
+    if (cache) c.executionCtx.waitUntil(cache.store(cachedAnswer(run.reply.completion, run.reply.usage, run.model, settled.cost_nano))) // store
     return c.json(reply.json(run.reply.completion, run.reply.usage))
   }
 
   spend.firstByteAt = Date.now() // execute resolves a stream once its first chunk is in hand
   c.header('x-triage-budget-remaining-usd', remainingUsd(budget.headroom().remaining_nano))
   const calls = run.calls
+  const usage = run.reply.usage
+  const recorded = cache?.status === 'miss' ? recordChunks(run.reply.chunks) : null    // a miss to store: assembled as it passes
   return streamBack(c, {                                                                 // stream back
-    chunks: run.reply.chunks,
-    format: reply.sse(request, run.reply.usage),
+    chunks: recorded ? recorded.chunks : run.reply.chunks,
+    format: reply.sse(request, usage),
     toError: (err) => failureOf(err).error,
     onEnd: async (end) => {
       const status = end.status === 'ok' ? 200 : end.status === 'client_abort' ? 499 : end.error.status
       const settled = await settleSpend(spend, calls, { ...outcome, status })           // settle
+      const completion = status === 200 && recorded ? recorded.completion(toOpenAIUsage(await usage)) : null
+      if (cache && completion) c.executionCtx.waitUntil(cache.store(cachedAnswer(completion, await usage, outcome.model, settled.cost_nano))) // store
       return Object.entries(spendHeaders(settled)).map(([k, v]) => `${k}=${v}`)
     },
   })
+}
+
+/** What a miss stores: the answer, and what it cost (what a hit will save). */
+function cachedAnswer(completion: ChatCompletion, usage: Usage, model: ModelSpec, cost_nano: number): Omit<CachedAnswer, 'v' | 'stored_at'> {
+  return { completion, usage, model: model.id, provider: model.provider, tier: model.tier, cost_nano }
 }

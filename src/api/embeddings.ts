@@ -49,7 +49,7 @@ export async function embeddings(c: Context<AppEnv>): Promise<Response> {
   c.header('x-triage-model', model.id)
   c.header('x-triage-provider', model.provider)
   const spend: SpendContext = {
-    budget, reservation, tenant, decision: null, route: { tier: EMBEDDING_TIER, requestedTier: null, downgraded: null },
+    budget, reservation, tenant, route: { tier: EMBEDDING_TIER, requestedTier: null, downgraded: null },
     started, requestId, stream: false, env: c.env,
   }
   // One attempt, bounded by TRIAGE_TOTAL_TIMEOUT_MS (a 504), and cancelled when the client goes away.

@@ -2,9 +2,10 @@
  * The handler's side of money: turning an execution's billed calls into one settlement, the spend headers,
  * and the per-request log line. The ledger (src/ledger) prices and records; this only gathers.
  */
-import type { Budget, Reservation, Settled } from '../ledger'
+import type { Budget, CacheHit, Reservation, Settled } from '../ledger'
 import type { Tenant } from '../tenants'
 import type { Decision } from '../scoring'
+import type { Plan } from '../routing'
 import type { BilledCall } from '../execution'
 import { ExecutionError } from '../execution'
 import { toApiError as providerApiError, ProviderError } from '../providers'
@@ -12,16 +13,17 @@ import { ApiError, toApiError } from '../http/errors'
 import type { ModelSpec } from '../config'
 import type { Usage } from '../openai/types'
 import { observe, type AnalyticsSink } from '../observability'
+import { formatUsd } from '../money'
 
 /** Everything settle needs to know about one request. */
 export interface SpendContext {
   budget: Budget
   reservation: Reservation
   tenant: Tenant
-  /** The score; null for requests that are not scored (`/v1/embeddings`). */
-  decision: Pick<Decision, 'score'> | null
-  /** The tier that served (`embedding` for `/v1/embeddings`), the tier asked for, and any downgrade: a Plan has them. */
-  route: { tier: string; requestedTier: string | null; downgraded: string | null }
+  /** Absent for a request that was not scored (a cache hit, `/v1/embeddings`). */
+  decision?: Pick<Decision, 'score'>
+  /** A cache hit's tier is `cache`, an embedding's `embedding`. */
+  route: { tier: Plan['tier'] | 'cache' | 'embedding'; requestedTier: Plan['requestedTier'] | null; downgraded: Plan['downgraded'] }
   started: number
   /** Streams: when the answer's first chunk was in hand (execute resolves then). */
   firstByteAt?: number
@@ -35,6 +37,8 @@ export interface Outcome {
   attempts: number
   model?: Pick<ModelSpec, 'id' | 'provider'>
   cascade?: string
+  /** A response-cache hit: nothing called, recorded at 0 with what it saved. */
+  cache?: CacheHit
 }
 
 /** A billed call as settle reads it: an execution's BilledCall, or an embedding call (tier `embedding`). */
@@ -58,6 +62,7 @@ export async function settleSpend(s: SpendContext, calls: SettledCall[], outcome
     cascade: outcome.cascade ?? null,
     downgraded: s.route.downgraded,
     stream: s.stream,
+    ...(outcome.cache ? { cache: outcome.cache } : {}),
   })
   const tokens = usages.reduce((a, u) => ({ input: a.input + u.input, output: a.output + u.output }), { input: 0, output: 0 })
   // One structured line per request, for Workers Logs / Logpush, and one Analytics Engine data point when that
@@ -69,7 +74,7 @@ export async function settleSpend(s: SpendContext, calls: SettledCall[], outcome
     tier: s.route.tier,
     requested_tier: s.route.requestedTier,
     score: s.decision ? Number(s.decision.score.toFixed(4)) : null,
-    model: outcome.model?.id ?? null,
+    model: outcome.model?.id ?? outcome.cache?.model ?? null,
     provider: outcome.model?.provider ?? null,
     attempts: outcome.attempts,
     cascade: outcome.cascade ?? null,
@@ -81,6 +86,7 @@ export async function settleSpend(s: SpendContext, calls: SettledCall[], outcome
     cost_usd: settled.cost_usd,
     latency_ms,
     status: outcome.status,
+    ...(outcome.cache ? { cache: 'hit', saved_usd: formatUsd(outcome.cache.saved_nano) } : {}),
   }
   console.log(JSON.stringify(line))
   observe(s.env, line)

@@ -9,11 +9,12 @@
  */
 import type { Context } from 'hono'
 import * as z from 'zod/mini'
-import type { AppEnv } from '../http/base'
+import type { AppEnv } from '../server/base'
 import { formatUsd, PRICE_TABLE_VERSION } from '../money'
 import { authenticate } from '../tenants'
 import { readUsage, type SpendTotals, type Bucket } from '../ledger/kv'
 import { validate } from './admin'
+import { cacheSavings } from '../cache'
 
 const Query = z.object({
   days: z.optional(z.pipe(z.string().check(z.regex(/^\d{1,3}$/, 'must be a whole number')), z.pipe(z.transform(Number), z.int().check(z.gte(1), z.lte(92))))),
@@ -26,7 +27,8 @@ function buckets(b: Record<string, Bucket>) {
 
 /**
  * One period's totals as the API shows them: USD strings at full precision, plus the exact nano-USD. `premium_*` is
- * what the same requests would have cost on the reference premium model; `saved_*` = premium − cost.
+ * what the same requests would have cost on the reference premium model (a cache hit: what its answer cost when stored);
+ * `saved_*` = premium − cost, split in `saved_by` between routing and the response cache.
  */
 export function totalsView(t: SpendTotals) {
   const saved = t.premium_nano - t.nano
@@ -41,9 +43,23 @@ export function totalsView(t: SpendTotals) {
     saved_usd: formatUsd(saved),
     saved_nano: saved,
     saved_fraction: t.premium_nano > 0 ? saved / t.premium_nano : null,
+    saved_by: savedBy(t),
     by_tier: buckets(t.by_tier),
     by_model: buckets(t.by_model),
     updated_at: t.nano || t.requests ? t.updated_at : null,
+  }
+}
+
+/**
+ * Savings split by where they came from: routing (answering below premium) and the response cache (hits, each
+ * saving what its answer cost when it was stored; the ledger records them under tier `cache`).
+ */
+export function savedBy(t: SpendTotals) {
+  const cache = cacheSavings([t])
+  const routing = t.premium_nano - t.nano - cache.saved_nano
+  return {
+    routing_usd: formatUsd(routing), routing_nano: routing,
+    cache_usd: formatUsd(cache.saved_nano), cache_nano: cache.saved_nano, cache_hits: cache.hits,
   }
 }
 

@@ -11,15 +11,15 @@
  * config.models['deepseek-reasoner']      // { provider: 'deepseek', upstream: 'deepseek-reasoner', tier: 'medium' }
  */
 import * as z from 'zod/mini'
-import { TIERS, type Tier } from './tiers'
+import { TIERS, type Tier } from '../scoring/tiers'
 import { DEFAULT_THRESHOLDS, thresholdsForQuality } from '../scoring'
 import { PROVIDER_MODULES, moduleNamed } from '../providers/registry'
 import { url } from '../providers/settings'
 import type { ProviderModule, ProviderName, ProviderSettings } from '../providers/types'
-import { PriceRow, parsePriceTable, rowProblem } from './prices'
+import { PriceRow, parsePriceTable, rowProblem } from '../money/table'
 import { adminTokenProblem } from './admin-token'
 
-export { TIERS, type Tier } from './tiers'
+export { TIERS, type Tier } from '../scoring/tiers'
 export type { ProviderName, ProviderSettings } from '../providers/types'
 
 /** A model a client may ask for by id, and where it runs. */

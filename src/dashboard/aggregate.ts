@@ -9,7 +9,8 @@
  * savingsOf(dailyTotals)
  * // { requests: 812, actual_nano: 41_300, premium_nano: 1_204_000, saved_nano: 1_162_700, saved_fraction: 0.9657 }
  */
-import { TIERS, type Tier } from '../config/tiers'
+import { TIERS, type Tier } from '../scoring/tiers'
+import { cacheSavings } from '../cache'
 import { headroomOf, tierCap, tightestWindow, type WindowHeadroom } from '../ledger/headroom'
 import type { SpendRecord, SpendTotals } from '../ledger'
 import type { Tenant } from '../tenants'
@@ -37,6 +38,9 @@ export interface Savings {
   saved_nano: number
   /** saved / premium, or null when nothing would have been spent. */
   saved_fraction: number | null
+  /** Of `saved_nano`, what response-cache hits saved (each: what its answer cost when stored), and how many there were. */
+  cache_saved_nano: number
+  cache_hits: number
 }
 
 /** Savings of a set of period totals (any tenants, any days; do not mix days and months). */
@@ -49,7 +53,11 @@ export function savingsOf(totals: SpendTotals[]): Savings {
     actual_nano += t.nano
     premium_nano += t.premium_nano
   }
-  return { requests, actual_nano, premium_nano, saved_nano: premium_nano - actual_nano, saved_fraction: rate(premium_nano - actual_nano, premium_nano) }
+  const cache = cacheSavings(totals)
+  return {
+    requests, actual_nano, premium_nano, saved_nano: premium_nano - actual_nano, saved_fraction: rate(premium_nano - actual_nano, premium_nano),
+    cache_saved_nano: cache.saved_nano, cache_hits: cache.hits,
+  }
 }
 
 /** Savings per UTC day (of settlement), oldest first, for the given days, from daily totals of any tenants. */

@@ -10,7 +10,7 @@
  * // curl -s 'localhost:8787/admin/metrics?days=7' -H "authorization: Bearer $ADMIN_TOKEN" | jq .savings
  */
 import type { Context } from 'hono'
-import type { AppEnv } from '../http/base'
+import type { AppEnv } from '../server/base'
 import { ApiError } from '../http/errors'
 import { adminTokenOf, checkAdminToken, endSession, hasSession, startSession } from '../admin'
 import { collectMetrics, type MetricsOptions } from './metrics'

@@ -18,6 +18,7 @@ import type { Config } from '../config'
 import { formatUsd, PRICE_TABLE_VERSION } from '../money'
 import { budgetOf, readUsage, readNewestRequestRecords, type SpendRecord, type SpendTotals } from '../ledger'
 import { lastDays } from '../ledger/periods'
+import { routingSetting, type RoutingSetting } from '../routing'
 import { getTenantRecord, listTenantRecords, toTenant, type TenantRecord } from '../tenants'
 import {
   budgetStatus, savingsByDay, savingsOf, summarize, tierMix, outcomeOf, usedFallback,
@@ -50,6 +51,9 @@ const savingsView = (s: Savings) => ({
   saved_usd: formatUsd(s.saved_nano),
   saved_nano: s.saved_nano,
   saved_fraction: s.saved_fraction,
+  routing_saved_usd: formatUsd(s.saved_nano - s.cache_saved_nano),
+  cache_saved_usd: formatUsd(s.cache_saved_nano),
+  cache_hits: s.cache_hits,
 })
 
 const windowView = (w: WindowStatus | null) =>
@@ -100,7 +104,7 @@ function recentView(r: SpendRecord, names: Map<string, string>): RecentRequest {
 }
 
 /** One tenant as the dashboard shows it: `savings` (and its requests and cost: the window) from its daily totals. */
-export function tenantView(record: TenantRecord, status: BudgetStatus, savings: Savings, downgraded: number, sampled: { records: number; complete: boolean }) {
+export function tenantView(record: TenantRecord, status: BudgetStatus, savings: Savings, downgraded: number, sampled: { records: number; complete: boolean }, routing: RoutingSetting) {
   return {
     id: record.id,
     name: record.name,
@@ -114,6 +118,8 @@ export function tenantView(record: TenantRecord, status: BudgetStatus, savings: 
     savings: savingsView(savings),
     downgraded_requests: downgraded,
     sample: sampled,
+    /** The thresholds in force and what they are expected to cost and keep (calibration data). */
+    routing,
   }
 }
 
@@ -165,7 +171,7 @@ export async function collectMetrics(env: Env, config: Config, opts: MetricsOpti
     allDays.push(...usage.days)
     const tenant = toTenant(record)
     const status = budgetStatus(tenant, budgetOf(tenant), usage.days[0], usage.months[0], now)
-    return tenantView(record, status, savingsOf(usage.days), records.filter((r) => r.downgraded).length, { records: records.length, complete })
+    return tenantView(record, status, savingsOf(usage.days), records.filter((r) => r.downgraded).length, { records: records.length, complete }, routingSetting(toTenant(record), config))
   })
   tenantViews.sort((a, b) => b.window.cost_nano - a.window.cost_nano || b.window.requests - a.window.requests || a.name.localeCompare(b.name))
 

@@ -83,10 +83,13 @@ const Savings: FC<{ m: Metrics }> = ({ m }) => {
             <div class="kpi"><div class="k">Actual cost</div><div class="v" data-testid="actual-usd" data-value={s.actual_usd}>{dollars(s.actual_usd)}</div></div>
             <div class="kpi"><div class="k">On premium</div><div class="v" data-testid="premium-usd" data-value={s.premium_usd}>{dollars(s.premium_usd)}</div></div>
             <div class="kpi"><div class="k">Requests</div><div class="v" data-testid="requests" data-value={String(s.requests)}>{s.requests.toLocaleString('en-US')}</div></div>
+            <div class="kpi"><div class="k">Saved by routing</div><div class="v" data-testid="routing-saved-usd" data-value={s.routing_saved_usd}>{dollars(s.routing_saved_usd)}</div></div>
+            <div class="kpi"><div class="k">Saved by cache ({s.cache_hits.toLocaleString('en-US')} hits)</div><div class="v" data-testid="cache-saved-usd" data-value={s.cache_saved_usd}>{dollars(s.cache_saved_usd)}</div></div>
           </div>
           <p class="muted note">
             Priced by the ledger from each request's real token counts ({m.price_version} prices), every request in the
-            window. Requests answered on premium, and failed ones, count at what they cost.
+            window. Requests answered on premium, and failed ones, count at what they cost. A response-cache hit costs
+            nothing and counts what its answer cost when it was stored.
           </p>
         </div>
         <BarChart
@@ -143,6 +146,11 @@ const Tenants: FC<{ m: Metrics }> = ({ m }) => (
             {t.reason ? <div class="muted">{t.reason}</div> : null}
             <Window name="Today" spent={t.today.spent_usd} w={t.today.daily} stepDown={stepDown} testid="daily" />
             <Window name="This month" spent={t.month.spent_usd} w={t.month.monthly} stepDown={stepDown} testid="monthly" />
+            <div class="row muted win" data-field="routing">
+              <span>
+                Routing: {t.routing.quality_target !== null ? `quality target ${pct(t.routing.quality_target, 0)}, ` : ''}thresholds {t.routing.thresholds.medium.toFixed(2)} / {t.routing.thresholds.premium.toFixed(2)}: expected {pct(t.routing.expected.quality)} of premium quality at {pct(t.routing.expected.cost)} of its cost
+              </span>
+            </div>
             <div class="row muted win">
               <span>
                 {m.window.days === 1 ? 'Today' : `Last ${m.window.days} days`}: <span data-field="window-cost" data-value={t.window.cost_usd}>{dollars(t.window.cost_usd)}</span>,{' '}

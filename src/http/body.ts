@@ -76,6 +76,17 @@ function nestingExceeds(text: string, max: number): boolean {
   return false
 }
 
+/**
+ * Reading the body failed: the client closed its side before sending the bytes its `Content-Length` declared
+ * (workerd: "Network connection lost"). That is the client's fault: 400, not an unhandled 500.
+ */
+const incomplete = (err: unknown): never => {
+  if (err instanceof ApiError) throw err
+  throw new ApiError(400, 'The request body ended before its Content-Length: the client closed the connection early.', {
+    code: 'incomplete_body',
+  })
+}
+
 const tooLarge = (max: number) =>
   new ApiError(413, `The request body is larger than the limit of ${max} bytes.`, { code: 'request_too_large' })
 
@@ -85,7 +96,7 @@ const tooLarge = (max: number) =>
  *
  * @example const bytes = await readBytesCapped(c.req.raw, 4096, () => new ApiError(413, 'Form too large.'))
  */
-export async function readBytesCapped(raw: Request, max: number, tooLargeError: () => Error): Promise<Uint8Array[]> {
+export async function readBytesCapped(raw: Pick<Request, 'headers' | 'body'>, max: number, tooLargeError: () => Error): Promise<Uint8Array[]> {
   if (Number(raw.headers.get('content-length') ?? NaN) > max) throw tooLargeError()
   const parts: Uint8Array[] = []
   if (!raw.body) return parts
@@ -112,11 +123,11 @@ async function readTextCapped(raw: Request, max: number): Promise<string> {
   const declared = raw.headers.get('content-length')
   if (declared !== null && /^\d{1,15}$/.test(declared)) {
     if (Number(declared) > max) throw tooLarge(max)
-    const text = await raw.text()
+    const text = await raw.text().catch(incomplete)
     if (text.length > max || (text.length * 3 > max && utf8Length(text) > max)) throw tooLarge(max)
     return text
   }
-  const parts = await readBytesCapped(raw, max, () => tooLarge(max))
+  const parts = await readBytesCapped(raw, max, () => tooLarge(max)).catch(incomplete)
   const decoder = new TextDecoder()
   if (parts.length === 1) return decoder.decode(parts[0])
   let out = ''

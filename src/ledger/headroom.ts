@@ -11,7 +11,7 @@
  * h.remaining_nano                                   // 150_000_000, h.window === 'daily'
  * tierCap(tenant, h)                                 // { cap: 'medium', reason: 'budget: 15.0% of daily budget left' }
  */
-import type { Tier } from '../config/tiers'
+import type { Tier } from '../scoring/tiers'
 import type { Policy } from '../tenants/policy'
 import { dayOf, dayResetsAt, monthOf, monthResetsAt, type Window } from './periods'
 

@@ -12,13 +12,13 @@
  */
 import type { Env } from '../env'
 import type { Tenant } from '../tenants'
-import type { Tier } from '../config/tiers'
+import type { Tier } from '../scoring/tiers'
 import type { Usage } from '../openai/types'
 import { loadConfig, type ConfigEnv } from '../config'
 import { ApiError } from '../http/errors'
 import { cost as priceCall, formatUsd, PRICE_TABLE_VERSION, type MoneyConfig } from '../money'
 import { ledgerClient, LedgerClient, BudgetRefused, LedgerUnavailable, budgetOf, ledgerStub, type LocalReservation } from './client'
-import type { SpendCall, SpendRecord, TokenCounts } from './kv'
+import type { CacheHit, SpendCall, SpendRecord, TokenCounts } from './kv'
 import { headroomOf, type Headroom } from './headroom'
 
 export { TenantLedger } from './object'
@@ -57,6 +57,8 @@ export interface SettleInfo {
   cascade?: string | null
   downgraded?: string | null
   stream?: boolean
+  /** A response-cache hit: recorded at 0 with what it saved (SpendRecord.cache). */
+  cache?: CacheHit
 }
 
 export interface Settled {
@@ -148,7 +150,10 @@ export const MAX_TOKENS_PER_CALL = 10_000_000
 function priceOrReserved(ch: Charge, r: Reservation, config: MoneyConfig): number {
   const u = ch.usage
   for (const n of [u.input, u.cachedInput, u.cacheWrite, u.output, u.reasoning]) {
-    if (!Number.isSafeInteger(n) || n < 0 || n > MAX_TOKENS_PER_CALL) return r.nano
+    if (!possible(n)) {
+      console.warn(JSON.stringify({ level: 'warn', msg: 'impossible usage: charged the reservation', request_id: r.requestId, model: ch.model, usage: tokensOf(u) }))
+      return r.nano
+    }
   }
   try {
     const nano = priceCall(u, ch.model, config)
@@ -158,8 +163,13 @@ function priceOrReserved(ch: Charge, r: Reservation, config: MoneyConfig): numbe
   }
 }
 
+const possible = (n: number) => Number.isSafeInteger(n) && n >= 0 && n <= MAX_TOKENS_PER_CALL
+
+/** A token count as the ledger records it: a whole number in [0, MAX_TOKENS_PER_CALL], so every sum stays a finite integer. */
+const recorded = (n: number) => Math.min(MAX_TOKENS_PER_CALL, Math.max(0, Math.floor(n) || 0))
+
 function tokensOf(u: Usage): TokenCounts {
-  return { input: u.input, cached_input: u.cachedInput, cache_write: u.cacheWrite, output: u.output, reasoning: u.reasoning }
+  return { input: recorded(u.input), cached_input: recorded(u.cachedInput), cache_write: recorded(u.cacheWrite), output: recorded(u.output), reasoning: recorded(u.reasoning) }
 }
 
 function recordOf(tenant: Tenant, r: Reservation, calls: SpendCall[], nano: number, info: SettleInfo): SpendRecord {
@@ -192,6 +202,7 @@ function recordOf(tenant: Tenant, r: Reservation, calls: SpendCall[], nano: numb
     stream: info.stream ?? false,
     calls,
     price_version: PRICE_TABLE_VERSION,
+    ...(info.cache ? { cache: info.cache } : {}),
   }
 }
 

@@ -129,6 +129,20 @@ export interface SpendRecord {
   stream: boolean
   calls: SpendCall[]
   price_version: string
+  /**
+   * Set when the answer came from the response cache (src/cache): nothing was called or charged (`cost_nano` 0,
+   * `calls` empty, tier and model `cache`); `saved_nano` is what the answer cost when it was stored, and the ledger
+   * counts it as this request's `premium_nano`, so `by_tier.cache` holds the hits and what they saved.
+   */
+  cache?: CacheHit
+}
+
+/** A response-cache hit, as the ledger records it. */
+export interface CacheHit {
+  saved_nano: number
+  /** The model and tier that produced the cached answer. */
+  model: string
+  tier: string
 }
 
 export function emptyTotals(tenant: string, period: string): SpendTotals {

@@ -310,7 +310,8 @@ export class TenantLedger extends DurableObject<LedgerEnv> {
     record.cost_nano = nano
     record.cost_usd = formatUsd(nano)
     const calls = record.calls.length ? record.calls : [{ tier: record.tier ?? 'unknown', model: record.model ?? 'unknown', tokens: record.tokens, cost_nano: nano }]
-    const premium = record.calls.length ? premiumShares(record, ...this.reference()) : [nano]
+    // A cache hit's premium equivalent is what it saved (SpendRecord.cache), so saved = premium − cost holds for it too.
+    const premium = record.cache ? [record.cache.saved_nano] : record.calls.length ? premiumShares(record, ...this.reference()) : [nano]
     record.premium_nano = premium.reduce((a, b) => a + b, 0)
     const posted = this.sql.exec(
       'INSERT INTO charges (request_id, nano, status, model, tier, at, day, month, record, kv_pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT(request_id) DO NOTHING RETURNING 1',

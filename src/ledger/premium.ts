@@ -14,7 +14,7 @@
  * // [6_000_000]: 1000 × $2/M + 500 × $8/M
  */
 import { cost, type MoneyConfig } from '../money'
-import { TIERS } from '../config/tiers'
+import { TIERS } from '../scoring/tiers'
 import type { SpendRecord } from './kv'
 
 export function premiumShares(r: Pick<SpendRecord, 'status' | 'calls'>, reference: string | null, money?: MoneyConfig): number[] {

@@ -12,18 +12,19 @@
  * cost({ input: 1000, cachedInput: 0, cacheWrite: 0, output: 500, reasoning: 0 }, 'gpt-4.1') // 6_000_000 ($0.006)
  * formatUsd(6_000_000) // '0.006'
  */
-import type { Config } from '../config'
-import { parsePriceTable } from '../config/prices'
+import { parsePriceTable } from './table'
 import type { ChatRequest } from '../openai/request'
 import { outputCap } from '../openai/request'
 import type { Usage } from '../openai/types'
 import { ApiError } from '../http/errors'
 import { PRICES, PRICE_TABLE_VERSION, NANO_PER_NEURON, type PriceRowInput } from './prices'
 import { estimateInputTokens } from './estimate'
+import { pricedFields } from './fields'
 
 export { formatUsd, parseUsd, NANO_PER_USD } from './format'
 export { estimateInputTokens, embeddingInputTokens, textTokens } from './estimate'
 export { PRICES, PRICE_TABLE_VERSION, NANO_PER_NEURON } from './prices'
+export { pricedFields, billedOutputCap, predictionTokens } from './fields'
 
 /** A price row in integer nano-USD per million tokens, ready for arithmetic. */
 export interface Price {
@@ -37,6 +38,8 @@ export interface Price {
   reasoning: number
   /** Workers AI: nano-USD per neuron, when usage reports neurons. */
   perNeuron?: number
+  /** OpenAI priority processing rates (nano-USD per 1M), when published for the model. */
+  priority?: { input: number; cachedInput: number; output: number }
   source: string
   checked: string
   /** True when this is the configured `"*"` fallback, not the model's own row. */
@@ -50,8 +53,10 @@ export interface Prices {
 }
 
 /** Anything with the config fields money needs (a full Config works). */
-export type MoneyConfig = Pick<Config, 'priceOverrides'> & {
-  limits?: Pick<Config['limits'], 'defaultMaxOutputTokens'>
+export interface MoneyConfig {
+  /** TRIAGE_PRICES (JSON), validated at config load. */
+  priceOverrides?: string
+  limits?: { defaultMaxOutputTokens: number }
   /** Each model's default output cap (`maxOutputTokens`), for requests that name none. */
   models?: Readonly<Record<string, { maxOutputTokens?: number }>>
 }
@@ -84,8 +89,10 @@ function toPrice(model: string, row: PriceRowInput, fallback = false): Price {
   const input = perMillion(row.input)
   const output = perMillion(row.output)
   const cacheWrite = row.cache_write !== undefined ? perMillion(row.cache_write) : input
+  const pr = row.priority
   return {
     model, fallback, input, output, cacheWrite,
+    ...(pr ? { priority: { input: perMillion(pr.input), cachedInput: perMillion(pr.cached_input), output: perMillion(pr.output) } } : {}),
     cachedInput: row.cached_input !== undefined ? perMillion(row.cached_input) : input,
     cacheWrite1h: row.cache_write_1h !== undefined ? perMillion(row.cache_write_1h) : cacheWrite,
     reasoning: row.reasoning !== undefined ? perMillion(row.reasoning) : output,
@@ -156,6 +163,17 @@ export function priceOf(modelId: string, config?: MoneyConfig): Price {
   return price
 }
 
+/**
+ * A price row at the tier a call runs on: priority processing replaces the input, cached-input and output rates
+ * (reasoning is output). A priority answer on a model with no published priority rates is charged double the
+ * standard rates, above every published priority rate (1.7× to 2×).
+ */
+function atTier(p: Price, priority: boolean): Price {
+  if (!priority) return p
+  const r = p.priority ?? { input: 2 * p.input, cachedInput: 2 * p.cachedInput, output: 2 * p.output }
+  return { ...p, ...r, cacheWrite: r.input, reasoning: r.output }
+}
+
 const M = 1_000_000n
 
 /** ⌈Σ tokens × nano-per-1M / 1e6⌉ in bigint: exact, rounded up to the next nano-USD once per request. */
@@ -174,7 +192,7 @@ function perMillionCost(parts: Array<[number, number]>): number {
  * When Workers AI reports neurons, those are billed (that is what Cloudflare charges).
  */
 export function cost(usage: Usage, modelId: string, config?: MoneyConfig): number {
-  const p = priceOf(modelId, config)
+  const p = atTier(priceOf(modelId, config), usage.serviceTier === 'priority')
   if (p.perNeuron && usage.neurons !== undefined && usage.neurons > 0) {
     return Math.ceil(usage.neurons * p.perNeuron)
   }
@@ -197,8 +215,10 @@ export function cost(usage: Usage, modelId: string, config?: MoneyConfig): numbe
  */
 export function worstCase(req: ChatRequest, modelId: string, config: MoneyConfig | number = {}): number {
   const cfg: MoneyConfig = typeof config === 'number' ? { limits: { defaultMaxOutputTokens: config } } : config
-  const p = priceOf(modelId, cfg)
-  const maxOut = outputCap(req, cfg.models?.[modelId]?.maxOutputTokens, cfg.limits?.defaultMaxOutputTokens)
+  const row = priceOf(modelId, cfg)
+  const fields = pricedFields(req, modelId, row.priority !== undefined) // 400 for a price-changing field Triage cannot price
+  const p = atTier(row, fields.priority)
+  const maxOut = outputCap(req, cfg.models?.[modelId]?.maxOutputTokens, cfg.limits?.defaultMaxOutputTokens) + fields.extraOutput
   return perMillionCost([
     [estimateInputTokens(req), worstInputRate(req, p)],
     [maxOut, Math.max(p.output, p.reasoning)],

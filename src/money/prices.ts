@@ -28,6 +28,8 @@ export interface PriceRowInput {
   cache_write_1h?: string
   /** USD per 1M reasoning tokens; defaults to `output`. */
   reasoning?: string
+  /** OpenAI priority processing (`service_tier: "priority"`): USD per 1M input, cached input and output tokens. */
+  priority?: { input: string; cached_input: string; output: string }
   /** Workers AI: neurons per 1M tokens (converted with NANO_PER_NEURON). */
   neurons?: { input: number; output: number; cached_input?: number }
   currency: 'USD'
@@ -88,13 +90,15 @@ export const PRICES: Record<string, PriceRowInput> = {
     input: '0.28', cached_input: '0.028', output: '0.42', currency: 'USD',
     source: 'https://api-docs.deepseek.com/quick_start/pricing', checked: CHECKED,
   },
-  // OpenAI: standard tier.
+  // OpenAI: standard tier, and priority processing (https://openai.com/api-priority-processing/, excluding long context).
   'gpt-4.1': {
     input: '2.00', cached_input: '0.50', output: '8.00', currency: 'USD',
+    priority: { input: '3.50', cached_input: '0.875', output: '14.00' },
     source: 'https://platform.openai.com/docs/pricing', checked: CHECKED,
   },
   'gpt-4.1-mini': {
     input: '0.40', cached_input: '0.10', output: '1.60', currency: 'USD',
+    priority: { input: '0.70', cached_input: '0.175', output: '2.80' },
     source: 'https://platform.openai.com/docs/pricing', checked: CHECKED,
   },
   // OpenAI o-series (reasoning tokens are output tokens). Configure them with the provider's `unsupported` fields

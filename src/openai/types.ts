@@ -33,6 +33,8 @@ export interface Usage {
   reasoning: number
   /** Workers AI only: neurons, when the platform reports them. */
   neurons?: number
+  /** The service tier that served the call, when the provider said (OpenAI `service_tier`); `priority` is billed at priority rates. */
+  serviceTier?: string
   /** True when the counts were estimated (e.g. a stream cut before the provider reported usage). */
   estimated?: boolean
 }

@@ -6,8 +6,9 @@
  * throw toApiError(err)                                                // 400 / 502 / 503 / 504, never the key
  */
 import { ApiError } from '../http/errors'
+import { readBytesCapped } from '../http/body'
 import type { ProviderName } from './types'
-import { ProviderError } from './types'
+import { ProviderError, UPSTREAM_LIMITS } from './types'
 
 const MAX_MESSAGE = 300
 
@@ -111,11 +112,17 @@ export async function postJson(
   return res
 }
 
-/** Reads a 2xx JSON body; a body that is not JSON is `invalid`. */
-export async function readJson(provider: ProviderName, res: Response, signal: AbortSignal): Promise<any> {
-  let text: string
+/**
+ * Reads a 2xx JSON body of at most `maxBytes` (UPSTREAM_LIMITS.maxAnswerBytes: an upstream that sends 50 MB is
+ * not read whole); a body that is larger, or not JSON, is `invalid`.
+ */
+export async function readJson(provider: ProviderName, res: Response, signal: AbortSignal, maxBytes: number = UPSTREAM_LIMITS.maxAnswerBytes): Promise<any> {
+  let text = ''
   try {
-    text = await res.text()
+    const decoder = new TextDecoder()
+    const tooBig = () => new ProviderError(provider, 'invalid', `${provider} returned a JSON body larger than ${maxBytes} bytes`, { status: res.status })
+    for (const part of await readBytesCapped(res, maxBytes, tooBig)) text += decoder.decode(part, { stream: true })
+    text += decoder.decode()
   } catch (e) {
     throw asProviderError(provider, e, signal)
   }
@@ -155,7 +162,7 @@ export function toApiError(err: ProviderError): ApiError {
       : s === 401 || s === 403
         ? 'refused Triage\'s credentials'
         : err.kind === 'invalid'
-          ? 'returned an unreadable answer'
+          ? `returned an unreadable answer (${err.message})`
           : err.kind === 'network'
             ? 'could not be reached or dropped the connection'
             : `failed${s ? ` (HTTP ${s})` : ''}`

@@ -181,6 +181,13 @@ export function notConfigured(name: ProviderName, settings: Pick<ProviderSetting
   return new ProviderError(name, 'unconfigured', `The ${name} provider is not configured${detail}: set ${what}.`, { missing: settings.missing })
 }
 
+/**
+ * What Triage reads from an upstream at most: one SSE event (or unterminated line), and one answer (a stream's
+ * bytes, or a JSON body). An honest chunk is a few hundred bytes and an honest answer a few MB; a hostile upstream
+ * (a 400 MB line, a 50 MB body) is refused at these limits instead of being buffered.
+ */
+export const UPSTREAM_LIMITS = { maxEventBytes: 1 << 20, maxAnswerBytes: 16 << 20 } as const
+
 /** What an adapter factory receives. `fetch` is injectable for tests; defaults to the global. */
 export interface ProviderContext {
   /** The key it is registered under (`config.providers`); defaults to the adapter's own name. */

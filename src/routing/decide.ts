@@ -23,7 +23,7 @@
  * await execute(d.plan, d.request, deps)
  */
 import type { Config, ProviderName, Tier } from '../config'
-import { minTier, TIERS, tierRank } from '../config/tiers'
+import { minTier, TIERS, tierRank } from '../scoring/tiers'
 import { ApiError } from '../http/errors'
 import { tierCap, type Headroom } from '../ledger/headroom'
 import { affordableOutput, isPriced, worstCase } from '../money'

@@ -17,7 +17,7 @@
  */
 import { ApiError } from '../http/errors'
 import type { Config, ModelSpec, ProviderName, Tier } from '../config'
-import { TIERS, minTier, tierRank } from '../config/tiers'
+import { TIERS, minTier, tierRank } from '../scoring/tiers'
 
 export interface Plan {
   /** The tier that will serve the request (after any budget cap). */

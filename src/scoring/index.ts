@@ -14,7 +14,7 @@
  * compactReason(d)  // 'medium 0.28: proof; maths; equations'
  */
 import type { ChatRequest } from '../openai/request'
-import type { Tier } from '../config/tiers'
+import type { Tier } from './tiers'
 import { extract, FEATURES, N_DENSE, type ContextStats, type Extracted } from './features'
 import { combine, fingerprint, headLogit, MCQ_NT_PRIOR, sigmoid, standardise, type Weights } from './model'
 import { OUTCOMES, TRAINED_THRESHOLDS, WEIGHTS } from './weights'

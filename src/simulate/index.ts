@@ -11,7 +11,7 @@
  * r.total.cost_nano, r.baseline.cost_nano, r.saving.fraction
  */
 import type { Config, Tier } from '../config'
-import { TIERS } from '../config/tiers'
+import { TIERS } from '../scoring/tiers'
 import type { ChatRequest } from '../openai/request'
 import { outputCap } from '../openai/request'
 import type { Usage } from '../openai/types'

@@ -9,7 +9,7 @@ import { BarChart, countTick, usdTick } from '../dashboard/charts'
 import { roundUsd } from '../dashboard/page'
 import { CSS } from '../dashboard/style'
 import { NANO_PER_USD } from '../money'
-import { TIERS } from '../config/tiers'
+import { TIERS } from '../scoring/tiers'
 import type { Simulation, SweepPoint } from './index'
 
 export interface ReportInput {

@@ -17,7 +17,7 @@ import { resolvePolicy, type Policy } from './policy'
 import { getTenantRecord, apiKeyKey, type ApiKeyRecord, type BudgetUsd, type TenantRecord } from './store'
 import { sha256, toHex, hexToBytes, timingSafeEqual, looksLikeApiKey } from './keys'
 
-export { PolicySchema, resolvePolicy, DEFAULT_DOWNGRADE, type Policy, type PolicyInput } from './policy'
+export { PolicySchema, resolvePolicy, cachePolicy, CACHE_TTL_BOUNDS, DEFAULT_DOWNGRADE, type Policy, type PolicyInput, type CachePolicy } from './policy'
 export * from './store'
 export { generateApiKey, hashKey, looksLikeApiKey, secretsEqual, timingSafeEqual, KEY_PREFIX } from './keys'
 

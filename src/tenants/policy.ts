@@ -6,8 +6,11 @@
  * // → { thresholds: { premium: 0.8 }, downgrade_at_remaining_fraction: { premium: 0.3, medium: 0.05 }, log_prompts: false }
  */
 import * as z from 'zod/mini'
-import { TIERS } from '../config/tiers'
+import { TIERS } from '../scoring/tiers'
 import { thresholdsForQuality } from '../scoring'
+
+/** Bounds of a cache TTL in seconds (policy `cache.ttl_s` and the `x-triage-cache-ttl` header). */
+export const CACHE_TTL_BOUNDS = Object.freeze({ min: 1, max: 86_400, default: 300 })
 
 const fraction = z.number().check(z.gte(0), z.lte(1))
 
@@ -35,6 +38,17 @@ export const PolicySchema = z.strictObject({
   allowed_tiers: z.optional(z.array(z.enum(TIERS)).check(z.minLength(1))),
   /** The embedding model `/v1/embeddings` uses for this tenant (an id of config.embeddings.models); absent = the configured default. */
   embedding_model: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+  /**
+   * Response cache (src/cache): `enabled` = on for requests without an `x-triage-cache` header; `ttl_s` = how long
+   * an answer is served; `deterministic_only` (default true) = only `temperature: 0` requests; `tools` (default
+   * false) = requests with tools may be cached too.
+   */
+  cache: z.optional(z.strictObject({
+    enabled: z.optional(z.boolean()),
+    ttl_s: z.optional(z.int().check(z.gte(CACHE_TTL_BOUNDS.min), z.lte(CACHE_TTL_BOUNDS.max))),
+    deterministic_only: z.optional(z.boolean()),
+    tools: z.optional(z.boolean()),
+  })),
 }).check(z.refine((p) => !(p.thresholds && p.quality_target !== undefined), {
   message: 'set either thresholds or quality_target, not both', path: ['quality_target'],
 }))
@@ -50,7 +64,31 @@ export interface Policy {
   rate_limits?: { rpm?: number; tpm?: number }
   allowed_tiers?: Array<(typeof TIERS)[number]>
   embedding_model?: string
+  /** Present when the tenant's policy sets it; `cachePolicy()` gives the defaults otherwise. */
+  cache?: CachePolicy
 }
+
+/** The response cache's policy, defaults filled in. */
+export interface CachePolicy {
+  enabled: boolean
+  ttl_s: number
+  deterministic_only: boolean
+  tools: boolean
+}
+
+/**
+ * The response cache's policy with defaults: off unless enabled (a request may still opt in with
+ * `x-triage-cache: on`), 300 s, deterministic requests only, no requests with tools.
+ */
+export function cachePolicy(c: PolicyInput['cache'] | CachePolicy | undefined): CachePolicy {
+  return {
+    enabled: c?.enabled ?? false,
+    ttl_s: c?.ttl_s ?? CACHE_TTL_BOUNDS.default,
+    deterministic_only: c?.deterministic_only ?? true,
+    tools: c?.tools ?? false,
+  }
+}
+
 
 export const DEFAULT_DOWNGRADE = Object.freeze({ premium: 0.2, medium: 0.05 })
 
@@ -67,6 +105,7 @@ export function resolvePolicy(p: PolicyInput | undefined): Policy {
     ...(p?.rate_limits ? { rate_limits: p.rate_limits } : {}),
     ...(p?.allowed_tiers ? { allowed_tiers: p.allowed_tiers } : {}),
     ...(p?.embedding_model ? { embedding_model: p.embedding_model } : {}),
+    ...(p?.cache ? { cache: cachePolicy(p.cache) } : {}),
   }
 }
 

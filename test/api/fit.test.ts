@@ -9,9 +9,9 @@ import { ledgerStub, listRequestRecords } from '../../src/ledger'
 import { parseUsd } from '../../src/money'
 import type { Env } from '../../src/env'
 
-/** Scores premium (test/scoring/score.test.ts). */
-const HARD = 'Let $n$ be a positive integer. Prove that $\\sum_{k=1}^{n} \\frac{1}{k^2} < 2$ and find all $n$ such that ' +
-  '$n^2 + 1$ divides $2^n + 1$. Determine the minimum value of $f(n) = \\lfloor \\sqrt{n} \\rfloor$ over all such $n$.'
+/** An expert regulatory analysis: scores premium (the rubric in docs/ROUTING.md). */
+const HARD = 'Analyse whether our HR chatbot that screens CVs is a high-risk system under the EU AI Act, and what GDPR ' +
+  'obligations apply (DPIA, Article 22, transparency). Cite the articles and give a compliance plan.'
 const ask = (content: string, extra: Record<string, unknown> = {}) => ({ model: 'auto', messages: [{ role: 'user', content }], ...extra })
 
 let r: TestRouter

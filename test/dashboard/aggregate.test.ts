@@ -45,6 +45,14 @@ describe('savings (from the ledger\'s totals)', () => {
     expect(savingsOf([]).saved_fraction).toBeNull()
   })
 
+  it('splits what response-cache hits saved (tier `cache`) from routing savings', () => {
+    const t = emptyTotals('a', '2026-04-30')
+    Object.assign(t, { requests: 3, nano: 500, premium_nano: 9_500 })
+    t.by_tier = { medium: { nano: 500, requests: 1, premium_nano: 6_000, tokens: { input: 0, output: 0 } }, cache: { nano: 0, requests: 2, premium_nano: 3_500, tokens: { input: 0, output: 0 } } }
+    expect(savingsOf([t, t])).toMatchObject({ saved_nano: 18_000, cache_saved_nano: 7_000, cache_hits: 4 })
+    expect(savingsOf([emptyTotals('a', 'd')])).toMatchObject({ cache_saved_nano: 0, cache_hits: 0 })
+  })
+
   it('groups by UTC day, oldest first, keeping empty days', () => {
     const days = savingsByDay([totals('a', '2026-04-29', 1, 280, 2_000_000), totals('b', '2026-04-30', 1, 280, 2_000_000), totals('a', '2026-04-30', 2, 20, 20)],
       ['2026-04-28', '2026-04-29', '2026-04-30'])

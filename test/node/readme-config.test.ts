@@ -6,9 +6,8 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { buildConfig } from '../../src/config'
+import { buildConfig, TIERS } from '../../src/config'
 import { isPriced } from '../../src/money'
-import { TIERS } from '../../src/config/tiers'
 
 const DOCS = ['README.md', 'docs/PROVIDERS.md', 'docs/BUDGETS.md']
 const read = (f: string) => readFileSync(new URL(`../../${f}`, import.meta.url), 'utf8')

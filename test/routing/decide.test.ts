@@ -13,9 +13,9 @@ const KEYS = { DEEPSEEK_API_KEY: 'k', OPENAI_API_KEY: 'k', ANTHROPIC_API_KEY: 'k
 const config = buildConfig(KEYS)
 const available = () => true
 const tenant = { policy: resolvePolicy(undefined) }
-/** Scores premium (test/scoring/score.test.ts). */
-const HARD = 'Let $n$ be a positive integer. Prove that $\\sum_{k=1}^{n} \\frac{1}{k^2} < 2$ and find all $n$ such that ' +
-  '$n^2 + 1$ divides $2^n + 1$. Determine the minimum value of $f(n) = \\lfloor \\sqrt{n} \\rfloor$ over all such $n$.'
+/** An expert regulatory analysis: scores premium (the rubric in docs/ROUTING.md). */
+const HARD = 'Analyse whether our HR chatbot that screens CVs is a high-risk system under the EU AI Act, and what GDPR ' +
+  'obligations apply (DPIA, Article 22, transparency). Cite the articles and give a compliance plan.'
 const request = (body: Record<string, unknown>): ChatRequest => {
   const r = parseChatRequest(body)
   if (!r.ok) throw new Error(r.message)

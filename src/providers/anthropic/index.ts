@@ -14,16 +14,17 @@
  *
  * @example createAnthropic({ settings: config.providers.anthropic }).chat(req, config.models['claude-sonnet-4-6'], { signal, stream: true })
  */
+import { billedOutputCap } from '../../money/fields'
 import { outputCap, DEFAULT_OUTPUT_CAP, type ChatMessage, type ChatRequest } from '../../openai/request'
 import type { ChatCompletion, ChatCompletionChunk } from '../../openai/types'
 import { toOpenAIUsage } from '../../openai/types'
 import { postJson, readJson } from '../errors'
-import { eventJson, streamReply } from '../stream'
+import { eventJson, streamReply, withinCap } from '../stream'
 // One estimator of prompt tokens for reservations and for usage a provider did not report: the conservative one.
 import { estimateInputTokens as estimateInput } from '../../money/estimate'
 import { keyedProvider } from '../settings'
 import { ProviderError, notConfigured, type Provider, type ProviderContext, type ProviderReply } from '../types'
-import { cacheControl, finishReason, imageSource, usageFromAnthropic, type FinishReason } from '../../anthropic/shared'
+import { cacheControl, finishReason, imageSource, usageFromAnthropic, type FinishReason } from './shared'
 
 export { finishReason, usageFromAnthropic }
 
@@ -177,6 +178,7 @@ export function createAnthropic(ctx: ProviderContext): Provider {
     async chat(req, model, { signal, stream }): Promise<ProviderReply> {
       if (!settings.configured || !settings.apiKey) throw notConfigured('anthropic', settings)
       const body = toAnthropicRequest(req, model.upstream, stream, model.maxOutputTokens ?? ctx.defaultMaxTokens)
+      const cap = billedOutputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens) // the most output the reservation covers
       const res = await postJson(
         'anthropic',
         fetchImpl,
@@ -190,9 +192,9 @@ export function createAnthropic(ctx: ProviderContext): Provider {
         const msg = await readJson('anthropic', res, signal)
         if (msg?.type !== 'message' || !Array.isArray(msg.content)) throw new ProviderError('anthropic', 'invalid', 'anthropic returned something other than a message')
         const completion = fromAnthropicMessage(msg, Date.now())
-        return { kind: 'json', completion, usage: usageFromAnthropic(msg.usage) }
+        return { kind: 'json', completion, usage: withinCap('anthropic', usageFromAnthropic(msg.usage), cap) }
       }
-      return streamReply('anthropic', res.body, signal, estimateInput(req), anthropicEvents(Date.now()))
+      return streamReply('anthropic', res.body, signal, estimateInput(req), anthropicEvents(Date.now()), { outputCap: cap })
     },
   }
 }

@@ -18,16 +18,17 @@
  */
 import * as z from 'zod/mini'
 import { outputCap, withOutputCap, type ChatRequest } from '../../openai/request'
+import { billedOutputCap } from '../../money/fields'
 import type { ChatCompletion, Usage } from '../../openai/types'
 import { postJson, readJson } from '../errors'
-import { eventJson, streamReply } from '../stream'
+import { eventJson, streamReply, withinCap } from '../stream'
 // One estimator of prompt tokens for reservations and for usage a provider did not report: the conservative one.
 import { estimateInputTokens as estimateInput, embeddingInputTokens } from '../../money/estimate'
 import { envName, envString, trimSlash, url } from '../settings'
 import { ProviderError, notConfigured, type EmbeddingReply, type Provider, type ProviderContext, type ProviderModule, type ProviderName, type ProviderReply, type ProviderSettings } from '../types'
 
 /** Usage as OpenAI-compatible servers report it → normalised Usage. DeepSeek's cache fields are understood too. */
-export function usageFromOpenAI(u: any): Usage {
+export function usageFromOpenAI(u: any, serviceTier?: unknown): Usage {
   const input = num(u?.prompt_tokens)
   const output = num(u?.completion_tokens)
   return {
@@ -36,6 +37,8 @@ export function usageFromOpenAI(u: any): Usage {
     cacheWrite: 0,
     output,
     reasoning: num(u?.completion_tokens_details?.reasoning_tokens),
+    // OpenAI says which tier served the call (a project may default to priority); priority is billed at priority rates.
+    ...(serviceTier === 'priority' ? { serviceTier } : {}),
   }
 }
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0)
@@ -67,6 +70,7 @@ export function createOpenAICompatible(adapter: ProviderName, ctx: ProviderConte
       // One output cap, in one field: the normalised one (the smaller of max_completion_tokens and max_tokens), or with
       // none asked for, the one the budget reserved (an uncapped call could cost more than its reservation).
       let body: Record<string, unknown> = { ...withOutputCap(req, outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens)), model: model.upstream, stream }
+      const cap = billedOutputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens) // the most output the reservation covers
       if (stream) body.stream_options = { ...(req.stream_options ?? {}), include_usage: true }
       else delete body.stream_options
       if (opts.prepare) body = opts.prepare(body, req)
@@ -85,8 +89,8 @@ export function createOpenAICompatible(adapter: ProviderName, ctx: ProviderConte
         const completion = (await readJson(name, res, signal)) as ChatCompletion
         const problem = completionProblem(completion)
         if (problem) throw new ProviderError(name, 'invalid', `${name} returned a malformed completion: ${problem}`)
-        const usage: Usage = completion.usage ? usageFromOpenAI(completion.usage) : { ...estimateJson(req, completion), estimated: true }
-        return { kind: 'json', completion, usage }
+        const usage: Usage = completion.usage ? usageFromOpenAI(completion.usage, completion.service_tier) : { ...estimateJson(req, completion), estimated: true }
+        return { kind: 'json', completion, usage: withinCap(name, usage, cap) }
       }
 
       const type = res.headers.get('content-type') ?? ''
@@ -102,9 +106,9 @@ export function createOpenAICompatible(adapter: ProviderName, ctx: ProviderConte
           const e = data.error
           throw new ProviderError(name, 'http', `${name} stream error: ${String(e.message ?? e).slice(0, 300)}`, { status: Number(e.code) >= 400 ? Number(e.code) : 502 })
         }
-        if (data.usage) out.usage(usageFromOpenAI(data.usage))
+        if (data.usage) out.usage(usageFromOpenAI(data.usage, data.service_tier))
         out.chunk(data)
-      })
+      }, { outputCap: cap })
     },
   }
   // An endpoint whose URL is not `{base}/chat/completions` (Azure's deployments) has its embeddings elsewhere: none here.

@@ -19,11 +19,12 @@
  *
  * @example createWorkersAI({ settings: config.providers['workers-ai'], ai: env.AI }).chat(req, model, { signal, stream: true })
  */
+import { billedOutputCap } from '../../money/fields'
 import { outputCap, requestedMaxTokens, DEFAULT_OUTPUT_CAP, type ChatMessage, type ChatRequest } from '../../openai/request'
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../../openai/types'
 import { asProviderError, httpError, readJson, sanitize } from '../errors'
 import { usageFromOpenAI } from '../openai-compatible'
-import { estimateTokens, eventJson, streamReply } from '../stream'
+import { estimateTokens, eventJson, streamReply, withinCap } from '../stream'
 // One estimator of prompt tokens for reservations and for usage a provider did not report: the conservative one.
 import { estimateInputTokens as estimateInput, embeddingInputTokens } from '../../money/estimate'
 import { ApiError } from '../../http/errors'
@@ -202,16 +203,17 @@ export function createWorkersAI(ctx: ProviderContext): Provider {
       const binding = ai
       if (!useRest() && !binding) throw unconfigured()
       const inputs = toWorkersAIInputs(req, stream, model.maxOutputTokens ?? ctx.defaultMaxTokens)
+      const cap = billedOutputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens) // the most output the reservation covers
       const now = Date.now()
       const id = `chatcmpl-wai-${now.toString(36)}${(++seq).toString(36)}`
       const output = useRest() || !binding ? await viaRest(model, inputs, signal, stream) : await viaBinding(binding, model, inputs, signal, stream)
 
       if (!stream) {
         const { completion, usage } = fromWorkersAIOutput(output, req, model.upstream, id, now)
-        return { kind: 'json', completion, usage }
+        return { kind: 'json', completion, usage: withinCap('workers-ai', usage, cap) }
       }
       if (!(output instanceof ReadableStream)) throw new ProviderError('workers-ai', 'invalid', 'workers-ai returned no stream for a stream request')
-      return streamReply('workers-ai', output as ReadableStream<Uint8Array>, signal, estimateInput(req), workersAIEvents(id, model.upstream, now, outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens)))
+      return streamReply('workers-ai', output as ReadableStream<Uint8Array>, signal, estimateInput(req), workersAIEvents(id, model.upstream, now, outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens)), { outputCap: cap })
     },
     async embed(req, model, { signal }): Promise<EmbeddingReply> {
       const binding = ai

@@ -23,6 +23,8 @@ export const PriceRow = z.strictObject({
   cache_write: z.optional(usdAmount),
   cache_write_1h: z.optional(usdAmount),
   reasoning: z.optional(usdAmount),
+  /** OpenAI priority processing (`service_tier: "priority"`): its own input, cached input and output rates. */
+  priority: z.optional(z.strictObject({ input: usdAmount, cached_input: usdAmount, output: usdAmount })),
   neurons: z.optional(z.strictObject({
     input: z.int().check(z.gte(0)), output: z.int().check(z.gte(0)), cached_input: z.optional(z.int().check(z.gte(0))),
   })),

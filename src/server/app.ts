@@ -4,7 +4,7 @@
  * middleware, so the fallback was dead weight in the bundle. A pattern RegExpRouter refused would fail every
  * test that routes through the app.
  *
- * @example const app = honoApp<AppEnv>()   // http/base.ts
+ * @example const app = honoApp<AppEnv>()   // server/base.ts
  */
 import type { Env } from 'hono'
 import { HonoBase } from 'hono/hono-base'

@@ -8,8 +8,8 @@
  *
  * @example finishReason('tool_use')  // 'tool_calls'   and   stopReason('tool_calls')  // 'tool_use'
  */
-import type { ChatCompletion } from '../openai/types'
-import type { Usage } from '../openai/types'
+import type { ChatCompletion } from '../../openai/types'
+import type { Usage } from '../../openai/types'
 
 export type FinishReason = ChatCompletion['choices'][number]['finish_reason']
 export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded'
@@ -24,7 +24,8 @@ const TO_FINISH: Partial<Record<string, FinishReason>> = {
 
 /** Anthropic `stop_reason` → OpenAI `finish_reason`. */
 export function finishReason(stop: string | null | undefined): FinishReason {
-  return (stop && TO_FINISH[stop]) || 'stop'
+  // Own keys only: an upstream's `stop_reason: "__proto__"` must not reach Object.prototype (found by fuzzing).
+  return (stop && Object.hasOwn(TO_FINISH, stop) && TO_FINISH[stop]) || 'stop'
 }
 
 /** OpenAI `finish_reason` → Anthropic `stop_reason`: the inverse of `finishReason` (its first match; 'stop' → end_turn). */

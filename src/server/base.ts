@@ -18,8 +18,8 @@ import type { Config } from '../config'
 import type { Tenant } from '../tenants'
 import { loadConfig, ConfigError } from '../config'
 import { honoApp } from './app'
-import { ApiError, toApiError } from './errors'
-import { checkHeaderSizes } from './body'
+import { ApiError, toApiError } from '../http/errors'
+import { checkHeaderSizes } from '../http/body'
 
 export interface AppEnv {
   Bindings: Env
