@@ -155,6 +155,10 @@ async function remove(c: C) {
     if (!k.revoked_at) revoked.push(k.key_id)
     await revokeKey(c.env.TRIAGE_KV, r, k.key_id)
   }
+  // The ledger refuses its requests within 1 s in every isolate, whatever KV and the isolates' key caches still hold.
+  r.disabled = true
+  r.updated_at = new Date(Math.max(Date.now(), Date.parse(r.updated_at) + 1)).toISOString()
+  await configureLedger(c.env, toTenant(r))
   await c.env.TRIAGE_KV.delete(tenantKey(r.id))
   forgetTenant(r.id)
   return c.json({ object: 'tenant', id: r.id, deleted: true, revoked_keys: revoked })

@@ -103,12 +103,45 @@ function recentView(r: SpendRecord, names: Map<string, string>): RecentRequest {
   }
 }
 
+/** Requests refused with a 429, by reason, summed over days (from the ledger's totals). */
+export interface Refusals {
+  total: number
+  by_reason: Record<string, number>
+}
+
+export function refusalsOf(days: SpendTotals[]): Refusals {
+  const out: Refusals = { total: 0, by_reason: {} }
+  for (const d of days) {
+    for (const [reason, n] of Object.entries(d.refusals ?? {})) {
+      out.by_reason[reason] = (out.by_reason[reason] ?? 0) + n
+      out.total += n
+    }
+  }
+  return out
+}
+
+/**
+ * What a person reads on the tenant's badge: what the router does with its requests now. 'refusing' when a window
+ * is spent, or when requests were refused today because what is left cannot cover them (a budget with $0.03 left
+ * refuses a request that needs $0.06 although it is not exhausted).
+ */
+export function activityOf(status: BudgetStatus, today: Refusals = refusalsOf([])): string {
+  if (status.state === 'disabled') return 'disabled'
+  if (status.state === 'refused' || (today.by_reason.daily_budget ?? 0) + (today.by_reason.monthly_budget ?? 0) > 0) return 'refusing'
+  if (status.state === 'downgraded') return `downgrading to ${status.cap}`
+  return status.state
+}
+
 /** One tenant as the dashboard shows it: `savings` (and its requests and cost: the window) from its daily totals. */
-export function tenantView(record: TenantRecord, status: BudgetStatus, savings: Savings, downgraded: number, sampled: { records: number; complete: boolean }, routing: RoutingSetting) {
+export function tenantView(record: TenantRecord, status: BudgetStatus, savings: Savings, downgraded: number, sampled: { records: number; complete: boolean }, routing: RoutingSetting, refusals: { today: Refusals; window: Refusals } = { today: refusalsOf([]), window: refusalsOf([]) }) {
   return {
     id: record.id,
     name: record.name,
     state: status.state,
+    /** 'refusing', 'downgrading to medium', 'ok' or 'disabled'. */
+    activity: activityOf(status, refusals.today),
+    /** 429s by reason: today, and over the window. */
+    refusals,
     reason: status.reason,
     cap: status.cap,
     downgrade_at_remaining_fraction: status.downgrade_at_remaining_fraction,
@@ -171,7 +204,8 @@ export async function collectMetrics(env: Env, config: Config, opts: MetricsOpti
     allDays.push(...usage.days)
     const tenant = toTenant(record)
     const status = budgetStatus(tenant, budgetOf(tenant), usage.days[0], usage.months[0], now)
-    return tenantView(record, status, savingsOf(usage.days), records.filter((r) => r.downgraded).length, { records: records.length, complete }, routingSetting(toTenant(record), config))
+    const refusals = { today: refusalsOf(usage.days.slice(0, 1)), window: refusalsOf(usage.days) }
+    return tenantView(record, status, savingsOf(usage.days), records.filter((r) => r.downgraded).length, { records: records.length, complete }, routingSetting(toTenant(record), config), refusals)
   })
   tenantViews.sort((a, b) => b.window.cost_nano - a.window.cost_nano || b.window.requests - a.window.requests || a.name.localeCompare(b.name))
 
@@ -200,6 +234,8 @@ export async function collectMetrics(env: Env, config: Config, opts: MetricsOpti
     cascade: summary.cascade,
     outcomes: summary.outcomes,
     downgraded_requests: summary.downgraded,
+    /** 429s over the window, by reason (all tenants). */
+    refusals: refusalsOf(allDays),
     recent,
     sample: {
       tenants: tenants.length,

@@ -6,12 +6,26 @@
 import type { FC, PropsWithChildren } from 'hono/jsx'
 import { BarChart, Meter, countTick, msTick, usdTick } from './charts'
 import type { Metrics, TenantMetrics } from './metrics'
-import { NANO_PER_USD } from '../money'
+import { NANO_PER_USD, parseUsd } from '../money'
 import { DASHBOARD_PATH } from './path'
 
 export const WINDOWS = [1, 7, 30] as const
 
-const dollars = (s: string | null | undefined) => (s == null ? '—' : s.startsWith('-') ? `−$${s.slice(1)}` : `$${s}`)
+/** A decimal USD string for reading (roundUsd): '$0.0281', not '$0.028122011'. The exact value goes in data-value. */
+const dollars = (s: string | null | undefined) => {
+  if (s == null) return '—'
+  const nano = parseUsd(s.replace(/^-/, ''))
+  return nano === undefined ? `$${s}` : roundUsd(s.startsWith('-') ? -nano : nano)
+}
+/** When a window resets, for a person: 'in 5 h 12 min (00:00 UTC)', 'in 3 days (May 1, 00:00 UTC)'. */
+export function resetsIn(iso: string, now: number): string {
+  const at = Date.parse(iso)
+  const min = Math.max(0, Math.round((at - now) / 60_000))
+  const when = min < 24 * 60 ? `${Math.floor(min / 60) ? `${Math.floor(min / 60)} h ` : ''}${min % 60} min` : `${Math.round(min / (24 * 60))} days`
+  const d = new Date(at)
+  const day = min < 24 * 60 ? '' : `${d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' })} ${d.getUTCDate()}, `
+  return `in ${when} (${day}${iso.slice(11, 16)} UTC)`
+}
 /** Readable USD for headlines: cents from $1 up, else three significant digits ('$0.000418'). Exact values stay in data-value. */
 export function roundUsd(nano: number): string {
   const v = Math.abs(nano) / NANO_PER_USD
@@ -110,7 +124,10 @@ const Savings: FC<{ m: Metrics }> = ({ m }) => {
   )
 }
 
-const Window: FC<{ name: string; spent: string; w: TenantMetrics['today']['daily']; stepDown: number[]; testid: string }> = ({ name, spent, w, stepDown, testid }) => (
+/** How the reasons of 429s read on the page. */
+const REFUSAL: Record<string, string> = { daily_budget: 'daily budget spent', monthly_budget: 'monthly budget spent', in_flight: 'held by requests in flight' }
+
+const Window: FC<{ name: string; spent: string; w: TenantMetrics['today']['daily']; stepDown: number[]; testid: string; now: number }> = ({ name, spent, w, stepDown, testid, now }) => (
   <div class="win" data-testid={testid}>
     <div class="row">
       <span>{name}</span>
@@ -122,7 +139,7 @@ const Window: FC<{ name: string; spent: string; w: TenantMetrics['today']['daily
     {w ? (
       <>
         <Meter used={w.used_fraction} stepDown={stepDown} label={`${name}: ${dollars(spent)} of ${dollars(w.limit_usd)} used`} />
-        <div class="row muted"><span>{dollars(w.remaining_usd)} left</span><span>resets {utc(w.resets_at)} UTC</span></div>
+        <div class="row muted"><span>{dollars(w.remaining_usd)} left</span><span title={`${utc(w.resets_at)} UTC`} data-field="resets" data-value={w.resets_at}>resets {resetsIn(w.resets_at, now)}</span></div>
       </>
     ) : null}
   </div>
@@ -140,12 +157,17 @@ const Tenants: FC<{ m: Metrics }> = ({ m }) => (
           <article class="tenant" data-tenant={t.id}>
             <h3>
               <span>{t.name}</span>
-              <span class={`badge st-${t.state}`} data-field="state">{t.state === 'downgraded' ? `downgraded to ${t.cap}` : t.state}</span>
+              <span class={`badge st-${t.activity === 'refusing' ? 'refused' : t.state}`} data-field="state">{t.activity}</span>
             </h3>
             <div class="id">{t.id}</div>
             {t.reason ? <div class="muted">{t.reason}</div> : null}
-            <Window name="Today" spent={t.today.spent_usd} w={t.today.daily} stepDown={stepDown} testid="daily" />
-            <Window name="This month" spent={t.month.spent_usd} w={t.month.monthly} stepDown={stepDown} testid="monthly" />
+            {t.refusals.today.total ? (
+              <div class="muted" data-field="refused-today" data-value={String(t.refusals.today.total)}>
+                {t.refusals.today.total} refused today ({Object.entries(t.refusals.today.by_reason).map(([r, n]) => `${REFUSAL[r] ?? r}: ${n}`).join(', ')})
+              </div>
+            ) : null}
+            <Window name="Today" spent={t.today.spent_usd} w={t.today.daily} stepDown={stepDown} testid="daily" now={Date.parse(m.generated_at)} />
+            <Window name="This month" spent={t.month.spent_usd} w={t.month.monthly} stepDown={stepDown} testid="monthly" now={Date.parse(m.generated_at)} />
             <div class="row muted win" data-field="routing">
               <span>
                 Routing: {t.routing.quality_target !== null ? `quality target ${pct(t.routing.quality_target, 0)}, ` : ''}thresholds {t.routing.thresholds.medium.toFixed(2)} / {t.routing.thresholds.premium.toFixed(2)}: expected {pct(t.routing.expected.quality)} of premium quality at {pct(t.routing.expected.cost)} of its cost

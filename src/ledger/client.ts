@@ -22,25 +22,36 @@ import type { Tenant } from '../tenants'
 import { parseUsd } from '../money/format'
 import { randomBase62 } from '../tenants/keys'
 import type { TenantLedger } from './object'
-import { encodeOps, type LedgerBudget, type LedgerOp, type SyncRequest, type SyncResult } from './protocol'
+import { encodeOps, LEASE_TTL_MS, type LedgerBudget, type LedgerOp, type SyncRequest, type SyncResult } from './protocol'
 import type { SpendRecord } from './kv'
 import { dayOf, monthOf } from './periods'
 
 /** Settle/release batches wait at most this long for company. */
 export const FLUSH_DELAY_MS = 25
-/** A lease is not used for new reservations in its last second (clock skew with the DO). */
-const LEASE_SAFETY_MS = 1_000
-/** A reservation that is neither settled nor released after this long is charged in full (DO alarm). */
+/**
+ * A reservation that is neither settled nor released after this long is charged in full (DO alarm). The request
+ * path passes the longest request its configuration allows instead (`reservationTtlMs` in src/ledger/ttl.ts).
+ */
 export const DEFAULT_RESERVATION_TTL_MS = 10 * 60_000
 /** A short request asks the DO at most this many times before giving up (503). */
-const MAX_REFILLS = 25
+const MAX_REFILLS = 40
+/** A request whose headroom is being recalled from other isolates' idle leases waits at most this long for it. */
+export const RECALL_WAIT_MS = 2_500
 /** A DO call that takes longer than this is abandoned (its ops are re-sent; they are idempotent). */
 export const SYNC_TIMEOUT_MS = 10_000
-/** A view of the ledger older than this is refreshed on the next openBudget. */
-const VIEW_MAX_AGE_MS = 30_000
 
 export interface LedgerBindings {
   TENANT_LEDGER: DurableObjectNamespace
+}
+
+/** What a reservation is for: shown in an unsettled record, checked against the DO's view (`keyId`), and how long it may stay unsettled. */
+export interface ReserveMeta {
+  model?: string
+  tier?: string
+  /** The key that authenticated the request: refused when the DO lists it as revoked. */
+  keyId?: string
+  /** Reservation timeout (default: the client's). */
+  ttlMs?: number
 }
 
 export interface LocalReservation {
@@ -64,16 +75,20 @@ interface Lease {
   balance: number
   /** Sum of in-flight reservations against it. */
   reserved: number
-  expiresAt: number
+  /** New reservations may be made against it until then: LEASE_TTL_MS after the newest call that confirmed it was sent (this isolate's clock only). */
+  usableUntil: number
 }
 
 /** Thrown by reserve when the budget cannot cover the reservation. */
 export class BudgetRefused extends Error {
   constructor(
-    readonly window: 'daily' | 'monthly' | 'disabled',
+    /** The window that has no room; 'disabled' (tenant disabled) or 'revoked' (the request's key was revoked) as the DO says. */
+    readonly window: 'daily' | 'monthly' | 'disabled' | 'revoked',
     readonly need: number,
     readonly available: number,
     readonly view: SyncResult,
+    /** The budget is not spent, only held by requests in flight: trying again shortly may succeed. */
+    readonly retryable = false,
   ) {
     super(`budget refused (${window})`)
   }
@@ -106,7 +121,7 @@ export function budgetOf(tenant: Tenant): LedgerBudget {
 function computeBudget(tenant: Tenant): LedgerBudget {
   const daily = tenant.budget.daily_usd !== undefined ? parseUsd(tenant.budget.daily_usd) ?? 0 : null
   const monthly = tenant.budget.monthly_usd !== undefined ? parseUsd(tenant.budget.monthly_usd) ?? 0 : null
-  return { daily_nano: daily, monthly_nano: monthly, disabled: tenant.disabled, updated_at: tenant.updated_at ?? '' }
+  return { daily_nano: daily, monthly_nano: monthly, disabled: tenant.disabled, updated_at: tenant.updated_at ?? '', ...(tenant.revoked_keys?.length ? { revoked_keys: tenant.revoked_keys } : {}) }
 }
 
 const ids = new WeakMap<object, Map<string, DurableObjectId>>()
@@ -128,7 +143,8 @@ export class LedgerClient {
   readonly isolate: string
   tenant: Tenant
   view: SyncResult | null = null
-  private viewAt = 0
+  /** When the newest call that answered was sent: the view (and the lease) are trusted until LEASE_TTL_MS after it. */
+  private viewAt = -Infinity
   private lease: Lease | null = null
   private held = new Map<string, LocalReservation>()
   private pending: LedgerOp[] = []
@@ -158,12 +174,14 @@ export class LedgerClient {
     const cost = settledCost(ops)
     this.sending += cost
     this.stats.syncs++
-    const call = ledgerStub(this.env, this.tenant.id).sync({ tenant: this.tenant.id, budget: budgetOf(this.tenant), isolate: this.isolate, ops: encodeOps(ops), acquire })
+    const sentAt = Date.now()
+    const lease = this.lease ? { id: this.lease.id, reserved: this.lease.reserved } : undefined
+    const call = ledgerStub(this.env, this.tenant.id).sync({ tenant: this.tenant.id, budget: budgetOf(this.tenant), isolate: this.isolate, ops: encodeOps(ops), lease, acquire })
     this.inflight.add(call)
     try {
       // A timeout, so one lost call cannot hold a request for long; its ops are re-queued (they are idempotent).
       const res = await withTimeout(call, SYNC_TIMEOUT_MS)
-      this.absorb(res)
+      this.absorb(res, sentAt)
       return res
     } catch (err) {
       this.pending.unshift(...ops)
@@ -174,31 +192,45 @@ export class LedgerClient {
     }
   }
 
-  private absorb(res: SyncResult): void {
-    // Calls may overlap: keep the newest view of the ledger.
-    if (!this.view || res.now >= this.view.now) {
-      this.view = res
-      this.viewAt = Date.now()
-    }
+  private absorb(res: SyncResult, sentAt: number): void {
+    // Calls may overlap: keep the newest view of the ledger. Any answer is at least as new as its call.
+    if (!this.view || res.now >= this.view.now) this.view = res
+    this.viewAt = Math.max(this.viewAt, sentAt)
+    if (res.lease_ended && this.lease?.id === res.lease_ended) this.lease = null
     if (res.lease) {
+      const usableUntil = sentAt + LEASE_TTL_MS
       if (this.lease && this.lease.id === res.lease.id) {
-        this.lease.balance += res.lease.granted_nano
-        this.lease.expiresAt = Math.max(this.lease.expiresAt, res.lease.expires_at)
+        this.lease.balance += res.lease.change_nano
+        this.lease.usableUntil = Math.max(this.lease.usableUntil, usableUntil)
       } else {
-        this.lease = { id: res.lease.id, balance: res.lease.granted_nano, reserved: 0, expiresAt: res.lease.expires_at }
+        this.lease = { id: res.lease.id, balance: res.lease.change_nano, reserved: 0, usableUntil }
+      }
+      // Recalled: what no request holds goes back (with the next call); from now on nothing is reserved against it.
+      const idle = this.lease.balance - this.lease.reserved
+      if (res.lease.recalled && idle > 0) {
+        this.lease.balance -= idle
+        this.pending.push({ op: 'return', id: this.lease.id, nano: idle })
       }
     }
   }
 
-  /** Makes sure there is a view of the ledger (first use in this isolate, or a stale one). Sizes a first lease by the tenant's spend rate. */
+  /** Whether the view of the ledger (budget, status, revoked keys) and the lease may be trusted without asking the DO. */
+  private fresh(now: number): boolean {
+    return this.view !== null && now < this.viewAt + LEASE_TTL_MS
+  }
+
+  /** Makes sure there is a fresh view of the ledger (at most LEASE_TTL_MS old). Sizes a first lease by the tenant's spend rate. */
   async ready(): Promise<void> {
-    if (this.view && Date.now() - this.viewAt < VIEW_MAX_AGE_MS) return
+    if (this.fresh(Date.now())) return
     await this.sync(this.lease ? undefined : { lease: null, need: 0, want: 0 })
   }
 
   // ---- reserve ----
 
-  /** Expires local reservations past their TTL: the DO charges them in full, so the lease counts them as spent. */
+  /**
+   * Expires local reservations past their TTL: the DO charges them in full, so the lease counts them as spent. A
+   * settle that still comes is sent (the DO replaces the full charge by it).
+   */
   private sweep(now: number): void {
     for (const r of this.held.values()) {
       if (r.expiresAt > now) continue
@@ -213,23 +245,25 @@ export class LedgerClient {
 
   private localAvailable(now: number): number {
     const l = this.lease
-    if (!l || now >= l.expiresAt - LEASE_SAFETY_MS) return 0
+    if (!l || now >= l.usableUntil) return 0
     return l.balance - l.reserved
   }
 
-  private tryLocal(requestId: string, nano: number, meta: { model?: string; tier?: string }): LocalReservation | undefined {
+  private tryLocal(requestId: string, nano: number, meta: ReserveMeta): LocalReservation | undefined {
     const now = Date.now()
+    if (!this.fresh(now)) return undefined
     const unlimited = this.view?.unlimited === true && !this.view.disabled
     if (!unlimited && this.localAvailable(now) < nano) return undefined
     const lease = unlimited ? null : this.lease!
+    const ttl = meta.ttlMs ?? this.reservationTtlMs
     const r: LocalReservation = {
       id: `${requestId.replace(/[^\w.-]/g, '').slice(0, 64)}_${randomBase62(6)}`,
-      requestId, nano, lease: lease?.id ?? null, at: now, expiresAt: now + this.reservationTtlMs,
+      requestId, nano, lease: lease?.id ?? null, at: now, expiresAt: now + ttl,
       model: meta.model, tier: meta.tier, state: 'held',
     }
     if (lease) lease.reserved += nano
     this.held.set(r.id, r)
-    this.pending.push({ op: 'hold', id: r.id, request_id: requestId, nano, lease: r.lease, at: now, ttl_ms: this.reservationTtlMs, model: meta.model, tier: meta.tier })
+    this.pending.push({ op: 'hold', id: r.id, request_id: requestId, nano, lease: r.lease, at: now, ttl_ms: ttl, model: meta.model, tier: meta.tier })
     return r
   }
 
@@ -237,32 +271,51 @@ export class LedgerClient {
    * Reserves `nano` for a request. Synchronous against the lease when it covers it; otherwise this request (and any
    * other short one) waits for one shared DO call. Throws BudgetRefused when the budget cannot cover it.
    */
-  async reserve(requestId: string, nano: number, meta: { model?: string; tier?: string } = {}): Promise<LocalReservation> {
+  async reserve(requestId: string, nano: number, meta: ReserveMeta = {}): Promise<LocalReservation> {
     nano = Math.max(0, Math.ceil(nano))
-    this.sweep(Date.now())
-    if (this.view?.disabled) throw new BudgetRefused('disabled', nano, 0, this.view)
-    const fast = this.tryLocal(requestId, nano, meta)
-    if (fast) {
-      this.stats.local++
-      return fast
+    const start = Date.now()
+    this.sweep(start)
+    if (this.fresh(start)) {
+      this.check(nano, meta)
+      const fast = this.tryLocal(requestId, nano, meta)
+      if (fast) {
+        this.stats.local++
+        return fast
+      }
     }
     let failures = 0
     for (let round = 0; round < MAX_REFILLS; round++) {
       let res: SyncResult
+      let asked: boolean
       try {
-        res = await this.refill(nano)
+        ;[res, asked] = await this.refill(nano)
       } catch (err) {
         // The shared call failed (or was lost with the request that made it): try again with our own, once.
         if (++failures > 1) throw new LedgerUnavailable(err)
         continue
       }
+      this.check(nano, meta)
       const r = this.tryLocal(requestId, nano, meta)
       if (r) return r
-      if (res.refused) throw new BudgetRefused(res.refused.window, nano, res.refused.available_nano, res)
+      if (!asked) continue // the lease was only confirmed, and recalled: ask for headroom now
+      if (res.retry_ms !== undefined && Date.now() - start < RECALL_WAIT_MS) {
+        // The headroom is idle in other isolates' leases, recalled now: wait for it rather than refuse.
+        await new Promise((ok) => setTimeout(ok, res.retry_ms))
+        continue
+      }
+      if (res.refused) throw new BudgetRefused(res.refused.window, nano, res.refused.available_nano, res, res.refused.retryable)
       const reachable = (res.available_nano ?? Infinity) + this.localAvailable(Date.now())
-      if (reachable < nano) throw new BudgetRefused(this.bindingWindow(res), nano, Math.max(0, reachable), res)
+      if (reachable < nano) throw new BudgetRefused(this.bindingWindow(res), nano, Math.max(0, reachable), res, unspent(res) >= nano)
     }
     throw new LedgerUnavailable(new Error('could not obtain headroom after repeated attempts'))
+  }
+
+  /** Refuses at once what the DO's (fresh) view forbids: a disabled tenant, a revoked key. */
+  private check(nano: number, meta: ReserveMeta): void {
+    const v = this.view
+    if (!v) return
+    if (meta.keyId && v.revoked_keys.includes(meta.keyId)) throw new BudgetRefused('revoked', nano, 0, v)
+    if (v.disabled) throw new BudgetRefused('disabled', nano, 0, v)
   }
 
   private bindingWindow(v: SyncResult): 'daily' | 'monthly' {
@@ -272,27 +325,35 @@ export class LedgerClient {
   }
 
   /** Asks the DO for more headroom, for this request (the DO renews this isolate's lease rather than open another). */
-  private refill(need: number): Promise<SyncResult> {
+  private async refill(need: number): Promise<[SyncResult, asked: boolean]> {
     this.stats.refills++
-    // Ask only for the shortfall: the lease's spare part counts if the DO renews it (same id).
+    // Ask only for the shortfall: the lease's spare part counts if the DO renews it (same id). A lease that covers
+    // the request only needs confirming (the view or the lease was more than LEASE_TTL_MS old).
     const spare = this.lease ? Math.max(0, this.lease.balance - this.lease.reserved) : 0
-    return this.sync({ lease: this.lease?.id ?? null, need: Math.max(0, need - spare), want: need, unit: need })
+    if (this.lease && spare >= need) return [await this.sync(), false]
+    return [await this.sync({ lease: this.lease?.id ?? null, need: Math.max(0, need - spare), want: need, unit: need }), true]
   }
 
   // ---- settle / release ----
 
   /** Posts the real cost of a reservation (idempotent: a second settle or release is ignored). */
   settle(r: LocalReservation, nano: number, record: SpendRecord): boolean {
-    if (r.state !== 'held') return false
+    if (r.state !== 'held' && r.state !== 'expired') return false
+    const held = r.state === 'held'
     r.state = 'settled'
     r.ended?.()
     this.held.delete(r.id)
-    if (this.lease && this.lease.id === r.lease) {
+    if (held && this.lease && this.lease.id === r.lease) {
       this.lease.reserved -= r.nano
       this.lease.balance = Math.max(0, this.lease.balance - nano)
     }
     this.pending.push({ op: 'settle', id: r.id, nano, lease: r.lease, record })
     return true
+  }
+
+  /** Counts a request refused with a 429, by reason, in the tenant's totals (queued like a settle). */
+  refused(reason: string): void {
+    this.pending.push({ op: 'refused', id: `refused_${randomBase62(8)}`, reason, at: Date.now() })
   }
 
   /** Voids a reservation: nothing was spent (the provider was never reached, or answered with no usage). */
@@ -383,8 +444,15 @@ export class LedgerClient {
  */
 export function withoutSettledHolds(ops: LedgerOp[]): LedgerOp[] {
   const ended = new Set<string>()
-  for (const op of ops) if (op.op !== 'hold') ended.add(op.id)
+  for (const op of ops) if (op.op === 'settle' || op.op === 'release') ended.add(op.id)
   return ended.size ? ops.filter((op) => op.op !== 'hold' || !ended.has(op.id)) : ops
+}
+
+/** What is not spent yet in the tightest window (held or not); Infinity when unlimited. */
+function unspent(v: SyncResult): number {
+  let left = Infinity
+  for (const w of [v.daily, v.monthly]) if (w.limit_nano !== null) left = Math.min(left, w.limit_nano - w.spent_nano)
+  return left
 }
 
 function settledCost(ops: LedgerOp[]): number {

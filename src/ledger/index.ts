@@ -17,7 +17,10 @@ import type { Usage } from '../openai/types'
 import { loadConfig, type ConfigEnv } from '../config'
 import { ApiError } from '../http/errors'
 import { cost as priceCall, formatUsd, PRICE_TABLE_VERSION, type MoneyConfig } from '../money'
+import type { Config } from '../config'
 import { ledgerClient, LedgerClient, BudgetRefused, LedgerUnavailable, budgetOf, ledgerStub, type LocalReservation } from './client'
+import { premiumShares } from './premium'
+import { reservationTtlMs } from './ttl'
 import type { CacheHit, SpendCall, SpendRecord, TokenCounts } from './kv'
 import { headroomOf, type Headroom } from './headroom'
 
@@ -26,6 +29,15 @@ export type { LedgerSnapshot } from './object'
 export { LedgerClient, ledgerClient, ledgerStub, budgetOf, BudgetRefused, LedgerUnavailable } from './client'
 export * from './kv'
 export type { SyncRequest, SyncResult, LedgerOp, LedgerBudget } from './protocol'
+export { LEASE_TTL_MS } from './protocol'
+export { reservationTtlMs } from './ttl'
+
+/**
+ * What the ledger's request side reads from the configuration: prices (MoneyConfig), the reference premium model
+ * (`tiers.premium[0]`, for the premium equivalent of each record), and what bounds a request's duration (the
+ * reservation TTL). Without `tiers` no savings are claimed; without the timeouts the default TTL applies.
+ */
+export type LedgerConfig = MoneyConfig & Partial<Pick<Config, 'tiers' | 'cascade' | 'timeouts' | 'retries'>>
 export { formatUsd } from '../money'
 export { headroomOf, tightestWindow, tierCap, type Headroom, type WindowHeadroom } from './headroom'
 
@@ -89,7 +101,7 @@ export function remainingUsd(remaining: number | null): string {
  * Opens a tenant's budget for one request. The first request of a tenant in an isolate makes one DO call (to
  * learn the spend so far and take a first lease); after that this costs no I/O.
  */
-export async function openBudget(env: Env, ctx: ExecutionContext, tenant: Tenant, config: MoneyConfig = loadConfig(env as ConfigEnv)): Promise<Budget> {
+export async function openBudget(env: Env, ctx: ExecutionContext, tenant: Tenant, config: LedgerConfig = loadConfig(env as ConfigEnv)): Promise<Budget> {
   const client = ledgerClient(env, tenant)
   try {
     await client.ready()
@@ -100,16 +112,25 @@ export async function openBudget(env: Env, ctx: ExecutionContext, tenant: Tenant
 }
 
 /** The Budget facade over a client (exported for tests that simulate several isolates). */
-export function budgetFor(client: LedgerClient, ctx: Pick<ExecutionContext, 'waitUntil'>, tenant: Tenant, config: MoneyConfig = {}): Budget {
+export function budgetFor(client: LedgerClient, ctx: Pick<ExecutionContext, 'waitUntil'>, tenant: Tenant, config: LedgerConfig = {}): Budget {
+  const ttlMs = config.tiers && config.timeouts && config.retries ? reservationTtlMs(config as Pick<Config, 'tiers' | 'cascade' | 'timeouts' | 'retries'>) : undefined
+  const reference = config.tiers?.premium[0] ?? null
   return {
     headroom: () => isolateHeadroom(client, tenant),
     async reserve(requestId, nano, meta) {
       try {
-        const r = await client.reserve(requestId, nano, meta)
+        const r = await client.reserve(requestId, nano, { ...meta, keyId: tenant.key_id, ttlMs })
         ctx.waitUntil(client.flushHold(r))
         return r
       } catch (err) {
-        if (err instanceof BudgetRefused) throw quotaError(tenant, err, client)
+        if (err instanceof BudgetRefused) {
+          const e = quotaError(tenant, err, client)
+          if (e.status === 429) {
+            client.refused(err.retryable ? 'in_flight' : `${err.window}_budget`)
+            ctx.waitUntil(client.flushSoon())
+          }
+          throw e
+        }
         if (err instanceof LedgerUnavailable) throw unavailable(err.cause)
         throw err
       }
@@ -121,6 +142,9 @@ export function budgetFor(client: LedgerClient, ctx: Pick<ExecutionContext, 'wai
         cost_nano: priceOrReserved(ch, r, config),
       }))
       const nano = calls.reduce((s, c) => s + c.cost_nano, 0)
+      // The premium equivalent is priced here, where the prices are at hand; the ledger only adds it up.
+      const premium = premiumShares({ status: info.status, calls }, reference, config)
+      calls.forEach((c, i) => (c.premium_nano = premium[i]))
       if (client.settle(r, nano, recordOf(tenant, r, calls, nano, info))) ctx.waitUntil(client.flushSoon())
       const remaining = isolateHeadroom(client, tenant).remaining_nano
       return { cost_nano: nano, cost_usd: formatUsd(nano), remaining_nano: remaining, remaining_usd: remainingUsd(remaining) }
@@ -214,25 +238,38 @@ function isolateHeadroom(client: LedgerClient, tenant: Tenant, now = Date.now())
   return headroomOf({ daily: v ? v.daily.limit_nano : b.daily_nano, monthly: v ? v.monthly.limit_nano : b.monthly_nano }, client.spent(now), now)
 }
 
-/** The 429 (or 403) a refused reservation becomes: names the budget, what is left, and when it resets. */
+/**
+ * The error a refused reservation becomes, and it tells the truth about why:
+ * - the budget is spent (what is left cannot cover the request): 429 `insufficient_quota`, `x-should-retry: false`;
+ * - enough is unspent but requests in flight hold it: 429 `insufficient_quota` with `x-should-retry: true` and
+ *   `retry-after: 1` (idle headroom in other isolates' leases is never the reason: it is recalled and lent on first);
+ * - the tenant is disabled: 403 `tenant_disabled`; the request's key was revoked: 401 `invalid_api_key`.
+ */
 export function quotaError(tenant: Tenant, e: BudgetRefused, client?: LedgerClient): ApiError {
   if (e.window === 'disabled') {
     return new ApiError(403, `Tenant '${tenant.name}' is disabled. Ask your operator to re-enable it.`, { type: 'permission_error', code: 'tenant_disabled' })
   }
+  if (e.window === 'revoked') {
+    return new ApiError(401, 'Incorrect API key provided: this key was revoked. Ask your operator for a new one.', { type: 'invalid_request_error', code: 'invalid_api_key' })
+  }
   const w = e.view[e.window]
   const limit = w.limit_nano ?? 0
   const spent = client ? client.spent()[e.window] : w.spent_nano
-  const inFlight = Math.max(0, limit - spent - e.available)
-  const message =
-    `Tenant '${tenant.name}' has exhausted its ${e.window} budget of $${formatUsd(limit)}: ` +
-    `$${formatUsd(spent)} spent` + (inFlight > 0 ? ` and $${formatUsd(inFlight)} reserved by requests in flight` : '') +
-    `, and this request needs up to $${formatUsd(e.need)}. The ${e.window} budget resets at ${w.resets_at}.`
+  const left = Math.max(0, limit - spent)
+  const resets = `The ${e.window} budget resets at ${w.resets_at}.`
+  const message = e.retryable
+    ? `Tenant '${tenant.name}' has $${formatUsd(left)} of its ${e.window} budget of $${formatUsd(limit)} left, but requests in flight hold ` +
+      `$${formatUsd(Math.max(0, left - e.available))} of it, and this request needs up to $${formatUsd(e.need)}. Try again in a moment: ` +
+      `what those requests do not spend returns to the budget when they end. ${resets}`
+    : `Tenant '${tenant.name}' has spent its ${e.window} budget of $${formatUsd(limit)}: $${formatUsd(spent)} spent, ` +
+      `$${formatUsd(left)} left, and this request needs up to $${formatUsd(e.need)}. ${resets}`
   return new ApiError(429, message, {
     type: 'insufficient_quota',
     code: 'insufficient_quota',
     headers: {
-      'x-should-retry': 'false',
-      'x-triage-budget-remaining-usd': formatUsd(Math.max(0, limit - spent)),
+      'x-should-retry': e.retryable ? 'true' : 'false',
+      ...(e.retryable ? { 'retry-after': '1' } : {}),
+      'x-triage-budget-remaining-usd': formatUsd(left),
       'x-triage-budget-resets-at': w.resets_at,
     },
   })

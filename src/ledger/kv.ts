@@ -71,6 +71,8 @@ export interface SpendTotals extends Bucket {
   usd: string
   by_tier: Record<string, Bucket>
   by_model: Record<string, Bucket>
+  /** Requests refused with a 429 in the period, by reason ('daily_budget', 'monthly_budget': spent; 'in_flight': held by requests in flight). Absent when none. */
+  refusals?: Record<string, number>
   updated_at: string
 }
 
@@ -91,6 +93,8 @@ export interface SpendCall {
   /** True when the provider sent no usage and the counts were estimated (e.g. a cut stream). */
   estimated?: boolean
   cost_nano: number
+  /** This call's share of the request's premium equivalent (src/ledger/premium.ts), set where the record is built (absent in older records: its own cost). */
+  premium_nano?: number
 }
 
 /** One request's spend record (in a `req:` batch). Read by the dashboard; stable, versioned by `v`. */
@@ -233,11 +237,10 @@ const byStart = (a: SpendRecord, b: SpendRecord) => (a.at < b.at ? -1 : a.at > b
 
 /**
  * Bulk-gets `req:` keys (100 per call) and flattens their records, each once (a batch re-sent after a lost reply may
- * repeat one). Values written before batches held one record each, and still read. Other tenants' records are skipped.
+ * repeat one; a late settle's record replaces the `unsettled` one it corrects). Values written before batches held one record each, and still read. Other tenants' records are skipped.
  */
 async function getRecords(kv: KVNamespace, tenant: string, names: string[]): Promise<SpendRecord[]> {
-  const records: SpendRecord[] = []
-  const seen = new Set<string>()
+  const byId = new Map<string, SpendRecord>()
   for (let i = 0; i < names.length; i += 100) {
     const chunk = names.slice(i, i + 100)
     const got = await kv.get<RecordBatch | SpendRecord>(chunk, 'json')
@@ -245,11 +248,12 @@ async function getRecords(kv: KVNamespace, tenant: string, names: string[]): Pro
       const v = got.get(n)
       if (!v) continue
       for (const r of 'records' in v && Array.isArray(v.records) ? v.records : [v as SpendRecord]) {
-        if (r.tenant !== tenant || seen.has(r.ledger_id)) continue
-        seen.add(r.ledger_id)
-        records.push(r)
+        if (r.tenant !== tenant) continue
+        const had = byId.get(r.ledger_id)
+        // A late settle replaced an `unsettled` charge: its record wins, wherever either was written.
+        if (!had || (had.status === 'unsettled' && r.status !== 'unsettled')) byId.set(r.ledger_id, r)
       }
     }
   }
-  return records
+  return [...byId.values()]
 }

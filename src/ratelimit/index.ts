@@ -26,9 +26,9 @@ import { requestedMaxTokens } from '../openai/request'
 import { estimateInputTokens } from '../money'
 import { ApiError } from '../http/errors'
 import { ledgerStub } from '../ledger/client'
-import type { RateResult } from './window'
+import type { RateResult } from '../ledger/rates'
 
-export { SlidingWindow, TenantRates, type RateRequest, type RateResult, type Admission } from './window'
+export { SlidingWindow, TenantRates, type RateRequest, type RateResult, type Admission } from '../ledger/rates'
 
 /** The Rate Limiting binding's period (seconds): the binding refuses until its window rolls over. */
 export const BINDING_PERIOD_S = 60

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { env, fakeCtx, usage } from '../ledger/helpers'
 import { createApp } from '../../src/app'
 import { authenticate, forgetTenant } from '../../src/tenants'
-import { openBudget, ledgerStub } from '../../src/ledger'
+import { openBudget, ledgerStub, LEASE_TTL_MS } from '../../src/ledger'
 import { cost, formatUsd } from '../../src/money'
 
 const app = createApp()
@@ -120,6 +120,21 @@ describe('tenants', () => {
     const budget = await openBudget(env, fakeCtx() as unknown as ExecutionContext, tenant)
     await expect(budget.reserve('r', 2_000)).rejects.toMatchObject({ status: 429, code: 'insufficient_quota' })
     expect((await call('PUT', `/admin/tenants/${a.json.id}/budget`, { daily_usd: 'abc' })).status).toBe(400)
+  })
+})
+
+describe('changes reach isolates that cached the tenant within 1 s (issue 14 item 9)', () => {
+  it('a deleted tenant’s key is refused by an isolate that had it cached', async () => {
+    const a = await create({ name: 'deleted', budget: { daily_usd: 5 } })
+    forgetTenant()
+    const tenant = await authenticate(new Headers({ authorization: `Bearer ${a.json.api_key}` }), env) // cached, as in another isolate
+    const ctx = fakeCtx()
+    const budget = await openBudget(env, ctx as unknown as ExecutionContext, tenant)
+    budget.release(await budget.reserve('before', 1_000))
+    expect((await call('DELETE', `/admin/tenants/${a.json.id}`)).status).toBe(200)
+    await new Promise((r) => setTimeout(r, LEASE_TTL_MS + 20))
+    await expect(budget.reserve('after', 1_000)).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' })
+    await ctx.drain()
   })
 })
 

@@ -17,6 +17,14 @@ async function ageEverything(t: ReturnType<typeof tenant>) {
   })
 }
 
+const lateRecord = (t: ReturnType<typeof tenant>, id: string, nano: number): SpendRecord => ({
+  v: 1, request_id: 'late', ledger_id: id, tenant: t.id, at: new Date().toISOString(), settled_at: '', status: 200, tier: 'premium', model: 'gpt-4.1',
+  provider: 'openai', score: null, tokens: { input: 10, cached_input: 0, cache_write: 0, output: 10, reasoning: 0 }, estimated: false, cost_nano: nano,
+  cost_usd: '', reserved_nano: 7_000_000, latency_ms: null, attempts: 1, cascade: null, downgraded: null, stream: false,
+  calls: [{ model: 'gpt-4.1', tier: 'premium', provider: 'openai', tokens: { input: 10, cached_input: 0, cache_write: 0, output: 10, reasoning: 0 }, cost_nano: nano }],
+  price_version: 'x',
+})
+
 const gpt = (input: number, output: number, extra = {}) => [{ model: 'gpt-4.1', tier: 'premium', provider: 'openai', usage: usage(input, output, extra) }]
 
 describe('alarm', () => {
@@ -43,17 +51,34 @@ describe('alarm', () => {
     expect(await readSpend(env.TRIAGE_KV, t.id, snap.daily.period)).toMatchObject({ nano: 7_000_000, premium_nano: 7_000_000 })
   })
 
-  it('a settle that arrives after the alarm charged the reservation is ignored (no double charge)', async () => {
+  it('a settle that arrives after the alarm charged the reservation replaces that charge exactly, once (issue 14 item 4)', async () => {
     const t = tenant({ daily_usd: '1' })
     const a = isolate(t)
     await a.client.ready()
-    const r = await a.budget.reserve('late', 7_000_000)
+    const r = await a.budget.reserve('late', 7_000_000, { model: 'claude-sonnet-4-6', tier: 'premium' })
     await a.ctx.drain()
     await ageEverything(t)
     await runDurableObjectAlarm(stub(t))
+    expect((await stub(t).snapshot()).charged_nano).toBe(7_000_000) // charged in full as unsettled
+    await runDurableObjectAlarm(stub(t)) // …and that unsettled record reaches KV
     a.budget.settle(r, gpt(10, 10), { status: 200 })
     await a.ctx.drain()
-    expect((await stub(t).snapshot()).charged_nano).toBe(7_000_000)
+    const real = cost(usage(10, 10), 'gpt-4.1')
+    let snap = await stub(t).snapshot()
+    expect(snap.charged_nano).toBe(real) // not 7,000,000, and not 7,000,000 + real
+    expect(snap.charges).toBe(1)
+    // Replayed: nothing changes.
+    await stub(t).sync({ tenant: t.id, budget: budgetOf(t), isolate: 'replay', ops: encodeOps([{ op: 'settle', id: r.id, nano: real, lease: null, record: lateRecord(t, r.id, real) }]) })
+    snap = await stub(t).snapshot()
+    expect(snap.charged_nano).toBe(real)
+    await stub(t).flush()
+    // Ledger = KV totals = per-request records, to the nano-dollar; the record names the model that answered.
+    const day = await readSpend(env.TRIAGE_KV, t.id, snap.daily.period)
+    expect(day).toMatchObject({ nano: real, requests: 1 })
+    expect(Object.keys(day.by_model)).toEqual(['gpt-4.1'])
+    const { records } = await listRequestRecords(env.TRIAGE_KV, t.id)
+    expect(records).toHaveLength(1)
+    expect(records[0]).toMatchObject({ ledger_id: r.id, status: 200, model: 'gpt-4.1', cost_nano: real })
   })
 
   it('returns an unused lease on expiry; holds on it stay held until settled', async () => {

@@ -5,6 +5,7 @@ import type { Tenant } from '../../src/tenants'
 import { resolvePolicy } from '../../src/tenants'
 import type { Usage } from '../../src/openai/types'
 import { ledgerStub, LedgerClient, budgetFor, type Budget } from '../../src/ledger'
+import { loadConfig, type ConfigEnv } from '../../src/config'
 
 export const env = testEnv as unknown as Env
 
@@ -31,7 +32,8 @@ export const usage = (input: number, output: number, extra: Partial<Usage> = {})
 export function isolate(t: Tenant, opts: { reservationTtlMs?: number } = {}) {
   const client = new LedgerClient(env, t, opts)
   const ctx = fakeCtx()
-  const budget: Budget = budgetFor(client, ctx, t, {})
+  // The router's config: prices, the reference premium model (savings are priced where the record is built).
+  const budget: Budget = budgetFor(client, ctx, t, loadConfig(env as unknown as ConfigEnv))
   return { client, ctx, budget }
 }
 

@@ -82,7 +82,7 @@ describe('in-memory mirrors', () => {
     expectAgree(view, await s.snapshot())
 
     // The alarm flushed KV; a new settle leaves a record to write.
-    await runInDurableObject(s, (instance: unknown) => expect((instance as { kvDirty: boolean }).kvDirty).toBe(false))
+    await runInDurableObject(s, (instance: unknown) => expect((instance as { book: { dirty: boolean } }).book.dirty).toBe(false))
     await sync([{ op: 'settle', id: 'e', nano: 5_000, lease: null, record: record(t, 'e', [['m1', 'trivial', 5_000]]) }])
 
     // The spend rate (leases are sized by it) is the charges of the last minute, released ones excluded.
@@ -96,16 +96,16 @@ describe('in-memory mirrors', () => {
     // A restart rebuilds the mirrors from SQL alone.
     const before = await sync([])
     await runInDurableObject(s, (instance: unknown) => {
-      const o = instance as { leases: Map<string, unknown>; orphanNano: number; spentBy: Map<string, number>; nextExpiry: number; kvDirty: boolean; recent: unknown[]; recentNano: number; reload(): void }
+      const o = instance as { leases: Map<string, unknown>; orphanNano: number; book: { spentBy: Map<string, number>; dirty: boolean }; nextExpiry: number; recent: unknown[]; recentNano: number; reload(): void }
       o.recent = []
       o.recentNano = -1
       o.leases = new Map()
       o.orphanNano = -1
-      o.spentBy.set('x', 1).clear()
+      o.book.spentBy.set('x', 1).clear()
       o.nextExpiry = 0
-      o.kvDirty = false
+      o.book.dirty = false
       o.reload()
-      expect(o.kvDirty).toBe(true) // records not yet in KV
+      expect(o.book.dirty).toBe(true) // records not yet in KV
       expect(o.nextExpiry).toBe(now + 600_000) // hold d's timeout
     })
     const after = await sync([])

@@ -14,6 +14,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startRouter, type Router } from '../e2e/harness'
 import { cost, formatUsd, parseUsd } from '../../src/money'
+import { roundUsd } from '../../src/dashboard/page'
 
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const SHOTS = 'test-results/screenshots'
@@ -165,14 +166,15 @@ describe('dashboard in a browser', () => {
       expect(await card.locator('h3').textContent()).toContain(t.name)
       const today = card.locator('[data-testid=daily] [data-field=spent]')
       expect(await today.getAttribute('data-value')).toBe(u.ledger.daily.spent_usd)
-      expect(await today.textContent()).toBe(`$${u.days[0].usd}`)
+      // Read at three significant digits (issue 14 item 11); the exact figure is in data-value, checked above.
+      expect(await today.textContent()).toBe(roundUsd(u.days[0].nano))
       expect(await card.locator('[data-testid=daily] [data-field=limit]').getAttribute('data-value')).toBe(u.ledger.daily.limit_usd)
       expect(await card.locator('[data-testid=monthly] [data-field=spent]').getAttribute('data-value')).toBe(u.ledger.monthly.spent_usd)
       expect(await card.locator('[data-field=window-calls]').getAttribute('data-value')).toBe(String(u.days[0].requests))
     }
     expect(await page.locator('article[data-tenant]').count()).toBe(3)
     expect(await page.textContent(`article[data-tenant="${tenants.a.id}"] [data-field=state]`)).toBe('ok')
-    expect(await page.textContent(`article[data-tenant="${tenants.c.id}"] [data-field=state]`)).toBe('downgraded to medium')
+    expect(await page.textContent(`article[data-tenant="${tenants.c.id}"] [data-field=state]`)).toBe('downgrading to medium')
 
     // Savings: actual = what the ledger charged; premium = the same tokens on gpt-4.1, computed here from the SDK's usage.
     const actual = [ua, ub, uc].reduce((sum, u) => sum + parseUsd(u.ledger.daily.spent_usd)!, 0)
