@@ -13,7 +13,6 @@
  * // { ok: true, request: { model: 'auto', input: ['hello'], encoding_format: 'float' } }
  */
 import * as z from 'zod/mini'
-import type { EmbeddingCall } from '../providers/types'
 import type { Usage } from './types'
 import { formatPath } from './request'
 
@@ -36,6 +35,17 @@ const EmbeddingRequestSchema = z.looseObject({
   dimensions: z.optional(z.int().check(z.gte(1), z.lte(65_536))),
   user: z.optional(z.string()),
 })
+
+/**
+ * What `POST /v1/embeddings` asks an adapter for (`Provider.embed`): every input as a list (texts, or token-id
+ * arrays), and the optional `dimensions` and `user`. Vectors are always asked for as floats; base64 is Triage's own
+ * encoding of them.
+ */
+export interface EmbeddingCall {
+  input: string[] | number[][]
+  dimensions?: number
+  user?: string
+}
 
 /** A validated request: `input` as a list (one string or one token array becomes a list of one). */
 export interface EmbeddingRequest extends EmbeddingCall {

@@ -4,6 +4,7 @@
  * (execution, streaming back, settling spend) knows only OpenAI shapes.
  */
 import type { ChatRequest } from '../openai/request'
+import type { EmbeddingCall } from '../openai/embeddings'
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../openai/types'
 import type * as z from 'zod/mini'
 
@@ -12,6 +13,8 @@ import type * as z from 'zod/mini'
  * `<provider>:<model id>` for a model that names its own endpoint in TRIAGE_MODELS.
  */
 export type ProviderName = string
+
+export type { EmbeddingCall } from '../openai/embeddings'
 
 /** What an adapter needs to know about the model it calls (config's ModelSpec has these and more). */
 export interface ModelTarget {
@@ -72,17 +75,6 @@ export interface ChunkStream {
   next(): Promise<ChatCompletionChunk[] | null>
   /** Stops the upstream; `usage` resolves with what was used so far. */
   cancel(reason?: unknown): Promise<void>
-}
-
-/**
- * What `POST /v1/embeddings` asks an adapter for, normalised from OpenAI's request (src/openai/embeddings.ts): every
- * input as a list (texts, or token-id arrays), and the optional `dimensions` and `user`. Vectors are always asked for
- * as floats; base64 is Triage's own encoding of them.
- */
-export interface EmbeddingCall {
-  input: string[] | number[][]
-  dimensions?: number
-  user?: string
 }
 
 /** One vector per input, in input order, and the provider's usage (`input` only; `estimated` when it reported none). */
