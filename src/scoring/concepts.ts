@@ -9,253 +9,304 @@
  * - Japanese, Chinese and Korean cues are matched as substrings (no spaces between words; Korean particles attach).
  *
  * Families starting with `d_` are demands (they may only raise the score), `e_` are signs of an easy request
- * (they may only lower it). Each family is a feature: log1p(number of matches). A family is one string of cues
- * separated by `|`, one source line per language. The strings travel in the Worker bundle (the router has a
- * 60 KiB gzip budget), so cues that matched nothing in the training and calibration texts were dropped, keeping
- * the first cue of every language line.
+ * (they may only lower it). Each family is a feature: log1p(number of matches). The lists are kept whole (about
+ * 1,900 cues): the hash table they compile to is built on the first scored request, not at load.
  *
  * @example
- * CONCEPTS.d_proof.split('|').includes('beweis*') // true
+ * CONCEPTS.d_proof.includes('beweis*') // true
  */
 export const CONCEPTS = {
   /** A proof or a rigorous argument. */
-  d_proof:
-    'prove|prove that|proof|show that|demonstrate that|theorem|rigorous*|by induction|' +
-    'demuestra*|' +
-    'beweis*|zeige dass|zeige, dass|' +
-    'démontr*|montrer que|récurrence|' +
-    '証明|示せ|示して|帰納法|' +
-    '证明|求证|归纳法|' +
-    '증명|demostrar|demuestre*|pruebe que|zeigen sie dass|montrez que|prouvez|prouver|보여라|보이시오|lemma',
+  d_proof: [
+    'prove', 'prove that', 'proof', 'show that', 'demonstrate that', 'lemma', 'theorem', 'rigorous*', 'by induction', 'qed',
+    'demuestra*', 'demuestre*', 'demostrar', 'demostración', 'pruebe que', 'prueba que', 'teorema', 'lema', 'inducción',
+    'beweis*', 'zeige dass', 'zeigen sie dass', 'zeige, dass', 'induktion',
+    'démontr*', 'prouver', 'prouvez', 'montrer que', 'montrez que', 'théorème', 'lemme', 'récurrence',
+    '証明', '示せ', '示して', '補題', '帰納法',
+    '证明', '證明', '求证', '引理', '归纳法',
+    '증명', '보여라', '보이시오', '보조정리', '귀납법',
+  ],
   /** Maths beyond arithmetic: algebra, number theory, probability, calculus, geometry. */
-  d_math:
-    'integer*|prime|primes|polynomial*|probability|integral*|derivative*|eigen*|' +
-    'matrix|matrices|modulo|mod|divisible|divisor*|inequality|sequence|series|limit|converge*|' +
-    'equation*|real numbers|rational|irrational|subgroup*|cyclic|triangle|circle|' +
-    'radius|tangent|perimeter|permutation*|factorial|function f|simplify|factor|quadratic|square root|sqrt|cos|sin|tan|log|' +
-    'entero*|primo|integral|irracional|factoriza*|' +
-    'ganze zahl*|primzahl*|polynom*|matrix|zyklisch*|irrational|' +
-    'entier*|probabilité*|matrice*|équation*|triangle|cyclique|irrationnel*|' +
-    '整数|素数|確率|無理数|巡回群|' +
-    '质数|概率|积分|方程|无理数|循环群|' +
-    '정수|소수|미분|무리수|순환군|probabilidad|ecuaci*|wahrscheinlichkeit*|gleichung*|polynôme*|intégrale*|方程式|多項式|積分|多项式|확률|방정식|적분',
+  d_math: [
+    'integer*', 'prime', 'primes', 'polynomial*', 'probability', 'expected value', 'integral*', 'derivative*', 'eigen*',
+    'matrix', 'matrices', 'modulo', 'mod', 'divisible', 'divisor*', 'inequality', 'sequence', 'series', 'limit', 'converge*',
+    'equation*', 'real numbers', 'rational', 'irrational', 'subgroup*', 'cyclic', 'isomorph*', 'triangle', 'circle',
+    'radius', 'tangent', 'perimeter', 'combinatori*', 'permutation*', 'factorial', 'logarithm*', 'function f', 'solve for', 'simplify', 'factor', 'factors', 'factorization', 'quadratic', 'square root', 'sqrt', 'perfect square', 'domain of', 'sum of all', 'cos', 'sin', 'tan', 'log', 'roots', 'real roots', 'exact value',
+    'entero*', 'primo', 'primos', 'polinomio*', 'probabilidad', 'integral', 'matriz', 'desigualdad', 'ecuaci*', 'triángulo', 'grupo cíclico', 'racional', 'irracional', 'simplifica', 'raíz cuadrada', 'cuadrátic*', 'divisores', 'factoriza*',
+    'ganze zahl*', 'ganzzahl*', 'primzahl*', 'polynom*', 'wahrscheinlichkeit*', 'matrix', 'ungleichung*', 'gleichung*', 'dreieck*', 'zyklisch*', 'irrational', 'vereinfache', 'quadratwurzel', 'wurzel', 'quadratisch*', 'teiler', 'faktorisier*',
+    'entier*', 'nombre premier', 'nombres premiers', 'polynôme*', 'probabilité*', 'intégrale*', 'matrice*', 'inégalité*', 'équation*', 'triangle', 'cyclique', 'irrationnel*', 'simplifier', 'simplifiez', 'racine carrée', 'quadratique', 'diviseurs', 'factoris*',
+    '整数', '素数', '多項式', '確率', '積分', '微分', '行列', '不等式', '数列', '極限', '方程式', '無理数', '有理数', '巡回群', '群の', '三角形', '半径', '期待値', '平方根', '二次方程式', '約数', '因数', '簡単にせよ', '実数解',
+    '质数', '多项式', '概率', '积分', '矩阵', '极限', '方程', '无理数', '有理数', '循环群', '半径', '期望', '平方根', '二次方程', '约数', '因数', '化简', '实根',
+    '정수', '소수', '다항식', '확률', '적분', '미분', '행렬', '부등식', '수열', '극한', '방정식', '무리수', '유리수', '순환군', '삼각형', '반지름', '기댓값', '제곱근', '이차방정식', '약수', '인수분해', '실근',
+  ],
   /** Competition-style maths: find all / how many ordered pairs / olympiad. */
-  d_competition:
-    'find all|determine all|digit|digits|ordered pairs|ordered triples|positive integers|nonnegative integers|' +
-    'olympiad|imo|aime|amc|least possible|' +
-    'minimum value|maximum value|relatively prime|how many ways|' +
-    'encuentra todos|cifras|pares ordenados|enteros positivos|' +
-    'finde alle|ziffer*|bestimme alle|' +
-    'trouver tous|' +
-    'すべて求め|正の整数|順序対|最小値|' +
-    '求所有|正整数|有序对|竞赛|' +
-    '모두 구하|양의 정수|순서쌍',
+  d_competition: [
+    'find all', 'determine all', 'how many ordered', 'ordered pairs', 'ordered triples', 'positive integers', 'nonnegative integers',
+    'olympiad', 'imo', 'aime', 'amc', 'putnam', 'diophantine', 'number theory', 'least possible', 'greatest possible',
+    'minimum value', 'maximum value', 'relatively prime', 'how many ways', 'digit', 'digits',
+    'encuentra todos', 'determina todos', 'cifras', 'pares ordenados', 'enteros positivos', 'olimpiada', 'cuántas maneras', 'dígito*',
+    'finde alle', 'bestimme alle', 'ziffern', 'geordnete paare', 'positive ganze', 'olympiade', 'wie viele möglichkeiten', 'ziffer*',
+    'trouver tous', 'trouvez tous', 'déterminer tous', 'couples', 'entiers positifs', 'olympiade', 'combien de façons', 'chiffre*',
+    'すべて求め', '全て求め', '正の整数', '順序対', '組の数', '何通り', '最小値', '最大値', 'オリンピック', '桁',
+    '求所有', '正整数', '有序对', '有序数对', '多少种', '最小值', '最大值', '奥林匹克', '竞赛', '数字',
+    '모두 구하', '양의 정수', '순서쌍', '경우의 수', '최솟값', '최댓값', '올림피아드', '자릿수',
+  ],
   /** Step-by-step reasoning, justification, a derivation. */
-  d_reasoning:
-    'step by step|show your reasoning|explain why|why does|why is|justify|derive|derivation|' +
-    'reason about|walk me through|how many|how much|how long|what time|when and where|puzzle|riddle|logic|lying|tells the truth|only one of|' +
-    'paso a paso|por qué|justifica*|cuántos|cuántas|cuánto|' +
-    'schritt für schritt|warum|begründ*|wie viele|wie viel|' +
-    'étape par étape|pourquoi|justifi*|combien|' +
-    'ステップ|なぜ|理由|途中式|いくら|何個|何人|何時|何キロ|考え方|パズル|正直者|' +
-    '一步一步|逐步|为什么|原因|推理|多少|几个|几点|过程|真话|名次|' +
-    '단계별|왜 |이유|얼마|몇 |몇 개|몇 시|풀이|논리',
+  d_reasoning: [
+    'step by step', 'show your work', 'show your reasoning', 'explain why', 'why does', 'why is', 'justify', 'derive', 'derivation',
+    'reason about', 'walk me through', 'work out', 'how many', 'how much', 'how long', 'what time', 'when and where', 'puzzle', 'riddle', 'logic', 'lying', 'tells the truth', 'only one of',
+    'paso a paso', 'explica por qué', 'por qué', 'justifica*', 'deriva', 'cuántos', 'cuántas', 'cuánto', 'acertijo', 'lógica', 'miente',
+    'schritt für schritt', 'erkläre warum', 'warum', 'begründ*', 'herleit*', 'wie viele', 'wie viel', 'rätsel', 'logik', 'lügt',
+    'étape par étape', 'explique pourquoi', 'pourquoi', 'justifi*', 'dériver', 'combien', 'énigme', 'logique', 'ment',
+    'ステップ', '段階的', 'なぜ', '理由', '導出', '途中式', 'いくら', '何個', '何人', '何時', '何分', '何キロ', '何円', 'どれくらい', 'いくつ', 'どれだけ', '何回', '何本', '何枚', '何匹', '何頭', '何羽', '何冊', '何問', '何日', '何時間', '何週', '何歳', '何杯', '何台', '何袋', '何切れ', '何ドル', '何セント', '何マイル', '何メートル', '何センチ', '何グラム', '何リットル', '何ポンド', '何フィート', '何パーセント', '考え方', 'パズル', '論理', '嘘をつ', '正直者',
+    '一步一步', '逐步', '为什么', '為什麼', '原因', '推导', '推理', '多少', '几个', '几点', '过程', '谜题', '逻辑', '说谎', '真话', '名次',
+    '단계별', '단계적', '왜 ', '이유', '유도', '얼마', '몇 ', '몇개', '몇 개', '몇 시', '풀이', '퍼즐', '논리', '거짓말', '참말',
+  ],
   /** Writing code of some size: an implementation, an algorithm, tests. */
-  d_implement:
-    'implement*|write a function|write a program|write a script|write a class|write code|build a|create a function|function that|function to|function which|class that|' +
-    'unit test*|edge case*|parser|algorithm*|time complexity|' +
-    'big o|recursion|lru|dijkstra|binary search|dynamic programming|' +
-    'implementa*|función que|algoritmo*|' +
-    'implementier*|funktion die|' +
-    'implément*|fonction qui|tests unitaires|' +
-    '実装|ユニットテスト|計算量|パーサ|関数を書|' +
-    '实现|单元测试|测试用例|复杂度|解析器|' +
-    '구현|파서|리팩터|escribe una función|pruebas unitarias|schreibe eine funktion|algorithmus|écris une fonction|algorithme*|アルゴリズム|単体テスト|算法|알고리즘|단위 테스트',
+  d_implement: [
+    'implement*', 'write a function', 'write a program', 'write a script', 'write a class', 'write code', 'build a', 'create a function', 'function that', 'function to', 'function which', 'class that',
+    'unit test*', 'test cases', 'with tests', 'edge case*', 'parser', 'refactor*', 'algorithm*', 'data structure', 'time complexity',
+    'big o', 'recursion', 'recursive', 'window function*', 'lru', 'dijkstra', 'binary search', 'dynamic programming', 'thread pool',
+    'implementa*', 'función que', 'escribe una función', 'escribe un programa', 'pruebas unitarias', 'casos límite', 'algoritmo*', 'estructura de datos',
+    'implementier*', 'funktion die', 'schreibe eine funktion', 'schreibe ein programm', 'randfälle', 'algorithmus', 'algorithmen', 'datenstruktur',
+    'implément*', 'fonction qui', 'écris une fonction', 'écrivez une fonction', 'écris un programme', 'tests unitaires', 'cas limites', 'algorithme*', 'structure de données',
+    '実装', 'アルゴリズム', 'ユニットテスト', '単体テスト', 'エッジケース', '計算量', 'パーサ', 'リファクタ', 'データ構造', '関数を書',
+    '实现', '算法', '单元测试', '测试用例', '边界情况', '复杂度', '解析器', '重构', '数据结构', '写一个函数',
+    '구현', '알고리즘', '단위 테스트', '엣지 케이스', '엣지케이스', '복잡도', '파서', '리팩터', '자료구조', '함수를 작성',
+  ],
+  /** Code and software vocabulary (a weaker sign than an implementation request). */
+  d_code: [
+    'function', 'class', 'method', 'tests', 'parse', 'api', 'endpoint', 'library', 'module', 'complexity', 'sql', 'query', 'join',
+    'code', 'program', 'python', 'javascript', 'typescript', 'rust', 'golang', 'java', 'kotlin', 'swift', 'haskell',
+    'app', 'application', 'website', 'frontend', 'backend', 'html', 'css', 'react', 'flutter', 'django', 'pandas', 'numpy',
+    'torch', 'pytorch', 'tensorflow', 'dataframe', 'docker', 'kubernetes', 'bash', 'shell', 'json', 'yaml', 'server', 'database',
+    'excel', 'vba', 'macro', 'git', 'framework', 'compile', 'bot',
+    'función', 'código', 'consulta', 'funktion', 'klasse', 'abfrage', 'fonction', 'requête',
+    '関数', 'クラス', 'テスト', 'コード', 'プログラム', 'クエリ', '函数', '测试', '代码', '程序', '查询', '함수', '클래스', '테스트', '코드', '프로그램', '쿼리',
+  ],
   /** Finding and fixing a fault: errors, crashes, wrong results. */
-  d_debug:
-    'bug|bugs|debug*|error|errors|exception|crash*|fails|failing|failed|' +
-    'not working|race condition|deadlock|find the bug|fix the|fix it|code review|review this|review my|pr|' +
-    'no funciona|falla|depura*|' +
-    'fehler|debugg*|behebe*|code review|' +
-    'erreur|plante|corrige le|' +
-    'バグ|エラー|例外|落ちる|直して|レビュー|' +
-    '报错|错误|异常|修复|评审|' +
-    '버그|에러|고쳐|리뷰',
+  d_debug: [
+    'bug', 'bugs', 'debug*', 'error', 'errors', 'exception', 'crash*', 'fails', 'failing', 'failed', 'doesn t work', 'does not work',
+    'not working', 'wrong result', 'race condition', 'deadlock', 'memory leak', 'segfault', 'find the bug', 'fix the', 'fix it', 'what s wrong', 'code review', 'review this', 'review my', 'pull request', 'pr',
+    'no funciona', 'falla', 'depura*', 'excepción', 'corrige el', 'revisa este código', 'revisión de código',
+    'fehler', 'funktioniert nicht', 'stürzt', 'absturz', 'debugg*', 'behebe*', 'code review', 'überprüfe den code',
+    'erreur', 'ne fonctionne pas', 'ne marche pas', 'plante', 'débogu*', 'corrige le', 'revue de code', 'relis ce code',
+    'バグ', 'エラー', 'デバッグ', '例外', '落ちる', '動かない', '修正して', '直して', 'レビュー',
+    '报错', '错误', '调试', '异常', '崩溃', '修复', '不工作', '代码审查', '审查', '评审',
+    '버그', '에러', '오류', '디버그', '디버깅', '예외', '작동하지', '고쳐', '리뷰', '코드 리뷰',
+  ],
   /** Predicting what code does or prints (it has to be executed in the head). */
-  d_output:
-    'output of|the output|what does this print|' +
-    'what is printed|return value|assertion|assert|' +
-    'la salida|' +
-    '出力|输出|출력',
+  d_output: [
+    'output of', 'the output', 'what does it print', 'what will it print', 'what does this print', 'what does this return',
+    'what is printed', 'return value', 'assertion', 'assert',
+    'la salida', 'qué imprime', 'valor de retorno', 'die ausgabe', 'was gibt', 'rückgabewert', 'la sortie', 'qu affiche', 'valeur de retour',
+    '出力', '戻り値', '输出', '返回值', '打印什么', '출력', '반환값',
+  ],
   /** Systems work that must be subtly correct: concurrency, lock-free code, consensus, allocators, kernels. */
-  d_systems:
-    'lock free|atomic*|memory order*|aba|concurren*|memory allocator|' +
-    'allocator|consensus|raft|exactly once|kernel|' +
-    'simd|mpmc|spsc|crdt*|' +
-    'sin bloqueo|atómic*|' +
-    'sans verrou|consensus|' +
-    'ロックフリー|並行|並列|合意|' +
-    '无锁|并发|内存分配|线程安全|' +
-    '락프리|동시성|thread safe|mutex*|lockfrei|nebenläufig*|concurrencia|atomique*|スレッドセーフ|アトミック|原子|원자적',
+  d_systems: [
+    'lock free', 'lockfree', 'wait free', 'atomic*', 'memory order*', 'aba', 'mutex*', 'thread safe', 'concurren*', 'memory allocator',
+    'allocator', 'consensus', 'raft', 'paxos', 'linearizab*', 'exactly once', 'garbage collector', 'kernel', 'cache coherence',
+    'simd', 'zero copy', 'compiler', 'mpmc', 'spsc', 'memory model', 'byzantine', 'crdt*', 'two phase commit',
+    'sin bloqueo', 'concurrencia', 'atómic*', 'consenso', 'lockfrei', 'lock frei', 'nebenläufig*', 'atomar*', 'konsens*',
+    'sans verrou', 'atomique*', 'consensus',
+    'ロックフリー', '並行', '並列', 'アトミック', '合意', 'アロケータ', 'メモリモデル', 'スレッドセーフ', 'カーネル',
+    '无锁', '并发', '原子', '共识', '内存分配', '内存模型', '线程安全', '内核',
+    '락프리', '락 프리', '동시성', '원자적', '합의 알고리즘', '메모리 할당', '메모리 모델', '스레드 안전', '커널',
+  ],
   /** Designing a system or an architecture at scale, with trade-offs. */
-  d_design:
-    'design a|design an|design the|architect*|scalab*|' +
-    'fault toleran*|trade off*|tradeoff*|failure mode*|multi region|requests s|' +
-    'latency|shard*|replicat*|rate limiter|microservice*|migration|' +
-    'capacity planning|consistency|partition*|globally distributed|distributed|edge locations|zero downtime|' +
-    'diseña*|arquitectura|distribuido*|consistencia|' +
-    'entwirf|architektur|verteilt*|konsistenz|migration|' +
-    'conçois|conception|architecture|distribué*|compromis|cohérence|' +
-    '設計|アーキテクチャ|スケール|レイテンシ|トレードオフ|障害|分散|一貫性|移行|' +
-    '设计|架构|延迟|故障|分布式|一致性|迁移|' +
-    '설계|아키텍처|처리량|트레이드오프|장애|분산|일관성|escalab*|alta disponibilidad|entwerf*|skalierb*|concevoir|concevez|haute disponibilité|スケーラブル|可用性|可扩展|高可用|权衡|확장성|가용성',
+  d_design: [
+    'design a', 'design an', 'design the', 'system design', 'architect*', 'scalab*', 'scale to', 'at scale', 'high availability',
+    'fault toleran*', 'trade off*', 'tradeoff*', 'failure mode*', 'multi region', 'requests per second', 'requests s', 'rps', 'qps',
+    'latency', 'throughput', 'shard*', 'replicat*', 'rate limiter', 'load balanc*', 'microservice*', 'event sourcing', 'migration',
+    'capacity planning', 'consistency', 'partition*', 'globally distributed', 'distributed', 'edge locations', 'zero downtime',
+    'diseña*', 'diseño de', 'arquitectura', 'escalab*', 'alta disponibilidad', 'compensaciones', 'latencia', 'distribuido*', 'migración', 'consistencia',
+    'entwirf', 'entwerf*', 'architektur', 'skalierb*', 'hochverfügbar*', 'latenz', 'verteilt*', 'ausfallsicher*', 'konsistenz', 'migration',
+    'conçois', 'concevoir', 'concevez', 'conception', 'architecture', 'haute disponibilité', 'latence', 'distribué*', 'compromis', 'cohérence',
+    '設計', 'アーキテクチャ', 'スケーラブル', 'スケール', '可用性', '冗長', 'レイテンシ', 'スループット', 'トレードオフ', '障害', '分散', '一貫性', '移行', 'シャーディング',
+    '设计', '架构', '可扩展', '高可用', '延迟', '吞吐', '权衡', '容错', '故障', '分布式', '一致性', '迁移', '分片',
+    '설계', '아키텍처', '확장성', '가용성', '지연 시간', '처리량', '트레이드오프', '장애', '분산', '일관성', '마이그레이션', '샤딩',
+  ],
   /** Legal and regulatory analysis. */
-  d_legal:
-    'gdpr|ai act|ccpa|compliance|compliant|regulation*|regulatory|liabilit*|jurisdiction*|case law|' +
-    'statute*|breach of|lawsuit|legally|dpia|data protection|' +
-    'high risk system|enforceab*|antitrust|intellectual property|employment law|' +
-    'rgpd|normativa|' +
-    'dsgvo|ki verordnung|rechtsprechung|' +
-    'règlement|responsabilité|juridiction|jurisprudence|' +
-    '個人情報|コンプライアンス|規制|法的|管轄|条項|第22条|' +
-    '合规|违约|条款|第22条|个人信息|法规|' +
-    '개인정보|규제|법적|관할|조항|제22조|cumplimiento|protección de datos|haftung|datenschutz|conformité|protection des données|监管|数据保护|컴플라이언스',
+  d_legal: [
+    'gdpr', 'ai act', 'hipaa', 'ccpa', 'compliance', 'compliant', 'regulation*', 'regulatory', 'liabilit*', 'jurisdiction*', 'case law',
+    'statute*', 'breach of', 'indemnif*', 'lawsuit', 'litigation', 'legal risk*', 'legally', 'dpia', 'data protection',
+    'high risk system', 'lawful basis', 'enforceab*', 'antitrust', 'intellectual property', 'employment law',
+    'rgpd', 'ley de ia', 'cumplimiento', 'normativa', 'responsabilidad', 'jurisdicción', 'jurisprudencia', 'protección de datos', 
+    'dsgvo', 'ki verordnung', 'haftung', 'gerichtsstand', 'rechtslage', 'rechtlich*', 'datenschutz', 'rechtsprechung',
+    'règlement', 'conformité', 'responsabilité', 'juridiction', 'jurisprudence', 'juridique*', 'protection des données',
+    '個人情報', 'コンプライアンス', '規制', '法的', '法律上', '管轄', '判例', '契約違反', '条項', '第22条', 'データ保護', '準拠',
+    '合规', '监管', '法律责任', '管辖', '判例', '违约', '条款', '第22条', '数据保护', '个人信息', '法规',
+    '개인정보', '컴플라이언스', '규제', '법적', '관할', '판례', '계약 위반', '조항', '제22조', '데이터 보호', '준수',
+  ],
   /** Clinical judgement: diagnosis, interactions, dosing, management. */
-  d_medical:
-    'diagnos*|differential|drug interaction*|interaction*|dosage|dose|' +
-    'management plan|presents with|symptom*|inr|mg|renal|clinical|' +
-    'diagnóstico|interacciones|tratamiento|clínic*|paciente|' +
-    'diagnose|wechselwirkung*|behandlung*|symptom*|patient*|' +
-    'diagnostic*|interactions|symptôme*|patient|patiente|' +
-    '診断|鑑別|相互作用|用量|症状|服用|患者|' +
-    '诊断|鉴别|相互作用|症状|服用|患者|' +
-    '진단|감별|상호작용|용량|증상|복용|환자',
+  d_medical: [
+    'diagnos*', 'differential', 'drug interaction*', 'interaction*', 'dosage', 'dose', 'dosing', 'contraindicat*', 'prognosis',
+    'management plan', 'presents with', 'symptom*', 'comorbid*', 'inr', 'mg', 'renal', 'hepatic', 'clinical',
+    'diagnóstico', 'interacciones', 'dosis', 'contraindica*', 'tratamiento', 'síntoma*', 'clínic*', 'paciente',
+    'diagnose', 'differentialdiagnose*', 'wechselwirkung*', 'dosierung', 'behandlung*', 'symptom*', 'klinisch*', 'patient*',
+    'diagnostic*', 'interactions', 'posologie', 'traitement', 'symptôme*', 'clinique*', 'patient', 'patiente',
+    '診断', '鑑別', '相互作用', '投与量', '用量', '治療', '症状', '服用', '患者', '禁忌',
+    '诊断', '鉴别', '相互作用', '剂量', '治疗', '症状', '服用', '患者', '禁忌',
+    '진단', '감별', '상호작용', '용량', '치료', '증상', '복용', '환자', '금기',
+  ],
   /** Financial, tax and accounting analysis. */
-  d_finance:
-    'tax|taxes|taxation|asset deal|share deal|acquisition|merger*|valuation|capital gains|ebitda|' +
-    'cash flow|portfolio|hedg*|ifrs|audit*|securities|' +
-    'withholding|depreciation|amortization|balance sheet|irr|npv|loan|mortgage|interest rate|amortiz*|repayment|' +
-    'impuesto*|fiscal*|adquisición|préstamo|' +
-    'steuer*|bewertung|' +
-    'impôt*|fiscal*|fiscalité|acquisition|bilan|' +
-    '税務|買収|会計|譲渡|金利|利息|返済|' +
-    '税务|收购|现金流|会计|折旧|利率|房贷|' +
-    '세무|세금|인수|양도|대출|금리',
+  d_finance: [
+    'tax', 'taxes', 'taxation', 'asset deal', 'share deal', 'acquisition', 'merger*', 'valuation', 'capital gains', 'ebitda',
+    'cash flow', 'discounted cash', 'dcf', 'portfolio', 'hedg*', 'ifrs', 'gaap', 'audit*', 'securities', 'transfer pricing', 'vat',
+    'withholding', 'depreciation', 'amortization', 'balance sheet', 'leverage', 'wacc', 'irr', 'npv', 'loan', 'mortgage', 'interest rate', 'amortiz*', 'repayment',
+    'impuesto*', 'fiscal*', 'adquisición', 'valoración', 'flujo de caja', 'cartera', 'contabilidad', 'préstamo', 'hipoteca', 'tipo de interés',
+    'steuer*', 'übernahme', 'bewertung', 'unternehmensbewertung', 'kapitalertr*', 'bilanz', 'abschreibung*', 'kredit', 'darlehen', 'zins*', 'tilgung',
+    'impôt*', 'fiscal*', 'fiscalité', 'acquisition', 'valorisation', 'plus value', 'flux de trésorerie', 'bilan', 'prêt', 'hypothèque', 'taux d intérêt', 'amortissement',
+    '税務', '税金', '課税', '買収', '合併', '評価額', 'キャッシュフロー', '会計', '減価償却', '譲渡', '金利', '利息', '返済', 'ローン',
+    '税务', '税收', '纳税', '收购', '并购', '估值', '现金流', '会计', '折旧', '资产交易', '股权交易', '贷款', '利率', '还款', '房贷',
+    '세무', '세금', '과세', '인수', '합병', '가치평가', '현금흐름', '회계', '감가상각', '양도', '대출', '이자', '금리', '상환',
+  ],
   /** Weighing options: analyse, compare, evaluate, argue. */
-  d_analysis:
-    'analy*|compare|comparison|evaluate|assess*|critique|implications|risks|' +
-    'strongest arguments|which is better|' +
-    'analiza*|compara*|evalúa*|riesgos|' +
-    'analysier*|analyse|vergleich*|bewerte*|risiken|' +
-    'analys*|compar*|implications|risques|obligations|' +
-    '分析|比較|評価|検討|リスク|影響|' +
-    '比较|利弊|风险|论证|' +
-    '분석|비교|평가|검토|위험|리스크|ventajas y desventajas|vor und nachteile|avantages et inconvénients|メリットとデメリット|优缺点|장단점',
+  d_analysis: [
+    'analy*', 'compare', 'comparison', 'evaluate', 'assess*', 'critique', 'pros and cons', 'implications', 'risks', 'recommendation*',
+    'strongest arguments', 'arguments for', 'in depth', 'consequences', 'versus', 'vs', 'obligations', 'which is better',
+    'analiza*', 'análisis', 'compara*', 'evalúa*', 'implicaciones', 'riesgos', 'ventajas y desventajas', 'consecuencias', 'obligaciones',
+    'analysier*', 'analyse', 'vergleich*', 'bewerte*', 'vor und nachteile', 'risiken', 'auswirkungen', 'konsequenzen', 'pflichten',
+    'analys*', 'compar*', 'évalue*', 'évaluer', 'implications', 'risques', 'avantages et inconvénients', 'conséquences', 'obligations',
+    '分析', '比較', '評価', '検討', '考察', 'リスク', 'メリットとデメリット', '長所と短所', '影響', '義務', '論じ',
+    '比较', '评估', '利弊', '风险', '影响', '论证', '优缺点', '后果', '义务',
+    '분석', '비교', '평가', '검토', '장단점', '위험', '리스크', '영향', '의무', '논하',
+  ],
   /** A long or structured output. */
-  d_long:
-    'words|words long|chapter|report|detailed|comprehensive|thorough*|in detail|essay|proposal|whitepaper|' +
-    'white paper|business plan|' +
-    'palabras|capítulo|informe|' +
-    'wörter|kapitel|bericht|' +
-    'mots|chapitre|rapport|détaillé*|dissertation|' +
-    '詳しく|詳細|第1章|第一章|レポート|報告書|字程度|' +
-    '详细|第一章|报告|字左右|申请书|' +
-    '자세히|보고서|detallad*|ausführlich*|detailliert*|approfondi*|상세',
+  d_long: [
+    'words', 'word essay', 'word report', 'word story', 'word article', 'word chapter', 'word blog', 'words long', 'chapter', 'report', 'detailed', 'comprehensive', 'thorough*', 'in detail', 'essay', 'proposal', 'whitepaper',
+    'white paper', 'business plan', 'pages', 'long form', 'outline', 'sections', 'grant',
+    'palabras', 'capítulo', 'informe', 'detallad*', 'exhaustiv*', 'ensayo', 'propuesta', 'páginas',
+    'wörter', 'kapitel', 'bericht', 'ausführlich*', 'detailliert*', 'umfassend*', 'aufsatz', 'antrag', 'seiten',
+    'mots', 'chapitre', 'rapport', 'détaillé*', 'approfondi*', 'exhaustif*', 'dissertation', 'proposition',
+    '詳しく', '詳細', '包括的', '第1章', '第一章', 'レポート', '報告書', '論文', '字程度', '文字で', '文字程度', '字以上', '提案書', '企画書',
+    '详细', '全面', '章节', '第一章', '报告', '论文', '字左右', '字以上', '提案', '计划书', '申请书',
+    '자세히', '상세', '포괄적', '첫 장', '보고서', '논문', '단어', '글자', '제안서', '사업계획서',
+  ],
   /** Creative writing (short or long; length and constraints decide). */
-  d_creative:
-    'story|novel|poem|screenplay|in the style of|fiction|character*|timeline*|literary|lyrics|rhyme*|meter|' +
-    'scene|' +
-    'cuento|novela|relato|al estilo de|literari*|rima|' +
-    'geschichte|roman|im stil von|figur*|literarisch*|reim*|' +
-    'histoire|roman|scénario|dans le style de|littéraire|' +
-    '物語|小説|文体|の文体で|文学|' +
-    '故事|平仄|格律|小说|诗|风格|文学|对仗|节奏|' +
-    '이야기|소설|문체|문학|poema|gedicht|poème|personnage*|小説|詩|人物|각본',
+  d_creative: [
+    'story', 'novel', 'poem', 'screenplay', 'in the style of', 'fiction', 'character*', 'narrative', 'timeline*', 'literary', 'lyrics', 'rhyme*', 'meter', 'metre', 'rhythm',
+    'scene', 'prose',
+    'cuento', 'novela', 'poema', 'relato', 'guion', 'al estilo de', 'personaje*', 'narrativ*', 'literari*', 'rima', 'métrica', 'ritmo',
+    'geschichte', 'roman', 'gedicht', 'erzählung', 'drehbuch', 'im stil von', 'figur*', 'literarisch*', 'reim*', 'versmaß', 'rhythmus',
+    'histoire', 'roman', 'poème', 'scénario', 'dans le style de', 'à la manière de', 'personnage*', 'littéraire', 'rime*', 'métrique', 'rythme',
+    '物語', '小説', '詩', '脚本', '文体', 'の文体で', 'スタイルで', '登場人物', '文学', 'ストーリー', '韻', 'リズム', '七五調',
+    '故事', '小说', '诗', '剧本', '风格', '人物', '文学', '情节', '押韵', '对仗', '节奏', '韵律', '平仄', '格律',
+    '이야기', '소설', '각본', '스타일로', '문체', '등장인물', '문학', '줄거리', '운율', '리듬', '각운',
+  ],
   /** Hard constraints the answer must satisfy together. */
-  d_constraint:
-    'must|must not|exactly|at least|at most|no more than|constraint*|requirement*|' +
-    'cannot|' +
-    'debe|exactamente|al menos|restricci*|no puede|' +
-    'muss|müssen|genau|mindestens|bedingung*|' +
-    'doit|exactement|au moins|au plus|contrainte*|disponible*|' +
-    '必ず|以内|制約|条件|不可|' +
-    '必须|至少|最多|不超过|约束|条件|不能|只能|' +
-    '반드시|조건|요구사항|불가',
+  d_constraint: [
+    'must', 'must not', 'exactly', 'at least', 'at most', 'no more than', 'without using', 'constraint*', 'requirement*', 'only if',
+    'cannot', 'can t', 'unless', 'subject to', 'available', 'not available', 
+    'debe', 'deben', 'exactamente', 'al menos', 'como máximo', 'restricci*', 'requisito*', 'sin usar', 'no puede', 'disponible*',
+    'muss', 'müssen', 'genau', 'mindestens', 'höchstens', 'einschränkung*', 'bedingung*', 'anforderung*', 'darf nicht', 'verfügbar',
+    'doit', 'doivent', 'exactement', 'au moins', 'au plus', 'contrainte*', 'exigence*', 'ne peut pas', 'disponible*',
+    '必ず', '以内', '制約', '条件', 'してはいけない', '不可', '都合', 
+    '必须', '至少', '最多', '不超过', '约束', '条件', '要求', '不能', '只能', 
+    '반드시', '제약', '조건', '요구사항', '안 된다', '불가', '가능한', 
+  ],
   /** Several actions to plan and carry out, adapting to what comes back. */
-  d_agentic:
-    'booking|book me|book a|search for|find me|if nothing|if none|' +
-    'itinerary|cheapest|' +
-    'reserva*|si no hay|más barato|' +
-    'buche*|günstigste*|' +
-    'réserve*|si rien|moins cher|' +
-    '予約|なければ|スケジュール|' +
-    '预订|如果没有|日程|行程|最便宜|' +
-    '예약|없으면',
+  d_agentic: [
+    'booking', 'book me', 'book a', 'search for', 'find me', 'if nothing', 'if none', 'otherwise', 'fallback', 'retry', 'plan',
+    'schedule', 'itinerary', 'workflow', 'until', 'cheapest', 'change plans',
+    'reserva*', 'busca*', 'si no hay', 'de lo contrario', 'planifica*', 'horario', 'itinerario', 'más barato',
+    'buche*', 'such*', 'falls nicht', 'ansonsten', 'plane', 'zeitplan', 'reiseplan', 'günstigste*',
+    'réserve*', 'cherche*', 'si rien', 'sinon', 'planifie*', 'emploi du temps', 'itinéraire', 'moins cher',
+    '予約', '検索', '見つからなければ', 'なければ', '手配', '計画', 'スケジュール', '日程', '最安',
+    '预订', '搜索', '如果没有', '否则', '安排', '计划', '日程', '行程', '最便宜',
+    '예약', '검색', '없으면', '그렇지 않으면', '계획', '일정', '가장 저렴',
+  ],
   /** Research-level questions: open problems, the literature. */
-  d_research:
-    'open problem|state of the art|literature|references|citations|p np|conjecture|' +
-    'novel approach|survey of|' +
-    'estado del arte|literatur|' +
-    'état de l art|littérature|références|conjecture|' +
-    '先行研究|선행 연구|미해결|文献|予想|文献|猜想|未解决',
+  d_research: [
+    'open problem', 'state of the art', 'literature', 'references', 'citations', 'research level', 'p np', 'conjecture', 'riemann',
+    'novel approach', 'original insight', 'survey of',
+    'estado del arte', 'literatura', 'referencias', 'conjetura', 'stand der forschung', 'literatur', 'quellen', 'vermutung',
+    'état de l art', 'littérature', 'références', 'conjecture',
+    '先行研究', '文献', '予想', '未解決', '最先端', '文献', '猜想', '未解决', '前沿', '선행 연구', '문헌', '추측', '미해결', '최신 연구',
+  ],
   /** Greetings, thanks, small talk. */
-  e_greet:
-    'hi|hello|hey|thanks|thank you|how are you|good morning|good night|lol|bye|cheers|' +
-    'hola|gracias|qué tal|' +
-    'hallo|wie geht|' +
-    'bonjour|salut|merci|ça va|' +
-    'こんにちは|ありがとう|' +
-    '你好|您好|谢谢|怎么样|嗨|' +
-    '안녕|buenos días|danke|guten morgen|bonsoir|おはよう|元気|早上好|감사합니다|고마워|반가워',
+  e_greet: [
+    'hi', 'hello', 'hey', 'thanks', 'thank you', 'how are you', 'good morning', 'good night', 'what s up', 'lol', 'nice to meet', 'bye', 'cheers',
+    'hola', 'gracias', 'buenos días', 'buenas', 'qué tal', 'cómo estás',
+    'hallo', 'danke', 'guten morgen', 'guten tag', 'wie geht', 'tschüss', 'servus',
+    'bonjour', 'salut', 'merci', 'ça va', 'comment vas', 'comment allez', 'bonsoir',
+    'こんにちは', 'おはよう', 'ありがとう', 'こんばんは', '元気', 'よろしく', 'お疲れ',
+    '你好', '您好', '谢谢', '謝謝', '早上好', '晚安', '怎么样', '嗨',
+    '안녕', '감사합니다', '고마워', '반가워', '잘 지내',
+  ],
+  /** A factual lookup with a short, known answer. */
+  e_lookup: [
+    'what is', 'what s', 'what are', 'who is', 'who was', 'who wrote', 'who invented', 'who proved', 'who discovered', 'when did', 'when was',
+    'where is', 'capital of', 'stand for', 'what does', 'define', 'definition', 'meaning of', 'how do i', 'how to', 'how can i',
+    'qué es', 'quién es', 'quién fue', 'quién escribió', 'quién demostró', 'cuándo', 'dónde', 'capital de', 'qué significa', 'cómo',
+    'was ist', 'wer ist', 'wer war', 'wer hat', 'wann', 'wo ist', 'hauptstadt', 'was bedeutet', 'wie kann ich', 'wie mache ich',
+    'qu est ce', 'qui est', 'qui a', 'quand', 'où est', 'capitale', 'que signifie', 'que veut dire', 'comment',
+    'とは', '誰', 'いつ', 'どこ', '首都', '意味', '何ですか', 'どうやって', '方法',
+    '是什么', '什么是', '谁', '什么时候', '哪里', '首都', '什么意思', '怎么', '如何',
+    '무엇', '뭐야', '뭔가요', '누구', '언제', '어디', '수도', '무슨 뜻', '뜻이', '어떻게',
+  ],
   /** Rewriting, paraphrasing, fixing grammar or tone. */
-  e_rewrite:
-    'rewrite|rephrase|fix the grammar|grammar|more polite|more casual|' +
-    'shorten|make this sound|polish|spelling|sound more|' +
-    'reescrib*|más educad*|acorta*|ortografía|' +
-    'umformulier*|höflicher|kürze*|' +
-    'reformul*|plus poli|' +
-    '書き直|言い換え|丁寧に|' +
-    '改写|润色|改成|' +
-    '다시 써|다듬어|정중하게|공손하게|줄여|맞춤법|paraphrase|proofread|more formal|reformula*|más formal|umschreiben|formeller|réécri*|plus formel|添削|校正|重写|更礼貌|교정',
+  e_rewrite: [
+    'rewrite', 'rephrase', 'paraphrase', 'fix the grammar', 'fix grammar', 'grammar', 'proofread', 'more polite', 'more formal', 'more casual',
+    'shorten', 'make it shorter', 'make this sound', 'polish', 'reword', 'spelling', 'simplify this', 'sound more',
+    'reescrib*', 'reformula*', 'más formal', 'más educad*', 'más amable', 'acorta*', 'gramática', 'ortografía',
+    'umformulier*', 'umschreiben', 'schreibe um', 'höflicher', 'formeller', 'kürze*', 'grammatik', 'rechtschreibung',
+    'reformul*', 'réécri*', 'plus poli', 'plus formel', 'raccourci*', 'grammaire', 'orthographe',
+    '書き直', '言い換え', '添削', '校正', '丁寧に', '敬語', '短くして', 'ていねい',
+    '改写', '重写', '润色', '更礼貌', '礼貌', '缩短', '语法', '校对', '改成',
+    '다시 써', '다듬어', '교정', '정중하게', '공손하게', '줄여', '맞춤법', '문법',
+  ],
   /** Translation (of a short text; length decides the rest). */
-  e_translate:
-    'translate|translation|into english|in english|traduc*|traduce|al inglés|übersetz*|ins englische|' +
-    'tradui*|en anglais|訳して|英訳|英語に|翻译|译成|英文|번역|영어로|翻訳',
+  e_translate: [
+    'translate', 'translation', 'into english', 'in english', 'traduc*', 'traduce', 'traducir', 'al inglés', 'übersetz*', 'ins englische',
+    'tradui*', 'traduction', 'en anglais', '翻訳', '訳して', '英訳', '和訳', '英語に', '翻译', '翻成', '译成', '英文', '번역', '영어로',
+  ],
   /** Extracting fields, classifying, formatting. */
-  e_extract:
-    'extract|pull out|classify|categorize|sentiment|positive or negative|phone number|' +
-    'as json|' +
-    'extrae|clasifica|positiva o negativa|teléfono|en json|' +
-    'extrahier*|positiv oder negativ|telefonnummer|' +
-    'extrai*|classifie*|positif ou négatif|numéro de téléphone|en json|' +
-    '抽出|分類|ポジティブ|ネガティブ|取り出|抜き出|電話番号|' +
-    '提取|分类|正面还是负面|电话|' +
-    '추출|분류|긍정|부정|뽑아|전화번호',
+  e_extract: [
+    'extract', 'pull out', 'classify', 'categorize', 'categorise', 'sentiment', 'positive or negative', 'label', 'tag', 'phone number',
+    'as json', 'to json', 'into json', 'format as', 'convert to', 'bullet list', 'as a list',
+    'extrae', 'clasifica', 'sentimiento', 'positiva o negativa', 'positivo o negativo', 'etiqueta', 'teléfono', 'en json',
+    'extrahier*', 'klassifizier*', 'positiv oder negativ', 'stimmung', 'kategorisier*', 'telefonnummer', 'als json',
+    'extrai*', 'classifie*', 'positif ou négatif', 'positive ou négative', 'catégoris*', 'numéro de téléphone', 'en json',
+    '抽出', '分類', 'ポジティブ', 'ネガティブ', '取り出', '抜き出', '電話番号', '箇条書き',
+    '提取', '分类', '正面还是负面', '正面', '负面', '抽取', '归类', '电话', '列出',
+    '추출', '분류', '긍정', '부정', '뽑아', '전화번호', '목록으로',
+  ],
   /** Short creative pieces with no hard constraints. */
-  e_short_creative:
-    'haiku|slogan|birthday|caption|toast|limerick|joke|name for|' +
-    'names for|greeting card|' +
-    'eslogan|cumpleaños|geburtstag*|' +
-    'anniversaire|俳句|キャッチコピー|誕生日|' +
-    '口号|生日|笑话|祝福|생일|짧은 시|축하 메시지|short poem|chiste|poema corto|witz|blague|ジョーク|短い詩|短诗|농담|슬로건',
+  e_short_creative: [
+    'haiku', 'slogan', 'tagline', 'birthday', 'short poem', 'caption', 'thank you note', 'toast', 'limerick', 'joke', 'name for',
+    'names for', 'greeting card', 'short message',
+    'eslogan', 'cumpleaños', 'chiste', 'poema corto', 'glückwunsch*', 'geburtstag*', 'witz', 'kurzes gedicht',
+    'anniversaire', 'blague', 'petit poème', 'court poème', '俳句', 'キャッチコピー', '誕生日', 'ジョーク', '冗談', '短い詩',
+    '口号', '生日', '笑话', '短诗', '标语', '祝福', '슬로건', '생일', '농담', '짧은 시', '축하 메시지',
+  ],
   /** The user asks for a short or basic answer. */
-  e_brief:
-    'in one sentence|in two sentences|one sentence|briefly|short answer|' +
-    'eli5|simple terms|quickly|' +
-    'en una frase|en dos frases|' +
-    'in einem satz|in zwei sätzen|kurz|einfach erklärt|' +
-    'en une phrase|en deux phrases|' +
-    '一言で|一文で|2文で|短く|' +
-    '一句话|简短|两句话|' +
-    '한 문장|짧게|두 문장',
+  e_brief: [
+    'in one sentence', 'in two sentences', 'one sentence', 'briefly', 'short answer', 'quick question', 'one word', 'in a nutshell',
+    'eli5', 'tl dr', 'keep it short', 'simple terms', 'for a beginner', 'for kids', 'quickly',
+    'en una frase', 'en dos frases', 'brevemente', 'respuesta corta', 'en pocas palabras',
+    'in einem satz', 'in zwei sätzen', 'kurz', 'kurze antwort', 'einfach erklärt',
+    'en une phrase', 'en deux phrases', 'brièvement', 'en bref', 'réponse courte', 'simplement',
+    '一言で', '簡単に', '一文で', '手短に', '二文で', '2文で', '短く',
+    '一句话', '简单地', '简短', '简单说', '两句话', '简单',
+    '한 문장', '간단히', '짧게', '두 문장', '간단하게',
+  ],
 } as const
 
 export type ConceptFamily = keyof typeof CONCEPTS
 
 /** Code keywords and symbols (whole words): a sign that code is pasted. */
-export const CODE_WORDS =
-  'def|return|import|const|let|void|self|elif|lambda|async|await|struct|impl|fn|println|printf|console|null|none|typing|usize|std|namespace|yield|except|raise|catch|throw'
+export const CODE_WORDS = [
+  'def', 'return', 'import', 'from', 'const', 'let', 'var', 'function', 'class', 'public', 'private', 'static',
+  'void', 'int', 'self', 'elif', 'lambda', 'async', 'await', 'struct', 'impl', 'fn', 'println', 'printf', 'console',
+  'print', 'select', 'null', 'none', 'true', 'false', 'typing', 'dict', 'str', 'bool', 'float', 'usize',
+  'std', 'include', 'namespace', 'interface', 'export', 'throw', 'catch', 'try', 'except', 'raise', 'yield', 'where', 'join',
+] as const
 
 /** Markers of a stack trace or a compiler/runtime error message. */
-export const TRACE_WORDS =
-  'traceback|most recent call last|panicked at|segmentation fault|stack trace|core dumped|exception in thread|typeerror|valueerror|keyerror|indexerror|attributeerror|nullpointerexception|referenceerror|syntaxerror|recursionerror'
+export const TRACE_WORDS = [
+  'traceback', 'most recent call last', 'errno', 'panicked at', 'segmentation fault', 'stacktrace', 'stack trace', 'typeerror', 'valueerror',
+  'keyerror', 'indexerror', 'attributeerror', 'referenceerror', 'syntaxerror', 'runtimeerror', 'recursionerror', 'importerror',
+  'modulenotfounderror', 'nullpointerexception', 'zerodivisionerror', 'assertionerror', 'unhandled*', 'uncaught*', 'core dumped',
+  'exception in thread', 'cannot read properties', 'undefined is not', 'maximum recursion depth',
+] as const

@@ -60,9 +60,19 @@ export type FeatureName = (typeof STRUCTURE)[number] | ConceptFamily | (typeof C
 export const N_DENSE = FEATURES.length
 const FAMILY0 = STRUCTURE.length
 const N_FAMILIES = FAMILIES.length
+const GREET = FAMILIES.indexOf('e_greet')
 const CONTEXT0 = FAMILY0 + N_FAMILIES
-/** Demands read in system prompts and earlier turns count this much (the last user turn counts 1). */
+/**
+ * Demands read in system prompts and earlier turns count this much (the last user turn counts 1), and so do the
+ * words of earlier user turns.
+ */
 export const CONTEXT_WEIGHT = 0.5
+/**
+ * A last user turn shorter than this (CJK-aware words) after earlier user turns is a follow-up: the conversation's
+ * demands count in full ("ok continue and give the final answer" after a competition problem is that problem).
+ * Not when the turn is small talk that closes the conversation ("thanks, that's all").
+ */
+export const FOLLOW_UP_WORDS = 25
 
 /** What the rest of the request says, beyond the last user turn. */
 export interface ContextStats {
@@ -186,9 +196,17 @@ function addCue(cue: string, bit: number): void {
   }
 }
 
-for (let f = 0; f < N_FAMILIES; f++) for (const cue of CONCEPTS[FAMILIES[f]].split('|')) addCue(cue, 1 << f)
-for (const w of CODE_WORDS.split('|')) addCue(w, CODE_BIT)
-for (const w of TRACE_WORDS.split('|')) addCue(w, TRACE_BIT)
+let lexiconBuilt = false
+/**
+ * Compiles the cue lists into the table, once, on the first scored request: module evaluation (the Worker's
+ * start-up) does not pay for it. About 1,900 cues, ~0.5 ms.
+ */
+function buildLexicon(): void {
+  lexiconBuilt = true
+  for (let f = 0; f < N_FAMILIES; f++) for (const cue of CONCEPTS[FAMILIES[f]]) addCue(cue, 1 << f)
+  for (const w of CODE_WORDS) addCue(w, CODE_BIT)
+  for (const w of TRACE_WORDS) addCue(w, TRACE_BIT)
+}
 
 // ---------- the scanner ----------
 
@@ -422,11 +440,18 @@ const KANA_PER_WORD = 2.9
 export const wordsOf = (c: { latinWords: number; cjk: number; kana: number; numbers: number }): number =>
   c.latinWords + c.numbers + (c.cjk - c.kana) / HAN_PER_WORD + c.kana / KANA_PER_WORD
 
-function denseOf(c: Counts, rest: Counts, ctx: ContextStats): Float64Array {
+/**
+ * @param userWords words of the earlier user turns: they count at CONTEXT_WEIGHT in `words` (the task a
+ * follow-up continues was stated there)
+ */
+function denseOf(c: Counts, rest: Counts, ctx: ContextStats, userWords: number): Float64Array {
   const v = new Float64Array(N_DENSE)
   const words = wordsOf(c)
   const perWord = Math.max(1, words)
-  v[0] = Math.log1p(words)
+  // a short last turn after earlier user turns continues their task ("ok continue", "and the final answer?"),
+  // unless it is small talk that closes it ("thanks, that's all")
+  const demandWeight = userWords > 0 && words < FOLLOW_UP_WORDS && c.families[GREET] === 0 ? 1 : CONTEXT_WEIGHT
+  v[0] = Math.log1p(words + CONTEXT_WEIGHT * userWords)
   v[1] = Math.log1p(c.lines)
   v[2] = Math.min(3, c.digits / perWord)
   v[3] = Math.log1p(c.numbers)
@@ -446,7 +471,7 @@ function denseOf(c: Counts, rest: Counts, ctx: ContextStats): Float64Array {
   for (let f = 0; f < N_FAMILIES; f++) {
     // demands carry over from the conversation (half weight); signs of an easy request count only in the last turn
     const own = c.families[f]
-    v[FAMILY0 + f] = Math.log1p(FAMILIES[f].charCodeAt(0) === 100 ? own + CONTEXT_WEIGHT * rest.families[f] : own)
+    v[FAMILY0 + f] = Math.log1p(FAMILIES[f].charCodeAt(0) === 100 ? own + demandWeight * rest.families[f] : own)
   }
   v[CONTEXT0] = Math.log1p(ctx.contextWords)
   v[CONTEXT0 + 1] = Math.log1p(ctx.turns)
@@ -475,6 +500,7 @@ function visitContent(content: Content | undefined, counts: Counts, ctx: Context
 
 /** Extracts the dense features and context statistics of a chat request. Pure; never throws. */
 export function extract(req: ChatRequest): Extracted {
+  if (!lexiconBuilt) buildLexicon()
   const messages = Array.isArray(req?.messages) ? req.messages : []
   const ctx: ContextStats = {
     contextWords: 0, turns: 0, messages: messages.length, tools: 0, toolTurns: 0,
@@ -485,11 +511,14 @@ export function extract(req: ChatRequest): Extracted {
   if (last < 0) last = messages.length - 1 // no user turn: score the final message
   const focus = newCounts()
   const rest = newCounts()
+  let userWords = 0
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]
     if (!m || typeof m !== 'object') continue
     if (i === last) { visitContent(m.content ?? undefined, focus, ctx); continue }
+    const before = wordsOf(rest)
     visitContent(m.content ?? undefined, rest, ctx)
+    if (m.role === 'user') userWords += wordsOf(rest) - before
     if (m.role === 'user' || m.role === 'assistant') ctx.turns++
     if (m.role === 'tool' || m.role === 'function') ctx.toolTurns++
     if (m.role === 'assistant' && Array.isArray(m.tool_calls)) {
@@ -504,5 +533,5 @@ export function extract(req: ChatRequest): Extracted {
   const max = req?.max_completion_tokens ?? req?.max_tokens
   ctx.maxTokens = typeof max === 'number' && max > 0 ? max : 0
   ctx.jsonSchema = req?.response_format?.type === 'json_schema'
-  return { dense: denseOf(focus, rest, ctx), cjkShare: focus.letters ? focus.cjk / focus.letters : 0, context: ctx }
+  return { dense: denseOf(focus, rest, ctx, userWords), cjkShare: focus.letters ? focus.cjk / focus.letters : 0, context: ctx }
 }

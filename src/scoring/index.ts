@@ -11,7 +11,7 @@
  * @example
  * const d = score({ model: 'auto', messages: [{ role: 'user', content: 'Prove that √2 is irrational.' }] })
  * d.tier            // 'medium'
- * compactReason(d)  // 'medium 0.28: proof; maths; equations'
+ * compactReason(d)  // 'medium 0.29: proof; maths; equations'
  */
 import type { ChatRequest } from '../openai/request'
 import type { Tier } from './tiers'
@@ -59,11 +59,11 @@ const LABELS: Record<string, string> = {
   code_tokens: 'code', indent: 'indentation', stack_trace: 'stack trace', mcq: 'options', questions: 'questions',
   sentences: 'sentences', single_letters: 'variables',
   d_proof: 'proof', d_math: 'maths', d_competition: 'competition maths', d_reasoning: 'reasoning',
-  d_implement: 'implementation', d_debug: 'debugging', d_output: 'code output', d_systems: 'systems code',
+  d_implement: 'implementation', d_code: 'code', d_debug: 'debugging', d_output: 'code output', d_systems: 'systems code',
   d_design: 'system design', d_legal: 'legal', d_medical: 'medical', d_finance: 'finance',
   d_analysis: 'analysis', d_long: 'long output', d_creative: 'creative', d_constraint: 'constraints',
   d_agentic: 'agentic task', d_research: 'research',
-  e_greet: 'small talk', e_rewrite: 'rewrite', e_translate: 'translation',
+  e_greet: 'small talk', e_lookup: 'lookup', e_rewrite: 'rewrite', e_translate: 'translation',
   e_extract: 'extraction', e_short_creative: 'short creative', e_brief: 'brief answer',
   ctx_words: 'long context', ctx_turns: 'conversation', tool_defs: 'tool definitions', tool_turns: 'tool use',
 }
@@ -159,7 +159,7 @@ const round = (v: number): number => Math.round(v * 10000) / 10000
 
 /**
  * One-line reason for the `x-triage-reason` header: printable ASCII only, at most 120 chars.
- * @example compactReason(d) // 'medium 0.28: proof; maths; equations'
+ * @example compactReason(d) // 'medium 0.29: proof; maths; equations'
  */
 export function compactReason(d: Decision): string {
   const head = `${d.tier} ${d.score.toFixed(2)}`

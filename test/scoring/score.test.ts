@@ -118,7 +118,7 @@ describe('concept matching', () => {
     // ja and zh share Han characters, so a family needs Han or kana cues, Hangul cues and Latin-script cues
     const scripts = { 'ja/zh': /[\u3040-\u30ff\u4e00-\u9fff]/, ko: /[\uac00-\ud7af]/, latin: /^[^\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]+$/ }
     for (const family of FAMILIES) {
-      const cues = CONCEPTS[family].split('|')
+      const cues: readonly string[] = CONCEPTS[family]
       for (const [lang, re] of Object.entries(scripts)) expect(cues.some((c) => re.test(c)), `${family} ${lang}`).toBe(true)
       expect(cues.length, family).toBeGreaterThanOrEqual(7)
     }
@@ -193,12 +193,41 @@ describe('the whole request: conversation, system prompt, tools, attachments', (
   })
 
   it('counts demands of earlier turns at half weight and ignores their easy signals', () => {
-    const ctx = score({ model: 'auto', messages: [{ role: 'user', content: 'Prove it.' }, { role: 'assistant', content: 'ok' }, { role: 'user', content: 'go on' }] })
+    const long = 'Thank you. Now I would like a short summary of the argument above that I can read out to my study group tomorrow morning, in plain words and in the same order.'
+    const ctx = score({ model: 'auto', messages: [{ role: 'user', content: 'Prove it.' }, { role: 'assistant', content: 'ok' }, { role: 'user', content: long }] })
     const own = score(ask('Prove it.'))
     expect(ctx.features.d_proof).toBeCloseTo(Math.log1p(0.5), 4)
     expect(own.features.d_proof).toBeCloseTo(Math.log1p(1), 4)
     const thanks = score({ model: 'auto', messages: [{ role: 'user', content: 'Hi, thanks!' }, { role: 'assistant', content: 'Hello!' }, { role: 'user', content: 'Analyse the risks.' }] })
     expect(thanks.features.e_greet).toBe(0)
+  })
+
+  // A bare follow-up ("ok continue") after a hard turn is that hard task; closing small talk is not.
+  const PROOF_TURNS: Record<string, [string, string, string, string]> = {
+    en: ['Prove that there are infinitely many primes of the form 4k+3.', 'Suppose there are finitely many, p1, ..., pk. Consider N = 4·p1···pk − 1.', 'ok continue', 'thanks, that is all!'],
+    ja: ['形が4k+3の素数が無限に存在することを証明してください。', '有限個しかないと仮定し、N = 4p1…pk − 1 を考えます。', '続けて', 'ありがとう！'],
+    zh: ['证明：有无穷多个形如4k+3的素数。', '假设只有有限个，记为p1,…,pk，令N = 4p1…pk − 1。', '继续', '谢谢！'],
+  }
+  for (const [lang, [task, reply, more, thanks]] of Object.entries(PROOF_TURNS)) {
+    it(`${lang}: a bare follow-up inherits the conversation's demand in full; a thank-you does not`, () => {
+      const turn = (last: string): ChatRequest => ({ model: 'auto', messages: [{ role: 'user', content: task }, { role: 'assistant', content: reply }, { role: 'user', content: last }] })
+      const own = Math.expm1(f(task, 'd_proof'))
+      expect(own).toBeGreaterThan(0)
+      const go = score(turn(more))
+      expect(go.features.d_proof).toBeCloseTo(Math.log1p(own), 4)
+      expect(go.tier).not.toBe('trivial')
+      expect(go.score).toBeGreaterThan(score(ask(more)).score)
+      const done = score(turn(thanks))
+      expect(done.features.d_proof).toBeCloseTo(Math.log1p(0.5 * own), 4)
+      expect(done.score).toBeLessThan(go.score)
+    })
+  }
+
+  it('counts the words of earlier user turns at half weight in the prompt length', () => {
+    const task = 'A shop sells apples in bags of 6, 9 and 20. Which numbers of apples can be bought exactly?'
+    const alone = feature(ask('and the largest one you cannot?'), 'words')
+    const inContext = feature({ model: 'auto', messages: [{ role: 'user', content: task }, { role: 'assistant', content: 'Let me see.' }, { role: 'user', content: 'and the largest one you cannot?' }] }, 'words')
+    expect(Math.expm1(inContext) - Math.expm1(alone)).toBeCloseTo(0.5 * Math.expm1(f(task, 'words')), 4)
   })
 
   it('reads tool definitions and tool use already in the conversation', () => {
