@@ -1,7 +1,7 @@
 /**
  * Triage's one app, and its whole route table:
  *
- * - the request path (`POST /v1/chat/completions`, and `POST /v1/messages` in Anthropic's format), its dry run (`POST /v1/route`), `GET /v1/models`, `/healthz`;
+ * - the request path (`POST /v1/chat/completions`, and `POST /v1/messages` in Anthropic's format; `POST /v1/embeddings`), its dry run (`POST /v1/route`), `GET /v1/models`, `/healthz`;
  * - each tenant's own `GET /v1/usage`;
  * - behind ADMIN_TOKEN (src/admin): the admin API (`/admin/tenants…`), `GET /admin/metrics` and the dashboard.
  *
@@ -18,6 +18,7 @@ import { baseApp, type AppEnv } from './server/base'
 import { lazy } from './server/lazy'
 import { chatCompletions } from './api/chat'
 import { messages } from './api/messages'
+import { embeddings } from './api/embeddings'
 import { listModels } from './api/models'
 import { routeDryRun } from './api/route'
 import { adminAuth, adminBodyLimit, signInBodyLimit } from './admin'
@@ -41,6 +42,7 @@ export function createApp(): HonoBase<AppEnv> {
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.post('/v1/chat/completions', chatCompletions)
   app.post('/v1/messages', messages)
+  app.post('/v1/embeddings', embeddings)
   app.post('/v1/route', routeDryRun)
   app.get('/v1/models', listModels)
   app.get('/v1/usage', usage('usage'))

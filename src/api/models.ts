@@ -1,6 +1,6 @@
 /**
  * GET /v1/models — the names a client may send as `model`: `auto` (route by complexity, the default),
- * the tier aliases, and the configured upstream models. OpenAI's list format.
+ * the tier aliases, the configured upstream models, and the embedding models `/v1/embeddings` offers. OpenAI's list format.
  */
 import type { Context } from 'hono'
 import type { AppEnv } from '../app'
@@ -10,11 +10,10 @@ const CREATED = 1_767_225_600 // 2026-01-01, a fixed timestamp: the list is conf
 
 export function listModels(c: Context<AppEnv>): Response {
   const config = c.var.config
-  const data = modelNames(config).map((id) => ({
-    id,
-    object: 'model' as const,
-    created: CREATED,
-    owned_by: id === 'auto' || id.startsWith('triage/') ? 'triage' : config.models[id].provider,
-  }))
+  const model = (id: string, owned_by: string) => ({ id, object: 'model' as const, created: CREATED, owned_by })
+  const data = [
+    ...modelNames(config).map((id) => model(id, id === 'auto' || id.startsWith('triage/') ? 'triage' : config.models[id].provider)),
+    ...Object.values(config.embeddings.models).map((m) => model(m.id, m.provider)),
+  ]
   return c.json({ object: 'list', data })
 }

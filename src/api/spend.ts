@@ -20,10 +20,10 @@ export interface SpendContext {
   budget: Budget
   reservation: Reservation
   tenant: Tenant
-  /** Absent for a cache hit (nothing was scored). */
+  /** Absent for a request that was not scored (a cache hit, `/v1/embeddings`). */
   decision?: Pick<Decision, 'score'>
-  /** A cache hit's tier is `cache`. */
-  route: { tier: Plan['tier'] | 'cache'; requestedTier: Plan['requestedTier'] | null; downgraded: Plan['downgraded'] }
+  /** A cache hit's tier is `cache`, an embedding's `embedding`. */
+  route: { tier: Plan['tier'] | 'cache' | 'embedding'; requestedTier: Plan['requestedTier'] | null; downgraded: Plan['downgraded'] }
   started: number
   /** Streams: when the answer's first chunk was in hand (execute resolves then). */
   firstByteAt?: number
@@ -35,14 +35,17 @@ export interface SpendContext {
 export interface Outcome {
   status: number
   attempts: number
-  model?: ModelSpec
+  model?: Pick<ModelSpec, 'id' | 'provider'>
   cascade?: string
   /** A response-cache hit: nothing called, recorded at 0 with what it saved. */
   cache?: CacheHit
 }
 
+/** A billed call as settle reads it: an execution's BilledCall, or an embedding call (tier `embedding`). */
+export type SettledCall = Pick<BilledCall, 'usage'> & { model: Pick<ModelSpec, 'id' | 'provider'> & { tier: string } }
+
 /** Waits for every billed call's usage, settles them as one charge set, and writes the request's log line. */
-export async function settleSpend(s: SpendContext, calls: BilledCall[], outcome: Outcome): Promise<Settled> {
+export async function settleSpend(s: SpendContext, calls: SettledCall[], outcome: Outcome): Promise<Settled> {
   const usages: Usage[] = await Promise.all(calls.map((c) => c.usage))
   const charges = calls.map((c, i) => ({ model: c.model.id, tier: c.model.tier, provider: c.model.provider, usage: usages[i] }))
   const latency_ms = Date.now() - s.started

@@ -45,8 +45,24 @@ export interface ModelSpec {
   maxOutputTokens?: number
 }
 
+/** A model that answers `POST /v1/embeddings` (no tier: embeddings are not scored; the tenant's policy picks one). */
+export interface EmbeddingModelSpec {
+  id: string
+  provider: ProviderName
+  upstream: string
+  /** The length of its vectors. */
+  dimensions: number
+  /** Whether it can return shorter vectors when a request sets `dimensions` (OpenAI's text-embedding-3 models). */
+  shortens?: boolean
+}
+
 export interface Config {
   models: Record<string, ModelSpec>
+  /**
+   * Embedding models offered on `/v1/embeddings` (TRIAGE_EMBEDDING_MODELS, default all of DEFAULT_EMBEDDING_MODELS), in
+   * order, and the default one (TRIAGE_EMBEDDING_MODEL; null: the first whose provider is available).
+   */
+  embeddings: { models: Record<string, EmbeddingModelSpec>; default: string | null }
   /** Ordered candidate model ids per tier: the first is tried first, the rest are fallbacks. */
   tiers: Record<Tier, string[]>
   /** Score thresholds: score ≥ medium → medium tier; score ≥ premium → premium tier. */
@@ -101,6 +117,19 @@ export const DEFAULT_MODELS: ModelSpec[] = [
   { id: 'claude-sonnet-4-6', provider: 'anthropic', upstream: 'claude-sonnet-4-6', tier: 'premium' },
 ]
 
+/**
+ * The embedding models Triage knows (https://developers.cloudflare.com/workers-ai/models/ [Text Embeddings: output
+ * dimensions], https://platform.openai.com/docs/guides/embeddings [Embedding models: output dimension]).
+ */
+export const DEFAULT_EMBEDDING_MODELS: EmbeddingModelSpec[] = [
+  { id: '@cf/baai/bge-small-en-v1.5', provider: 'workers-ai', upstream: '@cf/baai/bge-small-en-v1.5', dimensions: 384 },
+  { id: '@cf/baai/bge-base-en-v1.5', provider: 'workers-ai', upstream: '@cf/baai/bge-base-en-v1.5', dimensions: 768 },
+  { id: '@cf/baai/bge-large-en-v1.5', provider: 'workers-ai', upstream: '@cf/baai/bge-large-en-v1.5', dimensions: 1024 },
+  { id: '@cf/baai/bge-m3', provider: 'workers-ai', upstream: '@cf/baai/bge-m3', dimensions: 1024 },
+  { id: 'text-embedding-3-small', provider: 'openai', upstream: 'text-embedding-3-small', dimensions: 1536, shortens: true },
+  { id: 'text-embedding-3-large', provider: 'openai', upstream: 'text-embedding-3-large', dimensions: 3072, shortens: true },
+]
+
 export const DEFAULT_TIERS: Record<Tier, string[]> = {
   trivial: ['@cf/meta/llama-3.2-3b-instruct'],
   medium: ['deepseek-reasoner'],
@@ -153,6 +182,8 @@ const TRIAGE_ENV = {
   TRIAGE_TRIVIAL_MODELS: z.optional(list),
   TRIAGE_MEDIUM_MODELS: z.optional(list),
   TRIAGE_PREMIUM_MODELS: z.optional(list),
+  TRIAGE_EMBEDDING_MODELS: z.optional(list),
+  TRIAGE_EMBEDDING_MODEL: z.optional(z.string().check(z.minLength(1))),
   TRIAGE_MODELS: z.optional(z.pipe(modelsJson, z.record(z.string().check(z.minLength(1)), z.unknown()))),
   TRIAGE_THRESHOLD_MEDIUM: z.optional(num(0, 1)),
   TRIAGE_THRESHOLD_PREMIUM: z.optional(num(0, 1)),
@@ -292,11 +323,13 @@ export function buildConfig(env: ConfigEnv): Config {
   if (timeouts.firstByteMs > timeouts.totalMs) problems.push('TRIAGE_FIRST_BYTE_TIMEOUT_MS: must not be above TRIAGE_TOTAL_TIMEOUT_MS')
 
   const priceOverrides = mergePrices(e.TRIAGE_PRICES, entryPrices, problems)
+  const embeddings = embeddingModels(e.TRIAGE_EMBEDDING_MODELS, e.TRIAGE_EMBEDDING_MODEL, problems)
 
   if (problems.length) throw new ConfigError(problems)
 
   return {
     models,
+    embeddings,
     tiers,
     thresholds,
     qualityTarget: e.TRIAGE_QUALITY_TARGET ?? null,
@@ -351,6 +384,19 @@ function readModelEntry(id: string, input: unknown, env: ConfigEnv, problems: st
     ...(m.max_output_tokens ? { maxOutputTokens: m.max_output_tokens } : {}),
   }
   return { spec, settings: module.entry?.settings(m, env), price: m.price }
+}
+
+/** The offered embedding models (a subset of DEFAULT_EMBEDDING_MODELS, in the order given) and the default one. */
+function embeddingModels(ids: string[] | undefined, preferred: string | undefined, problems: string[]): Config['embeddings'] {
+  const known = new Map(DEFAULT_EMBEDDING_MODELS.map((m) => [m.id, m]))
+  const models: Record<string, EmbeddingModelSpec> = {}
+  for (const id of ids ?? [...known.keys()]) {
+    const m = known.get(id)
+    if (m) models[id] = m
+    else problems.push(`TRIAGE_EMBEDDING_MODELS: unknown embedding model '${id}' (one of: ${[...known.keys()].join(', ')})`)
+  }
+  if (preferred !== undefined && !models[preferred]) problems.push(`TRIAGE_EMBEDDING_MODEL: '${preferred}' is not an offered embedding model (TRIAGE_EMBEDDING_MODELS)`)
+  return { models, default: preferred ?? null }
 }
 
 /**

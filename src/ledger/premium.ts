@@ -6,13 +6,15 @@
  * - a successful request answered below premium: its answering call's real tokens priced on the reference model;
  * - a successful request answered on premium (cascade escalations included): the premium call's real cost;
  *   (in both cases the request's other calls, retries or a cascade's rejected answer, count 0)
- * - a failed, aborted (499) or unsettled request, or an unpriced reference: each call at its own cost.
+ * - a failed, aborted (499) or unsettled request, an unpriced reference, or a call outside the chat tiers
+ *   (`embedding`): each call at its own cost.
  *
  * @example
  * premiumShares({ status: 200, calls: [{ tier: 'medium', tokens: { input: 1000, output: 500, … }, cost_nano: 490, … }] }, 'gpt-4.1')
  * // [6_000_000]: 1000 × $2/M + 500 × $8/M
  */
 import { cost, type MoneyConfig } from '../money'
+import { TIERS } from '../scoring/tiers'
 import type { SpendRecord } from './kv'
 
 export function premiumShares(r: Pick<SpendRecord, 'status' | 'calls'>, reference: string | null, money?: MoneyConfig): number[] {
@@ -20,6 +22,8 @@ export function premiumShares(r: Pick<SpendRecord, 'status' | 'calls'>, referenc
   const last = r.calls.length - 1
   if (r.status !== 200 || last < 0 || !reference) return own
   const { tier, tokens: t, cost_nano } = r.calls[last]
+  // A call outside the chat tiers (an embedding) was never routed: it saved nothing.
+  if (!(TIERS as readonly string[]).includes(tier)) return own
   let premium = cost_nano
   if (tier !== 'premium') {
     try {

@@ -89,3 +89,22 @@ function countInputTokens(req: ChatRequest): number {
   if (req.response_format && req.response_format.type !== 'text') tokens += JSON_MODE_PROMPT_TOKENS + text(JSON.stringify(req.response_format))
   return tokens
 }
+
+/**
+ * Special tokens an embedding model adds per input: BERT's [CLS] and [SEP] (bge-*-en), XLM-R's <s>, </s> and the
+ * word-start marker of the first word (bge-m3). OpenAI's embedding models add none.
+ */
+const EMBEDDING_INPUT_OVERHEAD = 3
+
+/**
+ * An upper bound on an embedding request's input tokens: each text's UTF-8 bytes plus EMBEDDING_INPUT_OVERHEAD
+ * (WordPiece and SentencePiece make at most one token per byte, byte-level BPE the same), each token array its
+ * length. The reservation of `/v1/embeddings`, and its charge when the provider reports no usage (Workers AI).
+ *
+ * @example embeddingInputTokens(['hello', 'héllo']) // (5 + 3) + (6 + 3) = 17
+ */
+export function embeddingInputTokens(input: readonly string[] | readonly number[][]): number {
+  let n = 0
+  for (const x of input) n += typeof x === 'string' ? textTokens(x) + EMBEDDING_INPUT_OVERHEAD : x.length
+  return n
+}

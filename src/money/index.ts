@@ -22,7 +22,7 @@ import { estimateInputTokens } from './estimate'
 import { pricedFields } from './fields'
 
 export { formatUsd, parseUsd, NANO_PER_USD } from './format'
-export { estimateInputTokens, textTokens } from './estimate'
+export { estimateInputTokens, embeddingInputTokens, textTokens } from './estimate'
 export { PRICES, PRICE_TABLE_VERSION, NANO_PER_NEURON } from './prices'
 export { pricedFields, billedOutputCap, predictionTokens } from './fields'
 
@@ -223,6 +223,16 @@ export function worstCase(req: ChatRequest, modelId: string, config: MoneyConfig
     [estimateInputTokens(req), worstInputRate(req, p)],
     [maxOut, Math.max(p.output, p.reasoning)],
   ])
+}
+
+/**
+ * The most an input-only call (embeddings) can cost: `inputTokens` (a bound: `embeddingInputTokens`) at the model's
+ * input rate. Refuses an unpriced model (503 `model_unpriced`), like `worstCase`.
+ *
+ * @example inputWorstCase(1000, 'text-embedding-3-small', config) // 20_000 ($0.00002 at $0.02/M)
+ */
+export function inputWorstCase(inputTokens: number, modelId: string, config?: MoneyConfig): number {
+  return perMillionCost([[inputTokens, priceOf(modelId, config).input]])
 }
 
 /** The highest rate a request's input tokens can be billed at: input, or a cache write (1-hour when asked for). */

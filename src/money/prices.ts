@@ -8,7 +8,7 @@
  * @example PRICES['gpt-4.1'].output // '8.00' (USD per 1M output tokens)
  */
 
-export const PRICE_TABLE_VERSION = '2026-12-06'
+export const PRICE_TABLE_VERSION = '2026-12-06.2'
 
 /** Workers AI bills neurons: $0.011 per 1,000 neurons = 11,000 nano-USD per neuron. */
 export const NANO_PER_NEURON = 11_000
@@ -115,6 +115,27 @@ export const PRICES: Record<string, PriceRowInput> = {
   },
   'o1': {
     input: '15.00', cached_input: '7.50', output: '60.00', currency: 'USD', source: OPENAI_PRICING, checked: CHECKED_SEED,
+  },
+  // Embeddings (issue 18): input tokens only, no output. Workers AI bge rows from the pricing table's "Other model
+  // pricing"; bge-m3 is not in that table: its model page lists "$0.012 per M input tokens".
+  '@cf/baai/bge-small-en-v1.5': {
+    neurons: { input: 1841, output: 0 }, currency: 'USD', source: WORKERS_AI_PRICING_URL, checked: CHECKED_SEED,
+  },
+  '@cf/baai/bge-base-en-v1.5': {
+    neurons: { input: 6058, output: 0 }, currency: 'USD', source: WORKERS_AI_PRICING_URL, checked: CHECKED_SEED,
+  },
+  '@cf/baai/bge-large-en-v1.5': {
+    neurons: { input: 18582, output: 0 }, currency: 'USD', source: WORKERS_AI_PRICING_URL, checked: CHECKED_SEED,
+  },
+  '@cf/baai/bge-m3': {
+    input: '0.012', output: '0', currency: 'USD', source: 'https://developers.cloudflare.com/workers-ai/models/bge-m3/', checked: CHECKED_SEED,
+  },
+  // OpenAI embeddings, standard tier.
+  'text-embedding-3-small': {
+    input: '0.02', output: '0', currency: 'USD', source: OPENAI_PRICING, checked: CHECKED_SEED,
+  },
+  'text-embedding-3-large': {
+    input: '0.13', output: '0', currency: 'USD', source: OPENAI_PRICING, checked: CHECKED_SEED,
   },
   // Anthropic: base input, 5-minute cache writes (1.25× input), 1-hour cache writes (2×), cache hits (0.1×), output.
   'claude-sonnet-4-6': {

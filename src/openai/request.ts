@@ -112,7 +112,7 @@ export function parseChatRequest(body: unknown): ParseResult {
 }
 
 /** `['messages', 0, 'content']` → `messages[0].content` (OpenAI's `param` style). */
-function formatPath(path: PropertyKey[]): string {
+export function formatPath(path: PropertyKey[]): string {
   let out = ''
   for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p)
   return out

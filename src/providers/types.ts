@@ -4,6 +4,7 @@
  * (execution, streaming back, settling spend) knows only OpenAI shapes.
  */
 import type { ChatRequest } from '../openai/request'
+import type { EmbeddingCall } from '../openai/embeddings'
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../openai/types'
 import type * as z from 'zod/mini'
 
@@ -12,6 +13,8 @@ import type * as z from 'zod/mini'
  * `<provider>:<model id>` for a model that names its own endpoint in TRIAGE_MODELS.
  */
 export type ProviderName = string
+
+export type { EmbeddingCall } from '../openai/embeddings'
 
 /** What an adapter needs to know about the model it calls (config's ModelSpec has these and more). */
 export interface ModelTarget {
@@ -74,10 +77,23 @@ export interface ChunkStream {
   cancel(reason?: unknown): Promise<void>
 }
 
+/** One vector per input, in input order, and the provider's usage (`input` only; `estimated` when it reported none). */
+export interface EmbeddingReply {
+  vectors: number[][]
+  usage: Usage
+}
+
 export interface Provider {
   readonly name: ProviderName
   /** Throws ProviderError for anything that is not a usable reply. */
   chat(req: ChatRequest, model: ModelTarget, opts: CallOptions): Promise<ProviderReply>
+  /**
+   * Embeddings, for providers that serve them (OpenAI and OpenAI-compatible servers: `POST {base}/embeddings`;
+   * Workers AI: the `@cf/baai/bge-*` models). Absent when the provider has none; the `/v1/embeddings` handler then
+   * refuses the model. Throws ProviderError like `chat`; an input the model cannot take (token arrays on Workers AI)
+   * is an `http` 400 naming it.
+   */
+  embed?(req: EmbeddingCall, model: ModelTarget, opts: Pick<CallOptions, 'signal'>): Promise<EmbeddingReply>
 }
 
 /** Whether a failure is worth retrying on the same model, and how the client should see it if all fails. */

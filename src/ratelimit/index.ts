@@ -42,8 +42,8 @@ export function rateTokens(req: ChatRequest, config: Pick<Config, 'limits'>): nu
 
 let roundRobin = 0
 
-/** Throws ApiError 429 when the tenant is over its rpm or tpm; resolves otherwise. */
-export async function enforceRateLimits(env: Env, tenant: Tenant, req: ChatRequest, config: Pick<Config, 'limits'>): Promise<void> {
+/** Throws ApiError 429 when the tenant is over its rpm or tpm; resolves otherwise. `req`: a chat request, or the tokens an input-only request (embeddings) counts. */
+export async function enforceRateLimits(env: Env, tenant: Tenant, req: ChatRequest | number, config: Pick<Config, 'limits'>): Promise<void> {
   const limits = tenant.policy.rate_limits
   if (!limits || (limits.rpm === undefined && limits.tpm === undefined)) return
   let rpm = limits.rpm
@@ -52,7 +52,7 @@ export async function enforceRateLimits(env: Env, tenant: Tenant, req: ChatReque
     rpm = undefined
   }
   if (rpm === undefined && limits.tpm === undefined) return
-  const tokens = limits.tpm !== undefined ? rateTokens(req, config) : 0
+  const tokens = limits.tpm === undefined ? 0 : typeof req === 'number' ? req : rateTokens(req, config)
   let res: RateResult
   try {
     res = await ledgerStub(env, tenant.id).rate({ rpm, tpm: limits.tpm, tokens })

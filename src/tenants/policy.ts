@@ -36,6 +36,8 @@ export const PolicySchema = z.strictObject({
   })),
   /** Tiers this tenant may use; absent = all. */
   allowed_tiers: z.optional(z.array(z.enum(TIERS)).check(z.minLength(1))),
+  /** The embedding model `/v1/embeddings` uses for this tenant (an id of config.embeddings.models); absent = the configured default. */
+  embedding_model: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
   /**
    * Response cache (src/cache): `enabled` = on for requests without an `x-triage-cache` header; `ttl_s` = how long
    * an answer is served; `deterministic_only` (default true) = only `temperature: 0` requests; `tools` (default
@@ -61,6 +63,7 @@ export interface Policy {
   log_prompts: boolean
   rate_limits?: { rpm?: number; tpm?: number }
   allowed_tiers?: Array<(typeof TIERS)[number]>
+  embedding_model?: string
   /** Present when the tenant's policy sets it; `cachePolicy()` gives the defaults otherwise. */
   cache?: CachePolicy
 }
@@ -101,6 +104,7 @@ export function resolvePolicy(p: PolicyInput | undefined): Policy {
     log_prompts: p?.log_prompts ?? false,
     ...(p?.rate_limits ? { rate_limits: p.rate_limits } : {}),
     ...(p?.allowed_tiers ? { allowed_tiers: p.allowed_tiers } : {}),
+    ...(p?.embedding_model ? { embedding_model: p.embedding_model } : {}),
     ...(p?.cache ? { cache: cachePolicy(p.cache) } : {}),
   }
 }

@@ -1,7 +1,8 @@
 /**
  * A bounded soak through the real Worker (workerd on loopback, real KV and SQLite Durable Objects): a few thousand
  * mixed requests — JSON and streams, a quarter of them in Anthropic's format on `/v1/messages`, a fifth of them
- * repeated deterministic questions answered from the response cache (recorded at 0), four tenants (one with a tight budget, so leases run short and refill
+ * repeated deterministic questions answered from the response cache (recorded at 0), about a tenth embeddings
+ * (`/v1/embeddings`, Workers AI and OpenAI), four tenants (one with a tight budget, so leases run short and refill
  * concurrently), 16 at a time — with provider faults injected at random and a few clients that hang up mid-stream.
  *
  * At the end, per tenant: the ledger = the KV totals = Σ of the per-request records, every request that reached
@@ -43,8 +44,9 @@ const FAULTS = [
   'cut-mid-stream;after=2', 'slow-trickle;ms=4', 'stall-first-byte;model=gpt-4.1;ms=3000', 'empty', 'no-usage', 'refusal', 'overloaded-mid-stream', 'invalid-json',
 ]
 const MODELS = ['auto', 'auto', 'triage/trivial', 'triage/medium', 'triage/premium', 'gpt-4.1', 'claude-sonnet-4-6', '@cf/meta/llama-3.2-1b-instruct']
+const EMBEDDING_MODELS = ['auto', 'text-embedding-3-small', '@cf/baai/bge-base-en-v1.5']
 
-interface Sent { id: string; tenant: string; status: number; cost?: number; code?: string; stream: boolean; aborted?: boolean; cache?: string | null }
+interface Sent { id: string; tenant: string; status: number; cost?: number; code?: string; stream: boolean; embedding?: boolean; aborted?: boolean; cache?: string | null }
 
 describe('soak', () => {
   it(`${REQUESTS} mixed requests with random faults: no charge lost or doubled, memory flat`, async () => {
@@ -65,26 +67,29 @@ describe('soak', () => {
 
     async function one(i: number): Promise<void> {
       const tenant = tenants[Math.floor(random() * tenants.length)]
-      const stream = random() < 0.5
-      const model = MODELS[Math.floor(random() * MODELS.length)]
+      const embedding = random() < 0.1 // POST /v1/embeddings: the same ledger ops, tier `embedding`
+      const stream = !embedding && random() < 0.5
+      const model = embedding ? EMBEDDING_MODELS[Math.floor(random() * EMBEDDING_MODELS.length)] : MODELS[Math.floor(random() * MODELS.length)]
       // A fifth are deterministic questions from a small pool, cache on: repeats are answered from the response cache at 0.
-      const cached = random() < 0.2
+      const cached = !embedding && random() < 0.2
       const fault = !cached && random() < 0.3 ? FAULTS[Math.floor(random() * FAULTS.length)] : null
       if (fault) faultCounts.set(fault.split(';')[0], (faultCounts.get(fault.split(';')[0]) ?? 0) + 1)
       const abort = stream && random() < 0.03
-      const anthropic = random() < 0.25 // POST /v1/messages: the same path, the same money
+      const anthropic = !embedding && random() < 0.25 // POST /v1/messages: the same path, the same money
       const id = `soak-${seed}-${i}`
       const content = cached ? `Cached question ${Math.floor(random() * 8)}` : `Request ${i}: ${random() < 0.3 ? 'Prove that the sum of two even integers is even and explain each step carefully' : 'hi there'}${fault ? ` [[fault:${fault}]]` : ''}`
       const ac = new AbortController()
       const timer = setTimeout(() => ac.abort(new Error(`request ${id} (${model}, ${stream ? 'stream' : 'json'}, ${fault}) took over 15 s`)), 15_000)
       try {
         const capped = random() < 0.3
-        const res = await fetch(`${t.url}/v1/${anthropic ? 'messages' : 'chat/completions'}`, {
+        const res = await fetch(`${t.url}/v1/${anthropic ? 'messages' : embedding ? 'embeddings' : 'chat/completions'}`, {
           method: 'POST', signal: ac.signal,
           headers: { [anthropic ? 'x-api-key' : 'authorization']: anthropic ? tenant.api_key : `Bearer ${tenant.api_key}`, 'content-type': 'application/json', 'x-request-id': id, ...(cached ? { 'x-triage-cache': 'on' } : {}) },
-          body: JSON.stringify({ model, stream, messages: [{ role: 'user', content }], ...(capped ? { max_tokens: 64 } : anthropic ? { max_tokens: 4096 } : {}), ...(cached ? { temperature: 0 } : {}) }),
+          body: JSON.stringify(embedding
+            ? { model, input: capped ? content : [content, `second text of ${i}`] }
+            : { model, stream, messages: [{ role: 'user', content }], ...(capped ? { max_tokens: 64 } : anthropic ? { max_tokens: 4096 } : {}), ...(cached ? { temperature: 0 } : {}) }),
         })
-        const s: Sent = { id, tenant: tenant.id, status: res.status, stream, cache: res.headers.get('x-triage-cache') }
+        const s: Sent = { id, tenant: tenant.id, status: res.status, stream, cache: res.headers.get('x-triage-cache'), ...(embedding ? { embedding } : {}) }
         sent.push(s)
         if (res.status !== 200) {
           const body = (await res.json()) as { error: { code?: string; type: string } }
@@ -168,7 +173,7 @@ describe('soak', () => {
     const warm = rss.find(([i]) => i === WARMUP)?.[1] ?? rss[0][1]
     const end = t.rssKb()
     console.log(
-      `[soak] ${sent.length} requests (${sent.filter((s) => s.stream).length} streams, ${sent.filter((s) => s.aborted).length} client aborts) ` +
+      `[soak] ${sent.length} requests (${sent.filter((s) => s.stream).length} streams, ${sent.filter((s) => s.embedding).length} embeddings, ${sent.filter((s) => s.aborted).length} client aborts) ` +
       `in ${(elapsed / 1000).toFixed(1)} s, concurrency ${CONCURRENCY}, seed ${seed}; faults injected: ${[...faultCounts].map(([k, v]) => `${k} ×${v}`).join(', ')} ` +
       `(${[...faultCounts.values()].reduce((a, b) => a + b, 0)} total); outcomes: ${[...statuses].map(([k, v]) => `${k} ×${v}`).join(', ')}; ` +
       `cache hits ${sent.filter((s) => s.cache === 'hit').length} (misses ${sent.filter((s) => s.cache === 'miss').length}); records ${recordsTotal}; charges lost ${lost}, doubled ${doubled}, client/ledger mismatches ${mismatched}; ` +

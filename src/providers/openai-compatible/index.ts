@@ -23,9 +23,9 @@ import type { ChatCompletion, Usage } from '../../openai/types'
 import { postJson, readJson } from '../errors'
 import { eventJson, streamReply, withinCap } from '../stream'
 // One estimator of prompt tokens for reservations and for usage a provider did not report: the conservative one.
-import { estimateInputTokens as estimateInput } from '../../money/estimate'
+import { estimateInputTokens as estimateInput, embeddingInputTokens } from '../../money/estimate'
 import { envName, envString, trimSlash, url } from '../settings'
-import { ProviderError, notConfigured, type Provider, type ProviderContext, type ProviderModule, type ProviderName, type ProviderReply, type ProviderSettings } from '../types'
+import { ProviderError, notConfigured, type EmbeddingReply, type Provider, type ProviderContext, type ProviderModule, type ProviderName, type ProviderReply, type ProviderSettings } from '../types'
 
 /** Usage as OpenAI-compatible servers report it → normalised Usage. DeepSeek's cache fields are understood too. */
 export function usageFromOpenAI(u: any, serviceTier?: unknown): Usage {
@@ -63,7 +63,7 @@ export function createOpenAICompatible(adapter: ProviderName, ctx: ProviderConte
   const secrets = [settings.apiKey]
   const auth = settings.apiKey ? (opts.auth ?? bearer)(settings.apiKey) : {}
 
-  return {
+  const provider: Provider = {
     name,
     async chat(req, model, { signal, stream }): Promise<ProviderReply> {
       if (!settings.configured) throw notConfigured(name, settings)
@@ -111,6 +111,41 @@ export function createOpenAICompatible(adapter: ProviderName, ctx: ProviderConte
       }, { outputCap: cap })
     },
   }
+  // An endpoint whose URL is not `{base}/chat/completions` (Azure's deployments) has its embeddings elsewhere: none here.
+  if (!opts.url) provider.embed = (req, model, { signal }) => embedVia(name, fetchImpl, `${trimSlash(settings.baseUrl)}/embeddings`, auth, secrets, settings, req, model.upstream, signal)
+  return provider
+}
+
+/**
+ * `POST {base}/embeddings` (https://platform.openai.com/docs/api-reference/embeddings/create): the inputs as sent,
+ * floats asked for, `dimensions` and `user` passed on. Usage is `usage.prompt_tokens`; a server that reports none is
+ * charged the input bound (`estimated`).
+ */
+async function embedVia(
+  name: ProviderName, fetchImpl: typeof fetch, url: string, auth: Record<string, string>, secrets: Array<string | undefined>,
+  settings: ProviderSettings, req: Parameters<NonNullable<Provider['embed']>>[0], upstream: string, signal: AbortSignal,
+): Promise<EmbeddingReply> {
+  if (!settings.configured) throw notConfigured(name, settings)
+  const body: Record<string, unknown> = { model: upstream, input: req.input, encoding_format: 'float' }
+  if (req.dimensions !== undefined) body.dimensions = req.dimensions
+  if (req.user !== undefined) body.user = req.user
+  const res = await postJson(name, fetchImpl, url, { ...auth, accept: 'application/json' }, body, signal, secrets)
+  const out = await readJson(name, res, signal)
+  const data = Array.isArray(out?.data) ? out.data : null
+  const vectors: number[][] = []
+  for (const [i, d] of (data ?? []).entries()) {
+    const index = Number.isInteger(d?.index) ? d.index : i
+    if (!Array.isArray(d?.embedding) || index < 0 || index >= req.input.length) break
+    vectors[index] = d.embedding
+  }
+  if (!data || data.length !== req.input.length || vectors.filter(Boolean).length !== req.input.length) {
+    throw new ProviderError(name, 'invalid', `${name} returned ${data ? data.length : 'no'} embeddings for ${req.input.length} inputs`)
+  }
+  const prompt = out?.usage?.prompt_tokens
+  const usage: Usage = typeof prompt === 'number' && Number.isSafeInteger(prompt) && prompt >= 0
+    ? { input: prompt, cachedInput: 0, cacheWrite: 0, output: 0, reasoning: 0 }
+    : { input: embeddingInputTokens(req.input), cachedInput: 0, cacheWrite: 0, output: 0, reasoning: 0, estimated: true }
+  return { vectors, usage }
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
- * Workers AI (trivial tier): any catalogue text-generation model, by configuration.
+ * Workers AI (trivial tier): any catalogue text-generation model, by configuration; and the `@cf/baai/bge-*`
+ * embedding models for `POST /v1/embeddings` (`embed`).
  *
  * Two transports, one output:
  * - the `AI` binding: `env.AI.run(model, { messages, stream, max_tokens, … }, { signal })` — used when present;
@@ -25,10 +26,11 @@ import { asProviderError, httpError, readJson, sanitize } from '../errors'
 import { usageFromOpenAI } from '../openai-compatible'
 import { estimateTokens, eventJson, streamReply, withinCap } from '../stream'
 // One estimator of prompt tokens for reservations and for usage a provider did not report: the conservative one.
-import { estimateInputTokens as estimateInput } from '../../money/estimate'
+import { estimateInputTokens as estimateInput, embeddingInputTokens } from '../../money/estimate'
+import { ApiError } from '../../http/errors'
 import * as z from 'zod/mini'
 import { secret, trimSlash, url } from '../settings'
-import { ProviderError, notConfigured, type ModelTarget, type Provider, type ProviderContext, type ProviderModule, type ProviderReply } from '../types'
+import { ProviderError, notConfigured, type EmbeddingCall, type EmbeddingReply, type ModelTarget, type Provider, type ProviderContext, type ProviderModule, type ProviderReply } from '../types'
 
 export const CLOUDFLARE_API = 'https://api.cloudflare.com/client/v4'
 
@@ -213,7 +215,39 @@ export function createWorkersAI(ctx: ProviderContext): Provider {
       if (!(output instanceof ReadableStream)) throw new ProviderError('workers-ai', 'invalid', 'workers-ai returned no stream for a stream request')
       return streamReply('workers-ai', output as ReadableStream<Uint8Array>, signal, estimateInput(req), workersAIEvents(id, model.upstream, now, outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens)), { outputCap: cap })
     },
+    async embed(req, model, { signal }): Promise<EmbeddingReply> {
+      const binding = ai
+      if (!useRest() && !binding) throw unconfigured()
+      const inputs = toWorkersAIEmbeddingInputs(req)
+      const output = useRest() || !binding ? await viaRest(model, inputs, signal, false) : await viaBinding(binding, model, inputs, signal, false)
+      return fromWorkersAIEmbedding(output, req)
+    },
   }
+}
+
+/**
+ * OpenAI embedding inputs → the bge models' input `{ text: string[] }`
+ * (https://developers.cloudflare.com/workers-ai/models/bge-base-en-v1.5/ [Input: text, string or array of strings]).
+ * The bge models read text only: token-id arrays are refused before any call (400 naming `input`).
+ */
+export function toWorkersAIEmbeddingInputs(req: EmbeddingCall): { text: string[] } {
+  if (req.input.some((x) => typeof x !== 'string')) {
+    throw new ApiError(400, "Invalid request: 'input': Workers AI embedding models take text, not token ids; send the input as strings.", { param: 'input', code: 'unsupported_input' })
+  }
+  return { text: req.input as string[] }
+}
+
+/**
+ * A bge output `{ shape: [n, dims], data: number[][], pooling? }` → one vector per input. Workers AI reports no
+ * usage for embeddings: the usage is the input bound (`embeddingInputTokens`, `estimated`), which is also what was
+ * reserved, so a Workers AI embedding is charged its reservation.
+ */
+export function fromWorkersAIEmbedding(out: any, req: EmbeddingCall): EmbeddingReply {
+  const data = out?.data
+  if (!Array.isArray(data) || data.length !== req.input.length || !data.every((v: unknown) => Array.isArray(v))) {
+    throw new ProviderError('workers-ai', 'invalid', `workers-ai returned ${Array.isArray(data) ? data.length : 'no'} embeddings for ${req.input.length} inputs`)
+  }
+  return { vectors: data, usage: { input: embeddingInputTokens(req.input), cachedInput: 0, cacheWrite: 0, output: 0, reasoning: 0, estimated: true } }
 }
 
 /**
