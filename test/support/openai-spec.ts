@@ -13,7 +13,7 @@
 import { Validator, type Schema } from '@cfworker/json-schema'
 import spec from '../fixtures/openai-spec/chat-completions.schemas.json'
 
-/** The schemas the fixture keeps (scripts/fixtures/openai-spec.mjs ROOTS), with all they reference. */
+/** The schemas the fixture keeps (scripts/fixtures/regenerate-openai-spec.mjs ROOTS), with all they reference. */
 export type SpecSchemaName = 'CreateChatCompletionResponse' | 'CreateChatCompletionStreamResponse' | 'ErrorResponse'
 
 const BASE = 'https://triage.test/openai-spec.json'
