@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // What workerd itself charges per stream read and write, measured on Miniflare (issue 6: why a gateway that reads
 // its upstream's events cannot stay at the floor's CPU). Bounded: 200 warm-up + 1,500 measured requests per path,
-// one connection, 127.0.0.1 only. Usage: node bench/stream-cost.mjs [requests]
+// one connection, 127.0.0.1 only. Usage: node bench/stream-cost.mjs [requests] [events per answer: 16]
+// (`node bench/stream-cost.mjs 100 1000` is the long-stream cell's length: what each further event costs the runtime.)
 import http from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { Miniflare } from 'miniflare'
 import { cmdline, cpuDeltaMs, processTree, sampleTree } from './procstat.mjs'
 
 const N = Number(process.argv[2] ?? 1500)
-const TOKENS = 16
+const TOKENS = Number(process.argv[3] ?? 16)
 const event = (i) => `data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"tok${i} "},"finish_reason":null}]}\n\n`
 // The upstream writes each event on its own turn, as bench/emulator.mjs does at 0 ms per token.
 const upstream = http.createServer(async (_req, res) => {
@@ -38,7 +39,7 @@ try {
   })
   const rows = []
   for (const path of ['/made/one', '/made/per-event', '/relay/pipe', '/relay/js', '/relay/its', '/relay/tee', '/body/text', '/body/reader']) {
-    for (let i = 0; i < 200; i++) await call(path)
+    for (let i = 0; i < Math.min(200, N); i++) await call(path)
     const c0 = cpu()
     const t0 = performance.now()
     for (let i = 0; i < N; i++) await call(path)
