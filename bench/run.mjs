@@ -558,6 +558,20 @@ for (const mode of opt.modes) {
   const r = find('router', mode, c), f = find('floor', mode, c)
   bar(`CPU/req ${mode} c=${c} ≤ floor + 0.2 ms`, r?.serverCpuMsPerReq, f?.serverCpuMsPerReq != null ? f.serverCpuMsPerReq + 0.2 : null, 'workerd process tree CPU ms per request (/proc)')
 }
+// Issue 16's targets: every cell ahead of Portkey in the same run; JSON c=1 within 1.0 ms of the floor, TTFT within 1.5.
+const ahead = (name, mode, c, pick) => {
+  const r = find('router', mode, c), p = find('portkey', mode, c)
+  bar(`(16) ${name} below Portkey's`, r ? pick(r) : null, p ? pick(p) : null, p ? 'router vs Portkey, same run' : 'Portkey not measured in this run')
+}
+if (opt.modes.includes('json')) { ahead('Δp50 c=1 json', 'json', 1, (s) => s.delta?.p50Ms); ahead('Δp50 c=16 json', 'json', 16, (s) => s.delta?.p50Ms) }
+if (opt.modes.includes('stream')) { ahead('Δp50 c=1 stream', 'stream', 1, (s) => s.delta?.p50Ms); ahead('Δttft50 c=1', 'stream', 1, (s) => s.delta?.ttftP50Ms) }
+for (const mode of opt.modes) ahead(`CPU/req ${mode} c=16`, mode, 16, (s) => s.serverCpuMsPerReq)
+{
+  const r = find('router', 'json', 1), f = find('floor', 'json', 1)
+  bar('(16) Δp50 c=1 json ≤ floor + 1.0 ms', r?.delta?.p50Ms, f?.delta ? f.delta.p50Ms + 1.0 : null, 'router Δp50 vs floor Δp50, same run')
+  const rs = find('router', 'stream', 1), fs_ = find('floor', 'stream', 1)
+  bar('(16) Δttft50 c=1 ≤ floor + 1.5 ms', rs?.delta?.ttftP50Ms, fs_?.delta ? fs_.delta.ttftP50Ms + 1.5 : null, 'router Δttft50 vs floor Δttft50, same run')
+}
 if (results.streamBuffering) bars.push({ bar: 'streams never buffered', value: results.streamBuffering.routerAddedTtftMs, limit: results.streamBuffering.tokenGapMs / 2,
   pass: results.streamBuffering.unbuffered, how: `20 ms between upstream tokens: router TTFT − direct TTFT < 10 ms and the stream still takes ≥ ${(opt.tokens - 1) * 20} ms` })
 results.bars = bars

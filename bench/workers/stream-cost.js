@@ -40,6 +40,28 @@ export default {
       ctx.waitUntil((async () => { for (let r = await reader.read(); !r.done; r = await reader.read()) await writer.write(r.value); await writer.close() })())
       return sse(readable)
     }
+    // The same, but each write not awaited (only `ready`, the pipe's backpressure): does the write's completion cost a
+    // turn of its own?
+    if (path === '/relay/its-ready') {
+      const reader = upstream.body.getReader()
+      const { readable, writable } = new IdentityTransformStream()
+      const writer = writable.getWriter()
+      ctx.waitUntil((async () => { for (let r = await reader.read(); !r.done; r = await reader.read()) { await writer.ready; writer.write(r.value).catch(() => {}) } await writer.close() })())
+      return sse(readable)
+    }
+    // The same with the next read started while the write is pending (one read ahead of the client at most).
+    if (path === '/relay/its-overlap') {
+      const reader = upstream.body.getReader()
+      const { readable, writable } = new IdentityTransformStream()
+      const writer = writable.getWriter()
+      ctx.waitUntil((async () => {
+        let pending = Promise.resolve()
+        for (let r = await reader.read(); !r.done; r = await reader.read()) { await pending; pending = writer.write(r.value) }
+        await pending
+        await writer.close()
+      })())
+      return sse(readable)
+    }
     // The upstream tee'd: one branch piped natively to the client, the other read in JS (what metering usage would
     // take without writing each event back through JS).
     if (path === '/relay/tee') {
