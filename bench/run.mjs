@@ -324,7 +324,7 @@ async function longStreamCells(targets, emulatorUrl, bodies, shortCell) {
       for (const t of targets) {
         if (t.failed.includes('stream')) continue
         const loadOpts = { url: t.url, stream: true, concurrency: c, duration: opt.duration, requests: opt.smoke ? Math.max(8, 2 * c) : opt.requests, headers: t.headers, bodies: long }
-        await runLoad({ ...loadOpts, duration: 30, requests: opt.smoke ? c : Math.max(20, 2 * c) })
+        await runLoad({ ...loadOpts, duration: 30, requests: opt.smoke ? c : Math.max(4, c) })
         const st = startSampler(t.pid)
         const r = await runLoad(loadOpts)
         const s = st.stop()
