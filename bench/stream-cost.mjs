@@ -13,7 +13,12 @@ const N = Number(process.argv[2] ?? 1500)
 const TOKENS = Number(process.argv[3] ?? 16)
 const event = (i) => `data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"tok${i} "},"finish_reason":null}]}\n\n`
 // The upstream writes each event on its own turn, as bench/emulator.mjs does at 0 ms per token.
-const upstream = http.createServer(async (_req, res) => {
+const completion = JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: Array.from({ length: TOKENS }, (_, i) => `tok${i}`).join(' ') }, finish_reason: 'stop' }], usage: { prompt_tokens: 300, completion_tokens: TOKENS, total_tokens: 300 + TOKENS } })
+const upstream = http.createServer(async (req, res) => {
+  if (req.url.endsWith('?json')) {
+    req.resume()
+    return req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(completion) }).end(completion))
+  }
   res.writeHead(200, { 'content-type': 'text/event-stream' })
   for (let i = 0; i < TOKENS; i++) {
     res.write(event(i))
@@ -39,7 +44,7 @@ try {
     req.end(body)
   })
   const rows = []
-  const paths = process.env.PATHS?.split(',') ?? ['/made/one', '/made/per-event', '/relay/pipe', '/relay/js', '/relay/its', '/relay/its-ready', '/relay/its-overlap', '/relay/tee', '/body/text', '/body/reader']
+  const paths = process.env.PATHS?.split(',') ?? ['/made/one', '/made/per-event', '/relay/pipe', '/relay/js', '/relay/its', '/relay/its-ready', '/relay/its-overlap', '/relay/tee', '/body/text', '/body/reader', '/json/pipe', '/json/parsed']
   for (const path of paths) {
     for (let i = 0; i < Math.min(200, N); i++) await call(path)
     const c0 = cpu()
@@ -54,6 +59,7 @@ try {
   console.log(`per event: a JS write costs ${Math.round((by['/made/per-event'] - by['/made/one']) / (TOKENS - 1))} µs; reading the upstream in JS and writing back costs ${Math.round((by['/relay/js'] - by['/relay/pipe']) / TOKENS)} µs more than a native pipe`)
   console.log(`per event: written into an IdentityTransformStream instead of a pull-based ReadableStream: ${Math.round((by['/relay/its'] - by['/relay/js']) / TOKENS)} µs`)
   console.log(`request body: a reader loop costs ${by['/body/reader'] - by['/body/text']} µs more than one text()`)
+  console.log(`JSON: reading and parsing both bodies and serialising the answer costs ${by['/json/parsed'] - by['/json/pipe']} µs of CPU more than piping them`)
   console.log(`per event: a tee (native pipe to the client, a JS reader beside it) costs ${Math.round((by['/relay/tee'] - by['/relay/pipe']) / TOKENS)} µs more than a native pipe; the relay ${Math.round((by['/relay/its'] - by['/relay/pipe']) / TOKENS)} µs`)
   }
 } finally {

@@ -16,6 +16,14 @@ export default {
       for (let r = await reader.read(); !r.done; r = await reader.read()) n += r.value.byteLength
       return new Response(String(n))
     }
+    // A JSON answer relayed: piped natively both ways (the floor), or with both bodies read and parsed in JS and the
+    // answer serialised again (the least a gateway that looks at the request and the answer does).
+    if (path === '/json/pipe') return fetch(env.UPSTREAM + '?json', { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.body })
+    if (path === '/json/parsed') {
+      const body = JSON.parse(await request.text())
+      const res = await fetch(env.UPSTREAM + '?json', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      return Response.json(JSON.parse(await res.text()))
+    }
     await request.arrayBuffer()
     // Answers made in JS: all events in one write, or one write per event from a pull-based stream.
     if (path === '/made/one') return sse(encoder.encode(Array.from({ length: TOKENS }, (_, i) => event(i)).join('')))
