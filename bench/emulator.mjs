@@ -10,7 +10,7 @@
 //   POST /anthropic/v1/messages                    Anthropic Messages, JSON or SSE events
 //   POST /workers-ai/accounts/:acct/ai/run/:model  Workers AI REST: envelope {result,success,errors,messages} or SSE
 //   GET  /stats                                    request counters per wire format
-//   POST /timing {firstMs, tokenMs}                changes the delays (the harness's stream-buffering check)
+//   POST /timing {firstMs, tokenMs, tokens}        changes the delays and the answer's length (the stream-buffering check, the long-stream cell)
 //
 // Every reply has TOKENS completion tokens in every format (a reasoner's first half are reasoning tokens), so
 // a routed request costs the upstream the same as a direct one.
@@ -23,7 +23,7 @@ import crypto from 'node:crypto'
 const env = process.env
 let FIRST_MS = Number(env.FIRST_TOKEN_DELAY_MS ?? 0)
 let TOKEN_MS = Number(env.TOKEN_DELAY_MS ?? 0)
-const TOKENS = Math.max(1, Number(env.TOKENS ?? 16))
+let TOKENS = Math.max(1, Number(env.TOKENS ?? 16))
 
 const WORDS = ['The', ' quick', ' brown', ' fox', ' jumps', ' over', ' the', ' lazy', ' dog', '.', ' Lorem', ' ipsum', ' dolor', ' sit', ' amet', ',']
 const THINK = ['Let', ' me', ' think', ' about', ' this', ' step', ' by', ' step', '.']
@@ -169,6 +169,7 @@ const server = http.createServer((req, res) => {
       const t = JSON.parse(Buffer.concat(parts).toString('utf8') || '{}')
       if (Number.isFinite(t.firstMs)) FIRST_MS = t.firstMs
       if (Number.isFinite(t.tokenMs)) TOKEN_MS = t.tokenMs
+      if (Number.isFinite(t.tokens) && t.tokens >= 1) TOKENS = Math.min(100_000, Math.floor(t.tokens))
       sendJson(res, 200, { firstMs: FIRST_MS, tokenMs: TOKEN_MS, tokens: TOKENS })
     })
     return

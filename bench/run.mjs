@@ -30,6 +30,8 @@
 //   --first-ms N --token-ms N --tokens N   emulator timing [0 0 16]
 //   --no-portkey         skip Portkey                             --portkey-dir DIR   reuse a Portkey copy there
 //   --ledger-ops N       reserve+settle pairs per ledger run [5000; smoke 1000]
+//   --long-events N      events per answer in the long-stream cell, 0 = no such cell [1000]
+//   --long-concurrency LIST   concurrency of the long-stream cell [1,16; smoke 1]
 //   --out FILE           results JSON [bench/results/<YYYY-MM-DD>.json; smoke: bench/results/<date>-smoke.json]
 //   --quiet              only the final table
 import { spawn, execFile } from 'node:child_process'
@@ -57,7 +59,7 @@ function parseArgs(argv) {
   const o = {
     smoke, duration: smoke ? 1.5 : 6, requests: smoke ? 150 : 40_000, concurrency: smoke ? [1, 16] : [1, 16, 64], modes: ['json', 'stream'],
     rounds: 1, prewarm: smoke ? 1 : 6, idleWait: smoke ? 0 : 4, firstMs: 0, tokenMs: 0, tokens: 16, portkey: !smoke, portkeyDir: null,
-    ledgerOps: smoke ? 1000 : 5000, out: null, quiet: false,
+    ledgerOps: smoke ? 1000 : 5000, out: null, quiet: false, longEvents: 1000, longConcurrency: smoke ? [1] : [1, 16],
   }
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]
@@ -77,6 +79,8 @@ function parseArgs(argv) {
       case '--no-portkey': o.portkey = false; break
       case '--portkey': o.portkey = true; break
       case '--portkey-dir': o.portkeyDir = v(); break
+      case '--long-events': o.longEvents = Math.min(100_000, Number(v())); break
+      case '--long-concurrency': o.longConcurrency = v().split(',').map(Number); break
       case '--ledger-ops': o.ledgerOps = Math.min(200_000, Number(v())); break
       case '--out': o.out = v(); break
       case '--quiet': o.quiet = true; break
@@ -107,7 +111,7 @@ async function cleanup() {
 }
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, async () => { await cleanup(); process.exit(130) })
 const nTargets = 3 + (opt.portkey ? 1 : 0)
-const cells = opt.rounds * opt.modes.length * opt.concurrency.length * nTargets
+const cells = opt.rounds * opt.modes.length * opt.concurrency.length * nTargets + (opt.longEvents > 0 ? opt.longConcurrency.length * nTargets : 0)
 const guardS = cells * (opt.duration + opt.idleWait + 25) + nTargets * (opt.prewarm + 20) + (opt.portkey ? 300 : 0) + 240
 setTimeout(async () => { console.error(`bench: wall-clock guard (${guardS} s) hit, stopping`); await cleanup(); process.exit(3) }, guardS * 1000).unref()
 
@@ -304,6 +308,45 @@ async function ledgerBench(ledger) {
   return out
 }
 
+/**
+ * The long-stream cell: every answer `opt.longEvents` SSE events long (max_tokens raised to match), streamed at each
+ * of `opt.longConcurrency`. With the matrix's stream cell at the same concurrency (`opt.tokens` events) it gives the
+ * CPU each further event costs, and, by the same line, how long a stream fits in `CPU_LIMIT_MS` of CPU per request.
+ */
+const CPU_LIMIT_MS = 10 // Workers Free plan: 10 ms of CPU per request
+async function longStreamCells(targets, emulatorUrl, bodies, shortCell) {
+  const events = opt.longEvents
+  const long = bodies.map((b) => ({ ...b, max_tokens: events + 8 }))
+  await request('POST', `${emulatorUrl}/timing`, { tokens: events })
+  const rows = []
+  try {
+    for (const c of opt.longConcurrency) {
+      for (const t of targets) {
+        if (t.failed.includes('stream')) continue
+        const loadOpts = { url: t.url, stream: true, concurrency: c, duration: opt.duration, requests: opt.smoke ? Math.max(8, 2 * c) : opt.requests, headers: t.headers, bodies: long }
+        await runLoad({ ...loadOpts, duration: 30, requests: opt.smoke ? c : Math.max(4, c) })
+        const st = startSampler(t.pid)
+        const r = await runLoad(loadOpts)
+        const s = st.stop()
+        const cpu = s ? s.cpuMs / Math.max(1, r.requests) : null
+        const short = shortCell(t.label, c)?.serverCpuMsPerReq ?? null
+        // the line through (opt.tokens, short) and (events, cpu): CPU per further event, and where it reaches the limit
+        const perEventMs = cpu != null && short != null ? (cpu - short) / (events - opt.tokens) : null
+        const fits = perEventMs > 0 ? Math.floor(opt.tokens + (CPU_LIMIT_MS - short) / perEventMs) : null
+        rows.push({ label: t.label, concurrency: c, events, requests: r.requests, errors: r.errors, sampleError: r.sampleError, rps: r.rps,
+          p50: r.latencyMs?.p50 ?? null, ttftP50: r.ttftMs?.p50 ?? null, cpuMsPerReq: round2(cpu), shortCpuMsPerReq: short,
+          cpuUsPerEvent: cpu != null ? round2((cpu / events) * 1000, 1) : null, marginalUsPerEvent: perEventMs != null ? round2(perEventMs * 1000, 1) : null,
+          eventsIn10msCpu: fits })
+        log(`long ${t.label.padEnd(8)} c=${String(c).padEnd(3)} ${events} events: ${round2(r.rps, 1)} req/s  p50 ${r.latencyMs?.p50}  cpu/req ${round2(cpu)}  ` +
+          `+${perEventMs != null ? round2(perEventMs * 1000, 1) : '-'} µs/event  fits ${fits ?? '-'} events in ${CPU_LIMIT_MS} ms  err ${r.errors}${r.errors ? ' ' + r.sampleError : ''}`)
+      }
+    }
+  } finally {
+    await request('POST', `${emulatorUrl}/timing`, { tokens: opt.tokens })
+  }
+  return { events, cpuLimitMs: CPU_LIMIT_MS, shortEvents: opt.tokens, rows }
+}
+
 /** Stream buffering check: with a 20 ms gap between tokens, the first token must come out ~when it comes in. */
 async function bufferingCheck(targets, emulatorUrl, bodies) {
   const gap = 20
@@ -324,6 +367,8 @@ async function bufferingCheck(targets, emulatorUrl, bodies) {
     // Buffered = the first token waits for (part of) the rest of the stream: added TTFT of one token gap or more.
     unbuffered: !!(d && ro && ro.ok > 0 && ro.ttftP50 - d.ttftP50 < gap / 2 && ro.latencyP50 >= streamMs) }
 }
+
+const med = (xs) => { const v = xs.filter((x) => x != null && !Number.isNaN(x)).sort((a, b) => a - b); if (!v.length) return null; const m = v.length >> 1; return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2 }
 
 // ---------------------------------------------------------------- main
 const results = { tool: 'triage-bench', startedAt: new Date().toISOString(), smoke: opt.smoke, config: { ...opt },
@@ -452,6 +497,11 @@ try {
     }
   }
 
+  if (opt.longEvents > opt.tokens && opt.modes.includes('stream')) {
+    log(`long-stream cell (${opt.longEvents} events per answer)...`)
+    const shortCell = (label, c) => { const rs = results.runs.filter((r) => r.label === label && r.mode === 'stream' && r.concurrency === c); return rs.length ? { serverCpuMsPerReq: med(rs.map((r) => r.serverCpuMsPerReq)) } : null }
+    results.longStream = await longStreamCells(targets, emu.url, bodies, shortCell)
+  }
   log('stream buffering check (20 ms between tokens)...')
   results.streamBuffering = await bufferingCheck(targets.filter((t) => ['direct', 'floor', 'router'].includes(t.label)), emu.url, bodies)
   log('ledger reserve+settle throughput...')
@@ -468,7 +518,6 @@ try {
 
 // ---------------------------------------------------------------- summary, bars, table
 results.finishedAt = new Date().toISOString()
-const med = (xs) => { const v = xs.filter((x) => x != null && !Number.isNaN(x)).sort((a, b) => a - b); if (!v.length) return null; const m = v.length >> 1; return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2 }
 const groups = new Map()
 for (const r of results.runs) { const k = `${r.label}|${r.mode}|${r.concurrency}`; if (!groups.has(k)) groups.set(k, []); groups.get(k).push(r) }
 const summary = []
@@ -509,6 +558,20 @@ for (const mode of opt.modes) {
   const r = find('router', mode, c), f = find('floor', mode, c)
   bar(`CPU/req ${mode} c=${c} ≤ floor + 0.2 ms`, r?.serverCpuMsPerReq, f?.serverCpuMsPerReq != null ? f.serverCpuMsPerReq + 0.2 : null, 'workerd process tree CPU ms per request (/proc)')
 }
+// Issue 16's targets: every cell ahead of Portkey in the same run; JSON c=1 within 1.0 ms of the floor, TTFT within 1.5.
+const ahead = (name, mode, c, pick) => {
+  const r = find('router', mode, c), p = find('portkey', mode, c)
+  bar(`(16) ${name} below Portkey's`, r ? pick(r) : null, p ? pick(p) : null, p ? 'router vs Portkey, same run' : 'Portkey not measured in this run')
+}
+if (opt.modes.includes('json')) { ahead('Δp50 c=1 json', 'json', 1, (s) => s.delta?.p50Ms); ahead('Δp50 c=16 json', 'json', 16, (s) => s.delta?.p50Ms) }
+if (opt.modes.includes('stream')) { ahead('Δp50 c=1 stream', 'stream', 1, (s) => s.delta?.p50Ms); ahead('Δttft50 c=1', 'stream', 1, (s) => s.delta?.ttftP50Ms) }
+for (const mode of opt.modes) ahead(`CPU/req ${mode} c=16`, mode, 16, (s) => s.serverCpuMsPerReq)
+{
+  const r = find('router', 'json', 1), f = find('floor', 'json', 1)
+  bar('(16) Δp50 c=1 json ≤ floor + 1.0 ms', r?.delta?.p50Ms, f?.delta ? f.delta.p50Ms + 1.0 : null, 'router Δp50 vs floor Δp50, same run')
+  const rs = find('router', 'stream', 1), fs_ = find('floor', 'stream', 1)
+  bar('(16) Δttft50 c=1 ≤ floor + 1.5 ms', rs?.delta?.ttftP50Ms, fs_?.delta ? fs_.delta.ttftP50Ms + 1.5 : null, 'router Δttft50 vs floor Δttft50, same run')
+}
 if (results.streamBuffering) bars.push({ bar: 'streams never buffered', value: results.streamBuffering.routerAddedTtftMs, limit: results.streamBuffering.tokenGapMs / 2,
   pass: results.streamBuffering.unbuffered, how: `20 ms between upstream tokens: router TTFT − direct TTFT < 10 ms and the stream still takes ≥ ${(opt.tokens - 1) * 20} ms` })
 results.bars = bars
@@ -529,6 +592,16 @@ lines.push(`\nTriage bench ${results.startedAt}${opt.smoke ? ' (SMOKE: too short
 lines.push(`closed loop, ${opt.duration} s or ${opt.requests} requests per cell, ${opt.rounds} round(s); emulator first=${opt.firstMs} ms token=${opt.tokenMs} ms tokens=${opt.tokens}; model "auto", ${results.routingMix?.prompts ?? '?'} prompts (bench/prompts.jsonl)`)
 lines.push(`Δ = target − direct (same mode, c); CPU/req = the target's process tree (workerd for floor/router), ms; noise !x = x cores used by other processes`)
 lines.push(table)
+if (results.longStream?.rows.length) {
+  const L = results.longStream
+  const lrows = [['target', 'c', 'events', 'req/s', 'p50', 'CPU/req', 'µs/event', '+µs/event', `events in ${L.cpuLimitMs} ms CPU`, 'err']]
+  for (const r of L.rows) lrows.push([r.label, String(r.concurrency), String(r.events), fmt(r.rps, 1), fmt(r.p50), fmt(r.cpuMsPerReq, 3), fmt(r.cpuUsPerEvent, 1),
+    fmt(r.marginalUsPerEvent, 1), r.eventsIn10msCpu == null ? '-' : String(r.eventsIn10msCpu), String(r.errors)])
+  const lw = lrows[0].map((_, i) => Math.max(...lrows.map((r) => r[i].length)))
+  lines.push(`\nlong stream: ${L.events} events per answer; µs/event = CPU/req ÷ events; +µs/event = (CPU/req − the ${L.shortEvents}-event stream cell's at the same c) ÷ ${L.events - L.shortEvents};`)
+  lines.push(`events in ${L.cpuLimitMs} ms CPU = the stream length at which that line reaches the Workers Free plan's ${L.cpuLimitMs} ms of CPU per request (whole process tree: an upper bound on the isolate's own CPU)`)
+  lines.push(lrows.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(lw[i]) : c.padStart(lw[i]))).join('  ')).join('\n'))
+}
 if (results.routingMix) lines.push(`routing mix: ${JSON.stringify(results.routingMix.tiers)} ${JSON.stringify(results.routingMix.models)}`)
 if (results.scorer) lines.push(`scorer: median ${results.scorer.medianUs} µs, p99 ${results.scorer.p99Us} µs over ${results.scorer.calls} calls`)
 for (const l of results.ledger ?? []) lines.push(`ledger: ${l.tenants} tenant(s): ${l.opsPerSec} reserve+settle/s (${l.ops} in ${l.seconds} s, ${l.doSyncs} DO syncs, DO charged ${l.chargedByDO}${l.exact ? ' = exact' : ' ≠ ops!'}), ${l.cpuMsPerOp} ms CPU/op`)

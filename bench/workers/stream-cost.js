@@ -16,6 +16,14 @@ export default {
       for (let r = await reader.read(); !r.done; r = await reader.read()) n += r.value.byteLength
       return new Response(String(n))
     }
+    // A JSON answer relayed: piped natively both ways (the floor), or with both bodies read and parsed in JS and the
+    // answer serialised again (the least a gateway that looks at the request and the answer does).
+    if (path === '/json/pipe') return fetch(env.UPSTREAM + '?json', { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.body })
+    if (path === '/json/parsed') {
+      const body = JSON.parse(await request.text())
+      const res = await fetch(env.UPSTREAM + '?json', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      return Response.json(JSON.parse(await res.text()))
+    }
     await request.arrayBuffer()
     // Answers made in JS: all events in one write, or one write per event from a pull-based stream.
     if (path === '/made/one') return sse(encoder.encode(Array.from({ length: TOKENS }, (_, i) => event(i)).join('')))
@@ -38,6 +46,28 @@ export default {
       const { readable, writable } = new IdentityTransformStream()
       const writer = writable.getWriter()
       ctx.waitUntil((async () => { for (let r = await reader.read(); !r.done; r = await reader.read()) await writer.write(r.value); await writer.close() })())
+      return sse(readable)
+    }
+    // The same, but each write not awaited (only `ready`, the pipe's backpressure): does the write's completion cost a
+    // turn of its own?
+    if (path === '/relay/its-ready') {
+      const reader = upstream.body.getReader()
+      const { readable, writable } = new IdentityTransformStream()
+      const writer = writable.getWriter()
+      ctx.waitUntil((async () => { for (let r = await reader.read(); !r.done; r = await reader.read()) { await writer.ready; writer.write(r.value).catch(() => {}) } await writer.close() })())
+      return sse(readable)
+    }
+    // The same with the next read started while the write is pending (one read ahead of the client at most).
+    if (path === '/relay/its-overlap') {
+      const reader = upstream.body.getReader()
+      const { readable, writable } = new IdentityTransformStream()
+      const writer = writable.getWriter()
+      ctx.waitUntil((async () => {
+        let pending = Promise.resolve()
+        for (let r = await reader.read(); !r.done; r = await reader.read()) { await pending; pending = writer.write(r.value) }
+        await pending
+        await writer.close()
+      })())
       return sse(readable)
     }
     // The upstream tee'd: one branch piped natively to the client, the other read in JS (what metering usage would

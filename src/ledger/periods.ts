@@ -5,18 +5,33 @@
  */
 export type Window = 'daily' | 'monthly'
 
-export const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10)
-export const monthOf = (ms: number) => new Date(ms).toISOString().slice(0, 7)
+const DAY_MS = 86_400_000
 
-export function dayResetsAt(ms: number): string {
-  const d = new Date(ms)
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1)).toISOString()
+/** The four strings of one UTC day, made once per day: headroom and the ledger ask for them on every request and op. */
+interface Periods { day: string; month: string; dayEnd: string; monthEnd: string }
+let memoDay = NaN
+let memo: Periods | undefined
+
+function periodsOf(ms: number): Periods {
+  const n = Math.floor(ms / DAY_MS)
+  if (n === memoDay && memo) return memo
+  const d = new Date(ms) // throws a RangeError for an invalid time, as toISOString does
+  const iso = d.toISOString()
+  const p: Periods = {
+    day: iso.slice(0, 10),
+    month: iso.slice(0, 7),
+    dayEnd: new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1)).toISOString(),
+    monthEnd: new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString(),
+  }
+  memoDay = n
+  memo = p
+  return p
 }
 
-export function monthResetsAt(ms: number): string {
-  const d = new Date(ms)
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString()
-}
+export const dayOf = (ms: number) => periodsOf(ms).day
+export const monthOf = (ms: number) => periodsOf(ms).month
+export const dayResetsAt = (ms: number): string => periodsOf(ms).dayEnd
+export const monthResetsAt = (ms: number): string => periodsOf(ms).monthEnd
 
 /** The last `n` UTC days ending at `ms`, newest first. */
 export function lastDays(ms: number, n: number): string[] {

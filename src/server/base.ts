@@ -61,7 +61,13 @@ export function baseApp(): HonoBase<AppEnv> {
     c.set('requestId', c.req.header('x-request-id')?.slice(0, 64).replace(/[^\w.-]/g, '') || crypto.randomUUID())
     c.set('config', loadConfig(c.env))
     await next()
-    c.header('x-request-id', c.get('requestId'))
+    // Set on the answer itself: `c.header` after `next()` would copy the whole Response to add one header. A
+    // Response with immutable headers (one fetched from elsewhere) throws, and Hono's copy takes it.
+    try {
+      c.res.headers.set('x-request-id', c.get('requestId'))
+    } catch {
+      c.header('x-request-id', c.get('requestId'))
+    }
   })
   app.use('*', methodNotAllowed({
     app: app as never,
