@@ -4,7 +4,7 @@
  */
 import { env as testEnv } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { baseApp } from '../../src/http/base'
+import { baseApp } from '../../src/server/base'
 import { emulatorVars } from './helpers'
 import { fakeCtx } from '../ledger/helpers'
 
