@@ -1,7 +1,7 @@
 /**
  * Answers in Anthropic's Messages format, whichever provider served the request: the JSON message, the SSE stream
  * and errors. The inverse of the Anthropic adapter's `fromAnthropicMessage` / `anthropicEvents`, on the same shared
- * mappings (src/anthropic/shared.ts).
+ * mappings (src/providers/anthropic/shared.ts).
  *
  * Docs: https://docs.anthropic.com/en/api/messages [Response]; https://docs.anthropic.com/en/docs/build-with-claude/streaming
  * [Event types: message_start, content_block_start/delta/stop (text_delta, input_json_delta), message_delta,

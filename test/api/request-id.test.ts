@@ -1,5 +1,5 @@
 /**
- * The request id on every answer (src/http/base.ts): set on the Response the route made, and, when that Response's
+ * The request id on every answer (src/server/base.ts): set on the Response the route made, and, when that Response's
  * headers cannot be changed (one fetched from elsewhere, a redirect), on Hono's copy of it.
  */
 import { env as testEnv } from 'cloudflare:test'

@@ -7,7 +7,7 @@
  * request's, else the configured default), temperature (clamped to Anthropic's 0..1), top_p, user → metadata.user_id.
  * `cache_control` on a content part, a tool message, a tool call or a tool goes through unchanged
  * (https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching). The mappings that also serve the
- * `/v1/messages` ingress in the other direction (stop reasons, usage, images, cache_control) are in src/anthropic/shared.ts.
+ * `/v1/messages` ingress in the other direction (stop reasons, usage, images, cache_control) are in ./shared.ts.
  * Response: text + `tool_use` → message content + tool_calls; `stop_reason` → `finish_reason`; usage incl.
  * cache reads and writes. Streams (https://docs.anthropic.com/en/docs/build-with-claude/streaming): message_start,
  * content_block_start/delta/stop (text_delta, input_json_delta), message_delta, message_stop, ping, error → OpenAI chunks.
