@@ -44,27 +44,23 @@ const CHECKED = '2026-04-20'
 const CHECKED_SEED = '2026-12-06'
 const OPENAI_PRICING = 'https://platform.openai.com/docs/pricing'
 
+/** A Workers AI row from the pricing table: neurons per 1M input and output tokens. */
+const workersAi = (input: number, output: number, checked: string): PriceRowInput =>
+  ({ neurons: { input, output }, currency: 'USD', source: WORKERS_AI_PRICING_URL, checked })
+
 export const PRICES: Record<string, PriceRowInput> = {
   // Workers AI: per-model neuron rates from the LLM pricing table.
-  '@cf/meta/llama-3.2-3b-instruct': {
-    neurons: { input: 4625, output: 30475 }, currency: 'USD', source: WORKERS_AI_PRICING_URL, checked: CHECKED,
-  },
-  '@cf/meta/llama-3.2-1b-instruct': {
-    neurons: { input: 2457, output: 18252 }, currency: 'USD', source: WORKERS_AI_PRICING_URL, checked: CHECKED,
-  },
+  '@cf/meta/llama-3.2-3b-instruct': workersAi(4625, 30475, CHECKED),
+  '@cf/meta/llama-3.2-1b-instruct': workersAi(2457, 18252, CHECKED),
   '@cf/meta/llama-3.1-8b-instruct-fast': {
     // The pricing table lists no row for `-fast`; its nearest listed siblings are `-fp8-fast` (4119 / 34868)
     // and the full-precision `llama-3.1-8b-instruct` (25608 / 75147). We charge the higher one: never under-charge.
     neurons: { input: 25608, output: 75147 }, currency: 'USD', source: WORKERS_AI_PRICING_URL, checked: CHECKED,
     note: 'no published row for -fast; charged at @cf/meta/llama-3.1-8b-instruct rates (conservative)',
   },
-  '@cf/qwen/qwen2.5-coder-32b-instruct': {
-    neurons: { input: 60000, output: 90909 }, currency: 'USD', source: WORKERS_AI_PRICING_URL, checked: CHECKED,
-  },
+  '@cf/qwen/qwen2.5-coder-32b-instruct': workersAi(60000, 90909, CHECKED),
   // The LLM pricing table: $0.497 per M input tokens, $4.881 per M output tokens.
-  '@cf/deepseek-ai/deepseek-r1-distill-qwen-32b': {
-    neurons: { input: 45170, output: 443756 }, currency: 'USD', source: WORKERS_AI_PRICING_URL, checked: CHECKED_SEED,
-  },
+  '@cf/deepseek-ai/deepseek-r1-distill-qwen-32b': workersAi(45170, 443756, CHECKED_SEED),
   // The seed article's other models, by the id their public price is listed under. Not found, so not priced (a
   // model with no row is refused until TRIAGE_PRICES or its TRIAGE_MODELS entry prices it): GLM-4.7 Flash on
   // Workers AI (@cf/zai-org/glm-4.7-flash: no row in the pricing table we could read), Phi-4 Mini (no per-token
@@ -118,15 +114,9 @@ export const PRICES: Record<string, PriceRowInput> = {
   },
   // Embeddings (issue 18): input tokens only, no output. Workers AI bge rows from the pricing table's "Other model
   // pricing"; bge-m3 is not in that table: its model page lists "$0.012 per M input tokens".
-  '@cf/baai/bge-small-en-v1.5': {
-    neurons: { input: 1841, output: 0 }, currency: 'USD', source: WORKERS_AI_PRICING_URL, checked: CHECKED_SEED,
-  },
-  '@cf/baai/bge-base-en-v1.5': {
-    neurons: { input: 6058, output: 0 }, currency: 'USD', source: WORKERS_AI_PRICING_URL, checked: CHECKED_SEED,
-  },
-  '@cf/baai/bge-large-en-v1.5': {
-    neurons: { input: 18582, output: 0 }, currency: 'USD', source: WORKERS_AI_PRICING_URL, checked: CHECKED_SEED,
-  },
+  '@cf/baai/bge-small-en-v1.5': workersAi(1841, 0, CHECKED_SEED),
+  '@cf/baai/bge-base-en-v1.5': workersAi(6058, 0, CHECKED_SEED),
+  '@cf/baai/bge-large-en-v1.5': workersAi(18582, 0, CHECKED_SEED),
   '@cf/baai/bge-m3': {
     input: '0.012', output: '0', currency: 'USD', source: 'https://developers.cloudflare.com/workers-ai/models/bge-m3/', checked: CHECKED_SEED,
   },
