@@ -25,12 +25,15 @@ const workersRuntimeStub = {
   },
 };
 
-/** @param {string[]} paths files under the repository root whose exports are re-exported together */
-export async function importSource(paths) {
+/**
+ * Bundles an entry module's code (imports by absolute path) with esbuild and imports the result.
+ * @param {string} code e.g. `export * from "/abs/src/scoring/index.ts";`
+ */
+export async function importEntry(code) {
   const dir = mkdtempSync(join(tmpdir(), 'triage-src-'));
   try {
     const entry = join(dir, 'entry.ts');
-    writeFileSync(entry, paths.map((p) => `export * from ${JSON.stringify(join(ROOT, p))};`).join('\n'));
+    writeFileSync(entry, code);
     const out = join(dir, 'bundle.mjs');
     await build({
       entryPoints: [entry], outfile: out, bundle: true, format: 'esm', platform: 'neutral', target: 'es2022',
@@ -42,3 +45,6 @@ export async function importSource(paths) {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** @param {string[]} paths files under the repository root whose exports are re-exported together */
+export const importSource = (paths) => importEntry(paths.map((p) => `export * from ${JSON.stringify(join(ROOT, p))};`).join('\n'));

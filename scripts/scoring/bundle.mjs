@@ -3,30 +3,15 @@
 //
 //   const m = await loadScorer()          // src/scoring/index.ts: score, compactReason, DEFAULT_THRESHOLDS, ...
 //   const f = await loadScorer('features') // src/scoring/features.ts + model.ts only (no weights needed)
-import { build } from 'esbuild';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { ROOT, importEntry } from '../source.mjs';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export { ROOT };
 const SRC = join(ROOT, 'src/scoring');
 
 /** @param {'index' | 'features'} what */
-export async function loadScorer(what = 'index') {
-  const dir = mkdtempSync(join(tmpdir(), 'triage-scorer-'));
-  try {
-    const entry = join(dir, 'entry.ts');
-    writeFileSync(entry, what === 'index'
-      ? `export * from ${JSON.stringify(join(SRC, 'index.ts'))};\nexport { extract } from ${JSON.stringify(join(SRC, 'features.ts'))};\n`
-      : `export * from ${JSON.stringify(join(SRC, 'features.ts'))};\nexport * from ${JSON.stringify(join(SRC, 'model.ts'))};\n`);
-    const out = join(dir, 'scorer.mjs');
-    await build({
-      entryPoints: [entry], outfile: out, bundle: true, format: 'esm', platform: 'neutral', target: 'es2022',
-      logLevel: 'error', absWorkingDir: ROOT,
-    });
-    return await import(pathToFileURL(out).href);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+export function loadScorer(what = 'index') {
+  return importEntry(what === 'index'
+    ? `export * from ${JSON.stringify(join(SRC, 'index.ts'))};\nexport { extract } from ${JSON.stringify(join(SRC, 'features.ts'))};\n`
+    : `export * from ${JSON.stringify(join(SRC, 'features.ts'))};\nexport * from ${JSON.stringify(join(SRC, 'model.ts'))};\n`);
 }
