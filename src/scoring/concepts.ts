@@ -16,9 +16,12 @@
  * CONCEPTS.d_proof.includes('beweis*') // true
  */
 export const CONCEPTS = {
-  /** A proof or a rigorous argument. */
+  /** A proof, a derivation or a rigorous argument. */
   d_proof: [
     'prove', 'prove that', 'proof', 'show that', 'demonstrate that', 'lemma', 'theorem', 'rigorous*', 'by induction', 'qed',
+    'derive', 'derivation', 'deduce', 'closed form',
+    'deriva', 'derivar', 'derivación', 'herleit*', 'leite her', 'leiten sie', 'dériver', 'dérivez', 'dérive', 'dérivation', 'démonstration',
+    '導出', '導け', '导出', '推导', '유도하', '유도해', '유도 과정',
     'demuestra*', 'demuestre*', 'demostrar', 'demostración', 'pruebe que', 'prueba que', 'teorema', 'lema', 'inducción',
     'beweis*', 'zeige dass', 'zeigen sie dass', 'zeige, dass', 'induktion',
     'démontr*', 'prouver', 'prouvez', 'montrer que', 'montrez que', 'théorème', 'lemme', 'récurrence',
@@ -53,26 +56,30 @@ export const CONCEPTS = {
   ],
   /** Step-by-step reasoning, justification, a derivation. */
   d_reasoning: [
-    'step by step', 'show your work', 'show your reasoning', 'explain why', 'why does', 'why is', 'justify', 'derive', 'derivation',
+    'step by step', 'show your work', 'show your reasoning', 'explain why', 'why does', 'why is', 'justify',
     'reason about', 'walk me through', 'work out', 'how many', 'how much', 'how long', 'what time', 'when and where', 'puzzle', 'riddle', 'logic', 'lying', 'tells the truth', 'only one of',
-    'paso a paso', 'explica por qué', 'por qué', 'justifica*', 'deriva', 'cuántos', 'cuántas', 'cuánto', 'acertijo', 'lógica', 'miente',
-    'schritt für schritt', 'erkläre warum', 'warum', 'begründ*', 'herleit*', 'wie viele', 'wie viel', 'rätsel', 'logik', 'lügt',
-    'étape par étape', 'explique pourquoi', 'pourquoi', 'justifi*', 'dériver', 'combien', 'énigme', 'logique', 'ment',
-    'ステップ', '段階的', 'なぜ', '理由', '導出', '途中式', 'いくら', '何個', '何人', '何時', '何分', '何キロ', '何円', 'どれくらい', 'いくつ', 'どれだけ', '何回', '何本', '何枚', '何匹', '何頭', '何羽', '何冊', '何問', '何日', '何時間', '何週', '何歳', '何杯', '何台', '何袋', '何切れ', '何ドル', '何セント', '何マイル', '何メートル', '何センチ', '何グラム', '何リットル', '何ポンド', '何フィート', '何パーセント', '考え方', 'パズル', '論理', '嘘をつ', '正直者',
-    '一步一步', '逐步', '为什么', '為什麼', '原因', '推导', '推理', '多少', '几个', '几点', '过程', '谜题', '逻辑', '说谎', '真话', '名次',
-    '단계별', '단계적', '왜 ', '이유', '유도', '얼마', '몇 ', '몇개', '몇 개', '몇 시', '풀이', '퍼즐', '논리', '거짓말', '참말',
+    'paso a paso', 'explica por qué', 'por qué', 'justifica*', 'cuántos', 'cuántas', 'cuánto', 'acertijo', 'lógica', 'miente',
+    'schritt für schritt', 'erkläre warum', 'warum', 'begründ*', 'wie viele', 'wie viel', 'rätsel', 'logik', 'lügt',
+    'étape par étape', 'explique pourquoi', 'pourquoi', 'justifi*', 'combien', 'énigme', 'logique', 'ment',
+    'ステップ', '段階的', 'なぜ', '理由', '途中式', 'いくら', '何個', '何人', '何時', '何分', '何キロ', '何円', 'どれくらい', 'いくつ', 'どれだけ', '何回', '何本', '何枚', '何匹', '何頭', '何羽', '何冊', '何問', '何日', '何時間', '何週', '何歳', '何杯', '何台', '何袋', '何切れ', '何ドル', '何セント', '何マイル', '何メートル', '何センチ', '何グラム', '何リットル', '何ポンド', '何フィート', '何パーセント', '考え方', 'パズル', '論理', '嘘をつ', '正直者',
+    '一步一步', '逐步', '为什么', '為什麼', '原因', '推理', '多少', '几个', '几点', '过程', '谜题', '逻辑', '说谎', '真话', '名次',
+    '단계별', '단계적', '왜 ', '이유', '얼마', '몇 ', '몇개', '몇 개', '몇 시', '풀이', '퍼즐', '논리', '거짓말', '참말',
   ],
   /** Writing code of some size: an implementation, an algorithm, tests. */
   d_implement: [
     'implement*', 'write a function', 'write a program', 'write a script', 'write a class', 'write code', 'build a', 'create a function', 'function that', 'function to', 'function which', 'class that',
+    'code to', 'code for', 'code that', 'code a', 'script to', 'script that', 'script for', 'program to', 'program that',
+    'program for', 'app that', 'app for', 'endpoint that', 'endpoint to', 'endpoint for', 'api that', 'component that',
+    'component for', 'hook that', 'server that', 'server with', 'bot that', 'cli tool', 'cli that', 'plugin that',
+    'from scratch', 'training loop', 'game in',
     'unit test*', 'test cases', 'with tests', 'edge case*', 'parser', 'refactor*', 'algorithm*', 'data structure', 'time complexity',
     'big o', 'recursion', 'recursive', 'window function*', 'lru', 'dijkstra', 'binary search', 'dynamic programming', 'thread pool',
-    'implementa*', 'función que', 'escribe una función', 'escribe un programa', 'pruebas unitarias', 'casos límite', 'algoritmo*', 'estructura de datos',
-    'implementier*', 'funktion die', 'schreibe eine funktion', 'schreibe ein programm', 'randfälle', 'algorithmus', 'algorithmen', 'datenstruktur',
-    'implément*', 'fonction qui', 'écris une fonction', 'écrivez une fonction', 'écris un programme', 'tests unitaires', 'cas limites', 'algorithme*', 'structure de données',
-    '実装', 'アルゴリズム', 'ユニットテスト', '単体テスト', 'エッジケース', '計算量', 'パーサ', 'リファクタ', 'データ構造', '関数を書',
-    '实现', '算法', '单元测试', '测试用例', '边界情况', '复杂度', '解析器', '重构', '数据结构', '写一个函数',
-    '구현', '알고리즘', '단위 테스트', '엣지 케이스', '엣지케이스', '복잡도', '파서', '리팩터', '자료구조', '함수를 작성',
+    'implementa*', 'función que', 'escribe una función', 'escribe un programa', 'código para', 'código que', 'script que', 'programa que', 'escribe código', 'desde cero', 'pruebas unitarias', 'casos límite', 'algoritmo*', 'estructura de datos',
+    'implementier*', 'funktion die', 'schreibe eine funktion', 'schreibe ein programm', 'code für', 'code der', 'skript das', 'programm das', 'schreibe code', 'von grund auf', 'randfälle', 'algorithmus', 'algorithmen', 'datenstruktur',
+    'implément*', 'fonction qui', 'écris une fonction', 'écrivez une fonction', 'écris un programme', 'code pour', 'code qui', 'script qui', 'programme qui', 'écris du code', 'de zéro', 'tests unitaires', 'cas limites', 'algorithme*', 'structure de données',
+    '実装', 'アルゴリズム', 'ユニットテスト', '単体テスト', 'エッジケース', '計算量', 'パーサ', 'リファクタ', 'データ構造', '関数を書', 'コードを書', 'スクリプトを書', 'プログラムを書', 'コード書いて', 'を作成するコード', 'ゼロから',
+    '实现', '算法', '单元测试', '测试用例', '边界情况', '复杂度', '解析器', '重构', '数据结构', '写一个函数', '写代码', '写个脚本', '写一个脚本', '写一个程序', '写个程序', '编写', '从零',
+    '구현', '알고리즘', '단위 테스트', '엣지 케이스', '엣지케이스', '복잡도', '파서', '리팩터', '자료구조', '함수를 작성', '코드를 작성', '코드 작성', '코드 짜', '코드를 짜', '스크립트를 작성', '프로그램을 작성', '처음부터',
   ],
   /** Code and software vocabulary (a weaker sign than an implementation request). */
   d_code: [

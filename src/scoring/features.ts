@@ -139,6 +139,8 @@ const LEX_HITS = new Int32Array(LEX_SIZE)
 const LEX_PREFIX = new Uint8Array(LEX_SIZE)
 const CODE_BIT = 1 << N_FAMILIES
 const TRACE_BIT = 1 << (N_FAMILIES + 1)
+/** The bits of the easy-sign families (`e_*`): inside pasted code they are identifiers, not what the user asks. */
+const EASY_BITS = FAMILIES.reduce((m, f, i) => (f.startsWith('e_') ? m | (1 << i) : m), 0)
 /**
  * A one-probe filter in front of the table (8 KB, stays in the L1 cache): bit (h >>> 16) is set for every key.
  * Most partial matches die within a few letters, on a key that is not in the table; the filter answers those
@@ -247,13 +249,17 @@ const newCounts = (): Counts => ({
  */
 const MAX_LIVE = 16
 const LIVE = new Int32Array(2 * MAX_LIVE)
-/** LIVE_STATE[0] = offset of the current half, [1] = number of live matches, [2] = last char fed (32 = boundary). */
-const LIVE_STATE = new Int32Array(3)
+/**
+ * LIVE_STATE[0] = offset of the current half, [1] = number of live matches, [2] = last char fed (32 = boundary),
+ * [3] = 1 inside a ``` code fence.
+ */
+const LIVE_STATE = new Int32Array(4)
 
 function hit(bits: number, c: Counts): void {
   if (bits & CODE_BIT) c.codeTokens++
   if (bits & TRACE_BIT) c.traces++
-  let m = bits & (CODE_BIT - 1)
+  // in pasted code, `tags` or `birthday` are names, not a request to tag or to write a birthday message
+  let m = bits & (CODE_BIT - 1) & (LIVE_STATE[3] !== 0 ? ~EASY_BITS : -1)
   while (m !== 0) {
     const f = 31 - Math.clz32(m)
     c.families[f]++
@@ -266,6 +272,7 @@ function resetTrie(): void {
   LIVE_STATE[0] = 0
   LIVE_STATE[1] = 1
   LIVE_STATE[2] = 32
+  LIVE_STATE[3] = 0
   LIVE[0] = H_SPACE
 }
 
@@ -415,7 +422,7 @@ function scan(text: string, c: Counts): void {
         if (!(i + 1 < n && text.charCodeAt(i + 1) >= 48 && text.charCodeAt(i + 1) <= 57 && (i === 0 || text.charCodeAt(i - 1) !== 36))) c.dollars++
         break
       case 96:
-        if (++backticks === 3) { c.fences++; backticks = 0 }
+        if (++backticks === 3) { c.fences++; backticks = 0; LIVE_STATE[3] ^= 1 }
         break
       case 59: c.codeTokens += 0.5; break // ;
       case 63: case 0xff1f: c.questions++; c.sentences++; break
