@@ -81,15 +81,33 @@ export const CONCEPTS = {
     '实现', '算法', '单元测试', '测试用例', '边界情况', '复杂度', '解析器', '重构', '数据结构', '写一个函数', '写代码', '写个脚本', '写一个脚本', '写一个程序', '写个程序', '编写', '从零',
     '구현', '알고리즘', '단위 테스트', '엣지 케이스', '엣지케이스', '복잡도', '파서', '리팩터', '자료구조', '함수를 작성', '코드를 작성', '코드 작성', '코드 짜', '코드를 짜', '스크립트를 작성', '프로그램을 작성', '처음부터',
   ],
+  /**
+   * Asking to make something: write, build, generate. Counted only together with code vocabulary (`d_code`,
+   * `d_implement`): the feature is the smaller of the two counts, "a request to build software", so that
+   * "code a snake game in pygame" reads as an implementation and "write a birthday message" does not.
+   */
+  d_build: [
+    'write', 'create', 'build', 'make', 'generate', 'code', 'develop', 'implement', 'give me', 'i need', 'i want',
+    'escribe', 'escríbeme', 'crea', 'créame', 'construye', 'haz', 'hazme', 'genera', 'desarrolla', 'programa',
+    'schreibe', 'schreib', 'erstelle', 'erstell', 'baue', 'bau', 'generiere', 'entwickle', 'programmiere', 'mach',
+    'écris', 'écrivez', 'crée', 'créez', 'construis', 'génère', 'développe', 'fais', 'programme',
+    '書いて', '書け', '書き', '作って', '作成', '作りたい', '生成', '開発', '組んで', 'つくって', '実装',
+    '写一个', '写个', '写一段', '帮我写', '编写', '做一个', '生成', '开发', '创建', '搭建', '实现',
+    '작성', '만들어', '짜줘', '짜 줘', '구현', '개발', '생성',
+  ],
   /** Code and software vocabulary (a weaker sign than an implementation request). */
   d_code: [
     'function', 'class', 'method', 'tests', 'parse', 'api', 'endpoint', 'library', 'module', 'complexity', 'sql', 'query', 'join',
     'code', 'program', 'python', 'javascript', 'typescript', 'rust', 'golang', 'java', 'kotlin', 'swift', 'haskell',
     'app', 'application', 'website', 'frontend', 'backend', 'html', 'css', 'react', 'flutter', 'django', 'pandas', 'numpy',
     'torch', 'pytorch', 'tensorflow', 'dataframe', 'docker', 'kubernetes', 'bash', 'shell', 'json', 'yaml', 'server', 'database',
-    'excel', 'vba', 'macro', 'git', 'framework', 'compile', 'bot',
+    'excel', 'vba', 'macro', 'git', 'framework', 'compile', 'bot', 'script', 'crawler', 'scraper', 'hook', 'component',
+    'middleware', 'cli', 'plugin', 'sdk', 'regex', 'ruby', 'php', 'vue', 'svelte',
+    'angular', 'flask', 'fastapi', 'arduino', 'godot', 'pygame',
     'función', 'código', 'consulta', 'funktion', 'klasse', 'abfrage', 'fonction', 'requête',
-    '関数', 'クラス', 'テスト', 'コード', 'プログラム', 'クエリ', '函数', '测试', '代码', '程序', '查询', '함수', '클래스', '테스트', '코드', '프로그램', '쿼리',
+    '関数', 'クラス', 'テスト', 'コード', 'プログラム', 'クエリ', 'スクリプト', 'クローラ', 'スクレイパ', 'フック', 'コンポーネント', 'ミドルウェア', 'サーバ', 'アプリ', 'ボット', '正規表現',
+    '函数', '测试', '代码', '程序', '查询', '脚本', '爬虫', '组件', '中间件', '服务器', '服务端', '接口', '应用', '机器人', '正则',
+    '함수', '클래스', '테스트', '코드', '프로그램', '쿼리', '스크립트', '크롤러', '컴포넌트', '미들웨어', '서버', '앱', '봇', '정규식',
   ],
   /** Finding and fixing a fault: errors, crashes, wrong results. */
   d_debug: [

@@ -61,6 +61,12 @@ export const N_DENSE = FEATURES.length
 const FAMILY0 = STRUCTURE.length
 const N_FAMILIES = FAMILIES.length
 const GREET = FAMILIES.indexOf('e_greet')
+const BUILD = FAMILIES.indexOf('d_build')
+const CODE = FAMILIES.indexOf('d_code')
+const IMPLEMENT = FAMILIES.indexOf('d_implement')
+/** A family's count in one text; `d_build` (make, write, ...) counts only as far as code vocabulary goes with it. */
+const countOf = (c: Counts, f: number): number =>
+  f === BUILD ? Math.min(c.families[BUILD], c.families[CODE] + c.families[IMPLEMENT]) : c.families[f]
 const CONTEXT0 = FAMILY0 + N_FAMILIES
 /**
  * Demands read in system prompts and earlier turns count this much (the last user turn counts 1), and so do the
@@ -477,8 +483,8 @@ function denseOf(c: Counts, rest: Counts, ctx: ContextStats, userWords: number):
   v[16] = Math.log1p(c.singleLetters)
   for (let f = 0; f < N_FAMILIES; f++) {
     // demands carry over from the conversation (half weight); signs of an easy request count only in the last turn
-    const own = c.families[f]
-    v[FAMILY0 + f] = Math.log1p(FAMILIES[f].charCodeAt(0) === 100 ? own + demandWeight * rest.families[f] : own)
+    const own = countOf(c, f)
+    v[FAMILY0 + f] = Math.log1p(FAMILIES[f].charCodeAt(0) === 100 ? own + demandWeight * countOf(rest, f) : own)
   }
   v[CONTEXT0] = Math.log1p(ctx.contextWords)
   v[CONTEXT0 + 1] = Math.log1p(ctx.turns)
