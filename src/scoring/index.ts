@@ -59,7 +59,7 @@ const LABELS: Record<string, string> = {
   code_tokens: 'code', indent: 'indentation', stack_trace: 'stack trace', mcq: 'options', questions: 'questions',
   sentences: 'sentences', single_letters: 'variables',
   d_proof: 'proof', d_math: 'maths', d_competition: 'competition maths', d_reasoning: 'reasoning',
-  d_implement: 'implementation', d_code: 'code', d_debug: 'debugging', d_output: 'code output', d_systems: 'systems code',
+  d_implement: 'implementation', d_build: 'software to build', d_code: 'code', d_debug: 'debugging', d_output: 'code output', d_systems: 'systems code',
   d_design: 'system design', d_legal: 'legal', d_medical: 'medical', d_finance: 'finance',
   d_analysis: 'analysis', d_long: 'long output', d_creative: 'creative', d_constraint: 'constraints',
   d_agentic: 'agentic task', d_research: 'research',

@@ -20,6 +20,7 @@ describe('demand signals (one family at a time)', () => {
     ['d_competition', 'Find all positive integers n such that n^2 + 1 divides 2^n + 1.'],
     ['d_reasoning', 'A train leaves at 9:00 at 80 km/h. Show your reasoning step by step.'],
     ['d_implement', 'Implement an LRU cache in TypeScript with unit tests.'],
+    ['d_build', 'code a framework for multiple traveling salesman optimization in python using DEAP'],
     ['d_debug', "My script fails with a KeyError and I can't find the bug."],
     ['d_output', 'What is the output of this snippet?\n```python\nprint(sorted({3: 1, 1: 2}))\n```'],
     ['d_systems', 'Write a lock-free MPMC queue in C++ and argue why it is free of ABA.'],
@@ -112,6 +113,29 @@ describe('concept matching', () => {
     expect(f('用Rust实现一个LRU缓存', 'd_implement')).toBeGreaterThan(0)
     expect(f('이 정리를 증명하시오', 'd_proof')).toBeGreaterThan(0)
     expect(f('APIを実装して', 'd_implement')).toBeGreaterThan(0)
+  })
+
+  it('reads a derivation as a proof demand, in every language', () => {
+    for (const text of ['Derive the closed form of the Fibonacci numbers.', 'Leiten Sie die Formel her.', 'Dérivez la formule.', 'オイラーの公式を導出して', '推导贝叶斯公式', '공식을 유도하시오']) {
+      expect(f(text, 'd_proof'), text).toBeGreaterThan(0)
+    }
+  })
+
+  it('counts a request to make something only with code vocabulary (d_build)', () => {
+    expect(f('code a snake game in pygame', 'd_build')).toBeGreaterThan(0)
+    expect(f('用Python写一个多线程爬虫', 'd_build')).toBeGreaterThan(0)
+    expect(f('Reactでカスタムフックを書いて', 'd_build')).toBeGreaterThan(0)
+    expect(f('파이썬으로 크롤러 코드를 작성해 줘', 'd_build')).toBeGreaterThan(0)
+    expect(f('write a birthday message for my aunt', 'd_build')).toBe(0)
+    expect(f('帮我写一首关于春天的诗', 'd_build')).toBe(0)
+  })
+
+  it('does not read signs of an easy request inside a pasted code fence', () => {
+    const code = '```python\ndef add_tag(tag, tags=[]):\n    tags.append(tag)\n    return tags  # birthday\n```'
+    expect(f(`Review this for real bugs:\n${code}`, 'e_extract')).toBe(0)
+    expect(f(`Review this for real bugs:\n${code}`, 'e_short_creative')).toBe(0)
+    expect(f(`${code}\nNow tag each line and write a birthday message.`, 'e_extract')).toBeGreaterThan(0) // after the fence closes
+    expect(f('tag these reviews as positive or negative', 'e_extract')).toBeGreaterThan(0)
   })
 
   it('has concept lists for every family in all seven languages', () => {
