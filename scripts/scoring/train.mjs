@@ -30,9 +30,12 @@ const L2_LENGTH = Number(opt('l2-length', 1));
 const W_CALIB = Number(opt('w-calib', 3));
 /** Weight of routebench2 rows in the premium head (premium rarely beats medium there). */
 const W_RB_PREM = Number(opt('w-rb-prem', 0.5));
-/** score = mix.nt · nt + mix.gain · gain + mix.prem · prem. */
-const MIX = { nt: Number(opt('mix-nt', 0.2)), gain: Number(opt('mix-gain', 0.5)), prem: 0 };
-MIX.prem = Math.round((1 - MIX.nt - MIX.gain) * 1000) / 1000;
+/**
+ * How the heads make one score (src/scoring/model.ts combine): nt below `gate` maps to [0, floor); above it,
+ * floor + (1 − floor) · (gain · gain-head + prem · prem-head).
+ */
+const MIX = { gate: Number(opt('gate', 0.5)), floor: Number(opt('floor', 0.2)), gain: Number(opt('mix-gain', 0.625)), prem: 0 };
+MIX.prem = Math.round((1 - MIX.gain) * 1000) / 1000;
 /** Weight of routebench2 rows in the nt head (the calibration set's labels are the rubric's). */
 const W_RB_NT = Number(opt('w-rb-nt', 0));
 /** Weight of calibration requests in the gain head (routebench2 measures the gain; the calibration set only bounds it). */
@@ -60,7 +63,7 @@ if (!existsSync(DEV)) {
   process.exit(2);
 }
 const S = await loadScorer('features');
-const { extract, FEATURES, N_DENSE, sigmoid, fingerprint, MCQ_NT_PRIOR } = S;
+const { extract, FEATURES, N_DENSE, sigmoid, fingerprint, MCQ_NT_PRIOR, combine } = S;
 const MCQ = FEATURES.indexOf('mcq');
 
 // ---------- data ----------
@@ -107,6 +110,12 @@ const SIGN = FEATURES.map((f) => {
     'ctx_words', 'ctx_turns', 'tool_defs', 'tool_turns'].includes(f)) return 1;
   return 0;
 });
+
+/**
+ * The nt head: concept families keep their signs; structure and context are free (a pasted code fence or a long
+ * pasted text is not by itself a hard request: "what does this snippet do?" is trivial).
+ */
+const NT_SIGN = FEATURES.map((f) => (f.startsWith('d_') ? 1 : f.startsWith('e_') ? -1 : 0));
 
 /** The gain head orders requests by what upgrading buys, which is not monotone in demand (the hardest problems
  * are solved by no tier): only the signs of an easy request stay constrained there. */
@@ -165,7 +174,7 @@ function trainModel(exs) {
   const Z = exs.map((e) => e.dense.map((x, i) => (x - st.mean[i]) / st.scale[i]));
   return {
     mean: st.mean, scale: st.scale, mix: MIX,
-    nt: trainHead(Z, exs.map((e) => e.nt), exs.map((e) => e.ntW)),
+    nt: trainHead(Z, exs.map((e) => e.nt), exs.map((e) => e.ntW), NT_SIGN, L2_NT),
     gain: trainHead(Z, exs.map((e) => e.gain), exs.map((e) => e.gainW), GAIN_SIGN, L2_FLAT),
     prem: trainHead(Z, exs.map((e) => e.prem), exs.map((e) => e.premW), SIGN, L2_NT),
   };
@@ -175,7 +184,7 @@ function trainModel(exs) {
 function predict(model, dense) {
   const z = dense.map((x, i) => (x - model.mean[i]) / model.scale[i]);
   const head = (h, bump = 0) => { let s = h.bias + bump; for (let i = 0; i < N_DENSE; i++) s += h.w[i] * z[i]; return sigmoid(s); };
-  return model.mix.nt * head(model.nt, MCQ_NT_PRIOR * dense[MCQ]) + model.mix.gain * head(model.gain) + model.mix.prem * head(model.prem);
+  return combine(model, head(model.nt, MCQ_NT_PRIOR * dense[MCQ]), head(model.gain), head(model.prem));
 }
 
 // ---------- cross-validation ----------

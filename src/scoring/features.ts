@@ -313,6 +313,11 @@ function feed(v: number, cjk: boolean, c: Counts): void {
   LIVE_STATE[2] = v
 }
 
+/** The last letters of a word packed 5 bits each (a = 1), as the scanner keeps them in `wordTail`. */
+const packTail = (s: string): number => { let t = 0; for (let i = 0; i < s.length; i++) t = (t << 5) | (s.charCodeAt(i) - 96); return t }
+const TAIL_ERROR = packTail('error')
+const TAIL_EPTION = packTail('eption')
+
 /**
  * Scans `text` once, adding to `c`. Linear in the text length: every branch looks at most 2 chars ahead, and
  * at most MAX_LIVE partial concept matches are extended per character.
@@ -323,6 +328,7 @@ function scan(text: string, c: Counts): void {
   let lastClass = 0 // 0 boundary, 1 Latin letter, 2 CJK
   let lineStart = true, lineChars = 0, lineLead = 0
   let wordLen = 0, wordFirst = 0
+  let wordTail = 0 // the word's last 6 ASCII letters, 5 bits each
   let numLen = 0
   let backslashRun = false
   let backticks = 0
@@ -334,7 +340,10 @@ function scan(text: string, c: Counts): void {
     if (wordLen === 0) return
     c.latinWords++
     if (wordLen === 1 && wordFirst !== 97 && wordFirst !== 105) c.singleLetters++ // not "a" / "i"
+    // an exception's name (OutOfMemoryError, NullPointerException, ECONNRESET is not one): a sign of an error report
+    if ((wordLen > 5 && (wordTail & 0x1ffffff) === TAIL_ERROR) || (wordLen > 9 && wordTail === TAIL_EPTION)) c.traces++
     wordLen = 0
+    wordTail = 0
   }
 
   for (let i = 0; i < n; i++) {
@@ -357,6 +366,7 @@ function scan(text: string, c: Counts): void {
       if (backslashRun) { lineChars++; continue } // the name of a LaTeX command is not a word
       if (wordLen === 0) wordFirst = letter
       wordLen++
+      wordTail = ((wordTail << 5) | (letter <= 122 ? letter - 96 : 31)) & 0x3fffffff
       lineChars++
       endNumber()
       if (lastClass === 2) feed(32, false, c)

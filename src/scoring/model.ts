@@ -1,13 +1,14 @@
 /**
  * The learned part of the scorer: three logistic heads over the standardised dense features.
  *
- * - `nt`   = P(the request needs more than the trivial tier), learned mostly from the calibration set's labels;
+ * - `nt`   = P(the request needs more than the trivial tier), learned from the calibration set's labels;
  * - `gain` = the expected quality gained by a stronger tier over trivial, learned from routebench2's measured
  *            tier quality (it orders requests by what upgrading them buys);
  * - `prem` = P(it needs the premium tier, i.e. premium adds quality over medium).
  *
- * score = mix.nt · nt + mix.gain · gain + mix.prem · prem. Demand concepts may only raise a head's logit and signs
- * of an easy request may only lower it (sign constraints in training), so a weight always reads the way its name says.
+ * The score is gated by `nt` (see `combine`): below the gate, `nt` alone places the request on the trivial side;
+ * above it, `gain` and `prem` order it. Demand concepts may only raise a head's logit and signs of an easy request
+ * may only lower it (sign constraints in training), so a concept's weight always reads the way its name says.
  *
  * @example
  * const x = extract(req)
@@ -31,8 +32,11 @@ export interface Weights {
   nt: Head
   gain: Head
   prem: Head
-  /** score = mix.nt · nt + mix.gain · gain + mix.prem · prem (the three sum to 1). */
-  mix: { nt: number; gain: number; prem: number }
+  /**
+   * How the heads make one score (`combine`): nt below `gate` maps to [0, floor); at or above it the score is
+   * floor + (1 − floor) · (gain · gain-head + prem · prem-head), with gain + prem = 1.
+   */
+  mix: { gate: number; floor: number; gain: number; prem: number }
 }
 
 export const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z))
@@ -58,8 +62,16 @@ export function headLogit(z: ArrayLike<number>, head: Head): number {
   return logit
 }
 
-/** Combines the three heads into one 0..1 score. */
-export const combine = (w: Weights, nt: number, gain: number, prem: number): number => w.mix.nt * nt + w.mix.gain * gain + w.mix.prem * prem
+/**
+ * Combines the three heads into one 0..1 score. Whether a request needs more than the trivial tier is `nt`'s
+ * question alone (the calibration set's rubric); what an upgrade buys, and whether premium adds to medium, order
+ * the rest. Non-decreasing in each head.
+ * @example combine(WEIGHTS, 0.1, 0.9, 0.9) // < mix.floor: nt says a 3B model does it, whatever the other heads say
+ */
+export const combine = (w: Weights, nt: number, gain: number, prem: number): number => {
+  const m = w.mix
+  return nt < m.gate ? (m.floor * nt) / m.gate : m.floor + (1 - m.floor) * (m.gain * gain + m.prem * prem)
+}
 
 /** The fingerprint a Weights object must carry to match this code: FNV-1a of the feature names, in hex. */
 export const fingerprint = (): string => {

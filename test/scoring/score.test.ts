@@ -328,7 +328,9 @@ describe('determinism and bad input', () => {
 describe('tiers and reasons', () => {
   it('ships weights made for this feature set', () => {
     expect(WEIGHTS.features).toBe(fingerprint())
-    expect(WEIGHTS.mix.nt + WEIGHTS.mix.gain + WEIGHTS.mix.prem).toBeCloseTo(1, 6)
+    expect(WEIGHTS.mix.gain + WEIGHTS.mix.prem).toBeCloseTo(1, 6)
+    expect(WEIGHTS.mix.gate).toBeGreaterThan(0)
+    expect(WEIGHTS.mix.floor).toBeGreaterThan(0)
   })
 
   it('maps a score to a tier at the thresholds (inclusive lower bounds)', () => {
