@@ -18,29 +18,29 @@
 export const CONCEPTS = {
   /** A proof, a derivation or a rigorous argument. */
   d_proof: [
-    'prove', 'prove that', 'proof', 'show that', 'demonstrate that', 'lemma', 'theorem', 'rigorous*', 'by induction', 'qed',
+    'prove', 'prove that', 'proof', 'show that', 'demonstrate that', 'rigorous*', 'by induction', 'qed',
     'derive', 'derivation', 'deduce', 'closed form',
     'deriva', 'derivar', 'derivación', 'herleit*', 'leite her', 'leiten sie', 'dériver', 'dérivez', 'dérive', 'dérivation', 'démonstration',
     '導出', '導け', '导出', '推导', '유도하', '유도해', '유도 과정',
-    'demuestra*', 'demuestre*', 'demostrar', 'demostración', 'pruebe que', 'prueba que', 'teorema', 'lema', 'inducción',
+    'demuestra*', 'demuestre*', 'demostrar', 'demostración', 'pruebe que', 'prueba que', 'inducción',
     'beweis*', 'zeige dass', 'zeigen sie dass', 'zeige, dass', 'induktion',
-    'démontr*', 'prouver', 'prouvez', 'montrer que', 'montrez que', 'théorème', 'lemme', 'récurrence',
-    '証明', '示せ', '示して', '補題', '帰納法',
-    '证明', '證明', '求证', '引理', '归纳法',
-    '증명', '보여라', '보이시오', '보조정리', '귀납법',
+    'démontr*', 'prouver', 'prouvez', 'montrer que', 'montrez que', 'récurrence',
+    '証明', '示せ', '示して', '帰納法',
+    '证明', '證明', '求证', '归纳法',
+    '증명', '보여라', '보이시오', '귀납법',
   ],
   /** Maths beyond arithmetic: algebra, number theory, probability, calculus, geometry. */
   d_math: [
-    'integer*', 'prime', 'primes', 'polynomial*', 'probability', 'expected value', 'integral*', 'derivative*', 'eigen*',
+    'theorem', 'lemma', 'integer*', 'prime', 'primes', 'polynomial*', 'probability', 'expected value', 'integral*', 'derivative*', 'eigen*',
     'matrix', 'matrices', 'modulo', 'mod', 'divisible', 'divisor*', 'inequality', 'sequence', 'series', 'limit', 'converge*',
     'equation*', 'real numbers', 'rational', 'irrational', 'subgroup*', 'cyclic', 'isomorph*', 'triangle', 'circle',
     'radius', 'tangent', 'perimeter', 'combinatori*', 'permutation*', 'factorial', 'logarithm*', 'function f', 'solve for', 'simplify', 'factor', 'factors', 'factorization', 'quadratic', 'square root', 'sqrt', 'perfect square', 'domain of', 'sum of all', 'cos', 'sin', 'tan', 'log', 'roots', 'real roots', 'exact value',
-    'entero*', 'primo', 'primos', 'polinomio*', 'probabilidad', 'integral', 'matriz', 'desigualdad', 'ecuaci*', 'triángulo', 'grupo cíclico', 'racional', 'irracional', 'simplifica', 'raíz cuadrada', 'cuadrátic*', 'divisores', 'factoriza*',
+    'teorema', 'lema', 'entero*', 'primo', 'primos', 'polinomio*', 'probabilidad', 'integral', 'matriz', 'desigualdad', 'ecuaci*', 'triángulo', 'grupo cíclico', 'racional', 'irracional', 'simplifica', 'raíz cuadrada', 'cuadrátic*', 'divisores', 'factoriza*',
     'ganze zahl*', 'ganzzahl*', 'primzahl*', 'polynom*', 'wahrscheinlichkeit*', 'matrix', 'ungleichung*', 'gleichung*', 'dreieck*', 'zyklisch*', 'irrational', 'vereinfache', 'quadratwurzel', 'wurzel', 'quadratisch*', 'teiler', 'faktorisier*',
-    'entier*', 'nombre premier', 'nombres premiers', 'polynôme*', 'probabilité*', 'intégrale*', 'matrice*', 'inégalité*', 'équation*', 'triangle', 'cyclique', 'irrationnel*', 'simplifier', 'simplifiez', 'racine carrée', 'quadratique', 'diviseurs', 'factoris*',
-    '整数', '素数', '多項式', '確率', '積分', '微分', '行列', '不等式', '数列', '極限', '方程式', '無理数', '有理数', '巡回群', '群の', '三角形', '半径', '期待値', '平方根', '二次方程式', '約数', '因数', '簡単にせよ', '実数解',
-    '质数', '多项式', '概率', '积分', '矩阵', '极限', '方程', '无理数', '有理数', '循环群', '半径', '期望', '平方根', '二次方程', '约数', '因数', '化简', '实根',
-    '정수', '소수', '다항식', '확률', '적분', '미분', '행렬', '부등식', '수열', '극한', '방정식', '무리수', '유리수', '순환군', '삼각형', '반지름', '기댓값', '제곱근', '이차방정식', '약수', '인수분해', '실근',
+    'théorème', 'lemme', 'entier*', 'nombre premier', 'nombres premiers', 'polynôme*', 'probabilité*', 'intégrale*', 'matrice*', 'inégalité*', 'équation*', 'triangle', 'cyclique', 'irrationnel*', 'simplifier', 'simplifiez', 'racine carrée', 'quadratique', 'diviseurs', 'factoris*',
+    '定理', '補題', '整数', '素数', '多項式', '確率', '積分', '微分', '行列', '不等式', '数列', '極限', '方程式', '無理数', '有理数', '巡回群', '群の', '三角形', '半径', '期待値', '平方根', '二次方程式', '約数', '因数', '簡単にせよ', '実数解',
+    '引理', '质数', '多项式', '概率', '积分', '矩阵', '极限', '方程', '无理数', '有理数', '循环群', '半径', '期望', '平方根', '二次方程', '约数', '因数', '化简', '实根',
+    '보조정리', '정수', '소수', '다항식', '확률', '적분', '미분', '행렬', '부등식', '수열', '극한', '방정식', '무리수', '유리수', '순환군', '삼각형', '반지름', '기댓값', '제곱근', '이차방정식', '약수', '인수분해', '실근',
   ],
   /** Competition-style maths: find all / how many ordered pairs / olympiad. */
   d_competition: [
@@ -73,14 +73,13 @@ export const CONCEPTS = {
     'component for', 'hook that', 'server that', 'server with', 'bot that', 'cli tool', 'cli that', 'plugin that',
     'from scratch', 'training loop', 'game in', 'backtracking', 'solver', 'forward pass', 'backward pass', 'forward and backward', 'backprop*',
     'pytest', 'jest', 'junit', 'vitest', 'mocha', 'pagination', 'paginated', 'sortable',
-    'unit test*', 'test cases', 'with tests', 'edge case*', 'parser', 'refactor*', 'algorithm*', 'data structure', 'time complexity',
-    'big o', 'recursion', 'recursive', 'window function*', 'lru', 'dijkstra', 'binary search', 'dynamic programming', 'thread pool',
+    'unit test*', 'test cases', 'with tests', 'edge case*', 'parser', 'refactor*', 'algorithm*', 'data structure', 'recursion', 'recursive', 'window function*', 'lru', 'dijkstra', 'binary search', 'dynamic programming', 'thread pool',
     'implementa*', 'función que', 'escribe una función', 'escribe un programa', 'código para', 'código que', 'script que', 'programa que', 'escribe código', 'desde cero', 'paginad*', 'retroceso', 'pruebas unitarias', 'casos límite', 'algoritmo*', 'estructura de datos',
     'implementier*', 'funktion die', 'schreibe eine funktion', 'schreibe ein programm', 'code für', 'code der', 'skript das', 'programm das', 'schreibe code', 'von grund auf', 'löser', 'paginier*', 'randfälle', 'algorithmus', 'algorithmen', 'datenstruktur',
     'implément*', 'fonction qui', 'écris une fonction', 'écrivez une fonction', 'écris un programme', 'code pour', 'code qui', 'script qui', 'programme qui', 'écris du code', 'de zéro', 'solveur', 'pagin*', 'triable', 'tests unitaires', 'cas limites', 'algorithme*', 'structure de données',
-    '実装', 'アルゴリズム', 'ユニットテスト', '単体テスト', 'エッジケース', '計算量', 'パーサ', 'リファクタ', 'データ構造', '関数を書', 'コードを書', 'スクリプトを書', 'プログラムを書', 'コード書いて', 'を作成するコード', 'ゼロから',
-    '实现', '算法', '单元测试', '测试用例', '边界情况', '复杂度', '解析器', '重构', '数据结构', '写一个函数', '写代码', '写个脚本', '写一个脚本', '写一个程序', '写个程序', '编写', '从零',
-    '구현', '알고리즘', '단위 테스트', '엣지 케이스', '엣지케이스', '복잡도', '파서', '리팩터', '자료구조', '함수를 작성', '코드를 작성', '코드 작성', '코드 짜', '코드를 짜', '스크립트를 작성', '프로그램을 작성', '처음부터',
+    '実装', 'アルゴリズム', 'ユニットテスト', '単体テスト', 'エッジケース', 'パーサ', 'リファクタ', 'データ構造', '関数を書', 'コードを書', 'スクリプトを書', 'プログラムを書', 'コード書いて', 'を作成するコード', 'ゼロから',
+    '实现', '算法', '单元测试', '测试用例', '边界情况', '解析器', '重构', '数据结构', '写一个函数', '写代码', '写个脚本', '写一个脚本', '写一个程序', '写个程序', '编写', '从零',
+    '구현', '알고리즘', '단위 테스트', '엣지 케이스', '엣지케이스', '파서', '리팩터', '자료구조', '함수를 작성', '코드를 작성', '코드 작성', '코드 짜', '코드를 짜', '스크립트를 작성', '프로그램을 작성', '처음부터',
   ],
   /**
    * Asking to make something: write, build, generate. Counted only together with code vocabulary (`d_code`,
@@ -98,7 +97,7 @@ export const CONCEPTS = {
   ],
   /** Code and software vocabulary (a weaker sign than an implementation request). */
   d_code: [
-    'function', 'class', 'method', 'tests', 'parse', 'api', 'endpoint', 'library', 'module', 'complexity', 'sql', 'query', 'join',
+    'function', 'class', 'method', 'tests', 'parse', 'api', 'endpoint', 'library', 'module', 'complexity', 'time complexity', 'big o', 'sql', 'query', 'join',
     'code', 'program', 'python', 'javascript', 'typescript', 'rust', 'golang', 'java', 'kotlin', 'swift', 'haskell',
     'app', 'application', 'website', 'frontend', 'backend', 'html', 'css', 'react', 'flutter', 'django', 'pandas', 'numpy',
     'torch', 'pytorch', 'tensorflow', 'dataframe', 'docker', 'kubernetes', 'bash', 'shell', 'json', 'yaml', 'server', 'database',
@@ -106,9 +105,9 @@ export const CONCEPTS = {
     'middleware', 'cli', 'plugin', 'sdk', 'regex', 'ruby', 'php', 'vue', 'svelte',
     'angular', 'flask', 'fastapi', 'arduino', 'godot', 'pygame',
     'función', 'código', 'consulta', 'funktion', 'klasse', 'abfrage', 'fonction', 'requête', 'componente', 'komponente', 'composant',
-    '関数', 'クラス', 'テスト', 'コード', 'プログラム', 'クエリ', 'スクリプト', 'クローラ', 'スクレイパ', 'フック', 'コンポーネント', 'ミドルウェア', 'サーバ', 'アプリ', 'ボット', '正規表現',
-    '函数', '测试', '代码', '程序', '查询', '脚本', '爬虫', '组件', '中间件', '服务器', '服务端', '接口', '应用', '机器人', '正则',
-    '함수', '클래스', '테스트', '코드', '프로그램', '쿼리', '스크립트', '크롤러', '컴포넌트', '미들웨어', '서버', '앱', '봇', '정규식',
+    '計算量', '関数', 'クラス', 'テスト', 'コード', 'プログラム', 'クエリ', 'スクリプト', 'クローラ', 'スクレイパ', 'フック', 'コンポーネント', 'ミドルウェア', 'サーバ', 'アプリ', 'ボット', '正規表現',
+    '复杂度', '函数', '测试', '代码', '程序', '查询', '脚本', '爬虫', '组件', '中间件', '服务器', '服务端', '接口', '应用', '机器人', '正则',
+    '복잡도', '함수', '클래스', '테스트', '코드', '프로그램', '쿼리', '스크립트', '크롤러', '컴포넌트', '미들웨어', '서버', '앱', '봇', '정규식',
   ],
   /** Finding and fixing a fault: errors, crashes, wrong results. */
   d_debug: [
@@ -208,8 +207,8 @@ export const CONCEPTS = {
     'palabras', 'capítulo', 'informe', 'detallad*', 'exhaustiv*', 'ensayo', 'propuesta', 'páginas',
     'wörter', 'kapitel', 'bericht', 'ausführlich*', 'detailliert*', 'umfassend*', 'aufsatz', 'antrag', 'seiten',
     'mots', 'chapitre', 'rapport', 'détaillé*', 'approfondi*', 'exhaustif*', 'dissertation', 'proposition',
-    '詳しく', '詳細', '包括的', '第1章', '第一章', 'レポート', '報告書', '論文', '字程度', '文字で', '文字程度', '字以上', '提案書', '企画書',
-    '详细', '全面', '章节', '第一章', '报告', '论文', '字左右', '字以上', '提案', '计划书', '申请书',
+    '詳しく', '詳細', '包括的', '第1章', '第一章', 'レポート', '報告書', '論文', '字程度', '文字で', '文字程度', '字以上', '提案書', '企画書', '万字', '字くらい',
+    '详细', '全面', '章节', '第一章', '报告', '论文', '字左右', '字以上', '提案', '计划书', '申请书', '万字', '千字',
     '자세히', '상세', '포괄적', '첫 장', '보고서', '논문', '단어', '글자', '제안서', '사업계획서', '만 자', '천 자', '자 정도', '자 이상', '자 내외',
   ],
   /** Creative writing (short or long; length and constraints decide). */
@@ -219,9 +218,9 @@ export const CONCEPTS = {
     'cuento', 'novela', 'poema', 'relato', 'guion', 'al estilo de', 'personaje*', 'narrativ*', 'literari*', 'rima', 'métrica', 'ritmo',
     'geschichte', 'roman', 'gedicht', 'erzählung', 'drehbuch', 'im stil von', 'figur*', 'literarisch*', 'reim*', 'versmaß', 'rhythmus',
     'histoire', 'roman', 'poème', 'scénario', 'dans le style de', 'à la manière de', 'personnage*', 'littéraire', 'rime*', 'métrique', 'rythme',
-    '物語', '小説', '詩', '脚本', '文体', 'の文体で', 'スタイルで', '登場人物', '文学', 'ストーリー', '韻', 'リズム', '七五調',
-    '故事', '小说', '诗', '剧本', '风格', '人物', '文学', '情节', '押韵', '对仗', '节奏', '韵律', '平仄', '格律',
-    '이야기', '소설', '각본', '스타일로', '문체', '등장인물', '문학', '줄거리', '운율', '리듬', '각운', '느낌으로', '작가처럼',
+    '物語', '小説', '詩', '脚本', '文体', 'の文体で', 'スタイルで', '登場人物', '文学', 'ストーリー', '韻', 'リズム', '七五調', '短編', '長編', '掌編', '伏線',
+    '故事', '小说', '诗', '剧本', '风格', '人物', '文学', '情节', '押韵', '对仗', '节奏', '韵律', '平仄', '格律', '短篇', '长篇', '伏笔',
+    '이야기', '소설', '각본', '스타일로', '문체', '등장인물', '문학', '줄거리', '운율', '리듬', '각운', '느낌으로', '작가처럼', '단편', '장편', '복선',
   ],
   /** Hard constraints the answer must satisfy together. */
   d_constraint: [
@@ -271,9 +270,9 @@ export const CONCEPTS = {
     'qué es', 'quién es', 'quién fue', 'quién escribió', 'quién demostró', 'cuándo', 'dónde', 'capital de', 'qué significa', 'cómo',
     'was ist', 'wer ist', 'wer war', 'wer hat', 'wann', 'wo ist', 'hauptstadt', 'was bedeutet', 'wie kann ich', 'wie mache ich',
     'qu est ce', 'qui est', 'qui a', 'quand', 'où est', 'capitale', 'que signifie', 'que veut dire', 'comment',
-    'とは', '誰', 'いつ', 'どこ', '首都', '意味', '何ですか', 'どうやって', '方法','誰が証明', '証明したの', '何してる', '何をしている', '何をする',
-    '是什么', '什么是', '谁', '什么时候', '哪里', '首都', '什么意思', '怎么', '如何','谁证明', '谁发现', '干啥', '干什么的', '做什么的',
-    '무엇', '뭐야', '뭔가요', '누구', '언제', '어디', '수도', '무슨 뜻', '뜻이', '어떻게','누가 증명', '뭐 하는', '무슨 코드',
+    'とは', '誰', 'いつ', 'どこ', '首都', '意味', '何ですか', 'どうやって', '方法', '誰が証明', '証明したの', '何してる', '何をしている', '何をする',
+    '是什么', '什么是', '谁', '什么时候', '哪里', '首都', '什么意思', '怎么', '如何', '谁证明', '谁发现', '干啥', '干什么的', '做什么的',
+    '무엇', '뭐야', '뭔가요', '누구', '언제', '어디', '수도', '무슨 뜻', '뜻이', '어떻게', '누가 증명', '뭐 하는', '무슨 코드',
   ],
   /** Rewriting, paraphrasing, fixing grammar or tone. */
   e_rewrite: [
@@ -282,9 +281,9 @@ export const CONCEPTS = {
     'reescrib*', 'reformula*', 'más formal', 'más educad*', 'más amable', 'acorta*', 'gramática', 'ortografía',
     'umformulier*', 'umschreiben', 'schreibe um', 'höflicher', 'formeller', 'kürze*', 'grammatik', 'rechtschreibung',
     'reformul*', 'réécri*', 'plus poli', 'plus formel', 'raccourci*', 'grammaire', 'orthographe',
-    '書き直', '言い換え', '添削', '校正', '丁寧に', '敬語', '短くして', 'ていねい','言い方', '言い回し', 'ビジネスメール', 'っぽく',
-    '改写', '重写', '润色', '更礼貌', '礼貌', '缩短', '语法', '校对', '改成','客气', '正式一点', '语气',
-    '다시 써', '다듬어', '교정', '정중하게', '공손하게', '줄여', '맞춤법', '문법','말투', '격식',
+    '書き直', '言い換え', '添削', '校正', '丁寧に', '敬語', '短くして', 'ていねい', '言い方', '言い回し', 'ビジネスメール', 'っぽく',
+    '改写', '重写', '润色', '更礼貌', '礼貌', '缩短', '语法', '校对', '改成', '客气', '正式一点', '语气',
+    '다시 써', '다듬어', '교정', '정중하게', '공손하게', '줄여', '맞춤법', '문법', '말투', '격식',
   ],
   /** Translation (of a short text; length decides the rest). */
   e_translate: [
@@ -295,13 +294,13 @@ export const CONCEPTS = {
   e_extract: [
     'extract', 'pull out', 'classify', 'categorize', 'categorise', 'sentiment', 'positive or negative', 'label', 'tag', 'phone number',
     'as json', 'to json', 'into json', 'format as', 'convert to', 'bullet list', 'as a list',
-    'remind me', 'add to my calendar', 'to my calendar', 'set a reminder', 'set an alarm',
+    'remind me', 'add to my calendar', 'to my calendar', 'set a reminder', 'set an alarm', 'spam', 'is this email',
     'extrae', 'clasifica', 'sentimiento', 'positiva o negativa', 'positivo o negativo', 'etiqueta', 'teléfono', 'en json',
     'extrahier*', 'klassifizier*', 'positiv oder negativ', 'stimmung', 'kategorisier*', 'telefonnummer', 'als json',
     'extrai*', 'classifie*', 'positif ou négatif', 'positive ou négative', 'catégoris*', 'numéro de téléphone', 'en json',
-    '抽出', '分類', 'ポジティブ', 'ネガティブ', '取り出', '抜き出', '電話番号', '箇条書き','カレンダーに', 'リマインド', 'アラーム',
-    '提取', '分类', '正面还是负面', '正面', '负面', '抽取', '归类', '电话', '列出','提醒我', '日历', '闹钟', '找出来',
-    '추출', '분류', '긍정', '부정', '뽑아', '전화번호', '목록으로','알림', '캘린더', '알람',
+    '抽出', '分類', 'ポジティブ', 'ネガティブ', '取り出', '抜き出', '電話番号', '箇条書き', 'カレンダーに', 'リマインド', 'アラーム', 'スパム', '迷惑メール',
+    '提取', '分类', '正面还是负面', '正面', '负面', '抽取', '归类', '电话', '列出', '提醒我', '日历', '闹钟', '找出来', '垃圾邮件', '诈骗短信',
+    '추출', '분류', '긍정', '부정', '뽑아', '전화번호', '목록으로', '알림', '캘린더', '알람', '스팸',
   ],
   /** Short creative pieces with no hard constraints. */
   e_short_creative: [
@@ -309,7 +308,7 @@ export const CONCEPTS = {
     'names for', 'greeting card', 'short message',
     'eslogan', 'cumpleaños', 'chiste', 'poema corto', 'glückwunsch*', 'geburtstag*', 'witz', 'kurzes gedicht',
     'anniversaire', 'blague', 'petit poème', 'court poème', '俳句', 'キャッチコピー', '誕生日', 'ジョーク', '冗談', '短い詩',
-    '口号', '生日', '笑话', '短诗', '标语', '祝福','小诗', '文案', '标题', '起个名', '取名', '슬로건', '생일', '농담', '짧은 시', '축하 메시지',
+    '口号', '生日', '笑话', '短诗', '标语', '祝福', '小诗', '文案', '标题', '起个名', '取名', '슬로건', '생일', '농담', '짧은 시', '축하 메시지',
   ],
   /** The user asks for a short or basic answer. */
   e_brief: [
@@ -319,9 +318,9 @@ export const CONCEPTS = {
     'en una frase', 'en dos frases', 'brevemente', 'respuesta corta', 'en pocas palabras',
     'in einem satz', 'in zwei sätzen', 'kurz', 'kurze antwort', 'einfach erklärt',
     'en une phrase', 'en deux phrases', 'brièvement', 'en bref', 'réponse courte', 'simplement',
-    '一言で', '簡単に', '一文で', '手短に', '二文で', '2文で', '短く','ワンライナー', '一行で',
-    '一句话', '简单地', '简短', '简单说', '两句话', '简单','一行命令', '一行代码',
-    '한 문장', '간단히', '짧게', '두 문장', '간단하게','한 줄로', '원라이너',
+    '一言で', '簡単に', '一文で', '手短に', '二文で', '2文で', '短く', 'ワンライナー', '一行で',
+    '一句话', '简单地', '简短', '简单说', '两句话', '简单', '一行命令', '一行代码',
+    '한 문장', '간단히', '짧게', '두 문장', '간단하게', '한 줄로', '원라이너',
   ],
 } as const
 
