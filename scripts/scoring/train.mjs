@@ -31,11 +31,10 @@ const W_CALIB = Number(opt('w-calib', 3));
 /** Weight of routebench2 rows in the premium head (premium rarely beats medium there). */
 const W_RB_PREM = Number(opt('w-rb-prem', 0.5));
 /**
- * How the heads make one score (src/scoring/model.ts combine): nt below `gate` maps to [0, floor); above it,
- * floor + (1 − floor) · (gain · gain-head + prem · prem-head).
+ * The bands of the score (src/scoring/model.ts combine): nt < gate → [0, floor); else prem < pgate →
+ * [floor, pfloor), else [pfloor, 1]; gain orders the requests within the two upper bands.
  */
-const MIX = { gate: Number(opt('gate', 0.5)), floor: Number(opt('floor', 0.2)), gain: Number(opt('mix-gain', 0.625)), prem: 0 };
-MIX.prem = Math.round((1 - MIX.gain) * 1000) / 1000;
+const MIX = { gate: Number(opt('gate', 0.5)), floor: Number(opt('floor', 0.2)), pgate: Number(opt('pgate', 0.5)), pfloor: Number(opt('pfloor', 0.6)) };
 /** Weight of routebench2 rows in the nt head (the calibration set's labels are the rubric's). */
 const W_RB_NT = Number(opt('w-rb-nt', 0));
 /** Weight of calibration requests in the gain head (routebench2 measures the gain; the calibration set only bounds it). */

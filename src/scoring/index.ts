@@ -128,16 +128,16 @@ export function score(req: ChatRequest, thresholds: Thresholds = DEFAULT_THRESHO
   features.p_premium = round(prem)
   features.prior = round(ctx.total)
 
-  // reasons: the largest contributions in the direction of the decision; nt decides trivial or not, the other heads
-  // how far above it
+  // reasons: the largest logit contributions, in the direction of the decision, of the head that decides it (nt for
+  // trivial or not, prem for premium)
   const up = tier !== 'trivial'
-  const upper = nt >= w.mix.gate ? 1 : 0
+  const head = tier === 'premium' && prem >= w.mix.pgate ? w.prem : w.nt
   const contrib: [string, number][] = []
   for (let i = 0; i < N_DENSE; i++) {
     // a reason names a signal that is there (up), or a sign of an easy request or a short, plain text (down)
     if (up ? z[i] <= 0 : z[i] > 0 ? !FEATURES[i].startsWith('e_') : !(FEATURES[i] in BELOW)) continue
-    const v = (w.mix.floor * w.nt.w[i] + upper * (1 - w.mix.floor) * (w.mix.gain * w.gain.w[i] + w.mix.prem * w.prem.w[i])) * z[i]
-    if (up ? v > 0.03 : v < -0.03) contrib.push([labelFor(i, z[i]), v])
+    const v = head.w[i] * z[i]
+    if (up ? v > 0.15 : v < -0.15) contrib.push([labelFor(i, z[i]), v])
   }
   for (const [name, v] of ctx.parts) if (up && v > 0.1) contrib.push([name, v])
   contrib.sort((a, b) => (up ? b[1] - a[1] : a[1] - b[1]))

@@ -6,8 +6,8 @@
  *            tier quality (it orders requests by what upgrading them buys);
  * - `prem` = P(it needs the premium tier, i.e. premium adds quality over medium).
  *
- * The score is gated by `nt` (see `combine`): below the gate, `nt` alone places the request on the trivial side;
- * above it, `gain` and `prem` order it. Demand concepts may only raise a head's logit and signs of an easy request
+ * The score is made of three bands (see `combine`): `nt` decides whether a request leaves the trivial band,
+ * `prem` whether it reaches the premium band, and `gain` orders the requests within the two upper bands. Demand concepts may only raise a head's logit and signs of an easy request
  * may only lower it (sign constraints in training), so a concept's weight always reads the way its name says.
  *
  * @example
@@ -33,10 +33,10 @@ export interface Weights {
   gain: Head
   prem: Head
   /**
-   * How the heads make one score (`combine`): nt below `gate` maps to [0, floor); at or above it the score is
-   * floor + (1 − floor) · (gain · gain-head + prem · prem-head), with gain + prem = 1.
+   * The bands of the score (`combine`): nt < gate → [0, floor), ordered by nt; else prem < pgate →
+   * [floor, pfloor), ordered by gain; else [pfloor, 1], ordered by gain.
    */
-  mix: { gate: number; floor: number; gain: number; prem: number }
+  mix: { gate: number; floor: number; pgate: number; pfloor: number }
 }
 
 export const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z))
@@ -63,14 +63,16 @@ export function headLogit(z: ArrayLike<number>, head: Head): number {
 }
 
 /**
- * Combines the three heads into one 0..1 score. Whether a request needs more than the trivial tier is `nt`'s
- * question alone (the calibration set's rubric); what an upgrade buys, and whether premium adds to medium, order
- * the rest. Non-decreasing in each head.
+ * Combines the three heads into one 0..1 score, in three bands. Whether a 3B model does the request well is
+ * `nt`'s question alone (the calibration set's rubric); whether premium adds quality over medium is `prem`'s; within
+ * the upper bands, what an upgrade buys (`gain`, measured on routebench2) orders the requests. Non-decreasing in
+ * each head, so raising any head never lowers the tier.
  * @example combine(WEIGHTS, 0.1, 0.9, 0.9) // < mix.floor: nt says a 3B model does it, whatever the other heads say
  */
 export const combine = (w: Weights, nt: number, gain: number, prem: number): number => {
   const m = w.mix
-  return nt < m.gate ? (m.floor * nt) / m.gate : m.floor + (1 - m.floor) * (m.gain * gain + m.prem * prem)
+  if (nt < m.gate) return (m.floor * nt) / m.gate
+  return prem < m.pgate ? m.floor + (m.pfloor - m.floor) * gain : m.pfloor + (1 - m.pfloor) * gain
 }
 
 /** The fingerprint a Weights object must carry to match this code: FNV-1a of the feature names, in hex. */
