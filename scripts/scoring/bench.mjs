@@ -14,6 +14,8 @@
 //      rows against their English rows (out of fold);
 //   4. routebench v1 dev (never trained on): share of hard rows sent to trivial;
 //   5. the quality-target table: thresholdsForQuality() for a few targets, expectedOutcome() of the defaults.
+// Probe set (always; needs nothing outside the repo): data/probe, written blind and never trained on (train.mjs reads
+// data/calibration only), scored with the shipped weights: confusion per language and every miss.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -26,9 +28,11 @@ const boot = args.includes('--boot') ? args[args.indexOf('--boot') + 1] : '1000'
 const SHARED = resolve(ROOT, '../shared');
 const RB2 = join(SHARED, 'routebench2');
 const CALIB = join(ROOT, 'data/calibration');
+const PROBE = join(ROOT, 'data/probe');
 
 const readJsonl = (p) => readFileSync(p, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
-const calib = readdirSync(CALIB).filter((f) => f.endsWith('.jsonl')).sort().flatMap((f) => readJsonl(join(CALIB, f)));
+const readSet = (dir) => readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort().flatMap((f) => readJsonl(join(dir, f)));
+const calib = readSet(CALIB);
 const { score, DEFAULT_THRESHOLDS, thresholdsForQuality, expectedOutcome } = await loadScorer();
 // Requests are built the way the Worker gets them, from JSON.parse of a body (flat strings, not V8 slices).
 const body = (r) => JSON.parse(JSON.stringify({ model: 'auto', ...r.request }));
@@ -92,6 +96,20 @@ try {
 
   // ---- calibration set, shipped weights (in-sample: the set is part of training) ----
   confusion('calibration set, shipped weights (in-sample, optimistic)', calib.map((r) => ({ ...r, tier: score(body(r)).tier })));
+
+  // ---- probe set, shipped weights (written blind, never trained on) ----
+  if (existsSync(PROBE)) {
+    const probe = readSet(PROBE).map((r) => ({ ...r, ...score(body(r)) }));
+    confusion('probe set (written blind, never trained on; shipped weights)', probe);
+    const hardMiss = probe.filter((r) => r.label !== 'trivial' && r.tier === 'trivial');
+    const easyMiss = probe.filter((r) => r.label === 'trivial' && r.tier !== 'trivial');
+    const text = (r) => r.request.messages.filter((m) => m.role === 'user').at(-1).content;
+    const line = (r) => `  ${r.id.padEnd(14)} ${r.label.padEnd(7)} ${r.score.toFixed(3)} ${r.tier.padEnd(7)} ${JSON.stringify(String(text(r)).slice(0, 80))}`;
+    console.log(`misses, hard -> trivial (${hardMiss.length}): id, label, score, tier, last user turn`);
+    for (const r of hardMiss) console.log(line(r));
+    console.log(`misses, easy -> medium or premium (${easyMiss.length}):`);
+    for (const r of easyMiss) console.log(line(r));
+  }
 
   if (quick) process.exit(0);
   if (!existsSync(join(RB2, 'dev.jsonl')) || !existsSync(join(RB2, 'eval2.mjs'))) {
