@@ -33,7 +33,7 @@ const PROBE = join(ROOT, 'data/probe');
 const readJsonl = (p) => readFileSync(p, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 const readSet = (dir) => readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort().flatMap((f) => readJsonl(join(dir, f)));
 const calib = readSet(CALIB);
-const { score, DEFAULT_THRESHOLDS, thresholdsForQuality, expectedOutcome } = await loadScorer();
+const { score, compactReason, DEFAULT_THRESHOLDS, thresholdsForQuality, expectedOutcome } = await loadScorer();
 // Requests are built the way the Worker gets them, from JSON.parse of a body (flat strings, not V8 slices).
 const body = (r) => JSON.parse(JSON.stringify({ model: 'auto', ...r.request }));
 const ask = (content) => JSON.parse(JSON.stringify({ model: 'auto', messages: [{ role: 'user', content }] }));
@@ -99,16 +99,19 @@ try {
 
   // ---- probe set, shipped weights (written blind, never trained on) ----
   if (existsSync(PROBE)) {
-    const probe = readSet(PROBE).map((r) => ({ ...r, ...score(body(r)) }));
+    const probe = readSet(PROBE).map((r) => { const d = score(body(r)); return { ...r, tier: d.tier, score: d.score, reason: compactReason(d) }; });
     confusion('probe set (written blind, never trained on; shipped weights)', probe);
-    const hardMiss = probe.filter((r) => r.label !== 'trivial' && r.tier === 'trivial');
+    const hard = probe.filter((r) => r.label !== 'trivial');
+    const hardMiss = hard.filter((r) => r.tier === 'trivial');
     const easyMiss = probe.filter((r) => r.label === 'trivial' && r.tier !== 'trivial');
     const text = (r) => r.request.messages.filter((m) => m.role === 'user').at(-1).content;
-    const line = (r) => `  ${r.id.padEnd(14)} ${r.label.padEnd(7)} ${r.score.toFixed(3)} ${r.tier.padEnd(7)} ${JSON.stringify(String(text(r)).slice(0, 80))}`;
-    console.log(`misses, hard -> trivial (${hardMiss.length}): id, label, score, tier, last user turn`);
+    const line = (r) => `  ${r.id.padEnd(13)} ${r.label.padEnd(7)} ${r.category.padEnd(20)} ${r.reason.padEnd(44)} ${JSON.stringify(String(text(r)).slice(0, 80))}`;
+    console.log(`misses, hard -> trivial (${hardMiss.length}): id, label, category, tier and score with reasons, last user turn (first 80 chars)`);
     for (const r of hardMiss) console.log(line(r));
     console.log(`misses, easy -> medium or premium (${easyMiss.length}):`);
     for (const r of easyMiss) console.log(line(r));
+    const close = hard.filter((r) => r.tier !== 'trivial' && r.score < DEFAULT_THRESHOLDS.medium + 0.04);
+    console.log(`hard requests above the medium cut by less than 0.04 (fragile): ${close.length} of ${hard.length - hardMiss.length}: ${close.map((r) => r.id).join(', ')}`);
   }
 
   if (quick) process.exit(0);
