@@ -31,16 +31,16 @@ export const CONCEPTS = {
   ],
   /** Maths beyond arithmetic: algebra, number theory, probability, calculus, geometry. */
   d_math: [
-    'theorem', 'lemma', 'integer*', 'prime', 'primes', 'polynomial*', 'probability', 'expected value', 'integral*', 'derivative*', 'eigen*',
+    'theorem', 'lemma', 'remainder', 'last two digits', 'last digit', 'integer*', 'prime', 'primes', 'polynomial*', 'probability', 'expected value', 'integral*', 'derivative*', 'eigen*',
     'matrix', 'matrices', 'modulo', 'mod', 'divisible', 'divisor*', 'inequality', 'sequence', 'series', 'limit', 'converge*',
     'equation*', 'real numbers', 'rational', 'irrational', 'subgroup*', 'cyclic', 'isomorph*', 'triangle', 'circle',
     'radius', 'tangent', 'perimeter', 'combinatori*', 'permutation*', 'factorial', 'logarithm*', 'function f', 'solve for', 'simplify', 'factor', 'factors', 'factorization', 'quadratic', 'square root', 'sqrt', 'perfect square', 'domain of', 'sum of all', 'cos', 'sin', 'tan', 'log', 'roots', 'real roots', 'exact value',
     'teorema', 'lema', 'entero*', 'primo', 'primos', 'polinomio*', 'probabilidad', 'integral', 'matriz', 'desigualdad', 'ecuaci*', 'triángulo', 'grupo cíclico', 'racional', 'irracional', 'simplifica', 'raíz cuadrada', 'cuadrátic*', 'divisores', 'factoriza*',
     'ganze zahl*', 'ganzzahl*', 'primzahl*', 'polynom*', 'wahrscheinlichkeit*', 'matrix', 'ungleichung*', 'gleichung*', 'dreieck*', 'zyklisch*', 'irrational', 'vereinfache', 'quadratwurzel', 'wurzel', 'quadratisch*', 'teiler', 'faktorisier*',
     'théorème', 'lemme', 'entier*', 'nombre premier', 'nombres premiers', 'polynôme*', 'probabilité*', 'intégrale*', 'matrice*', 'inégalité*', 'équation*', 'triangle', 'cyclique', 'irrationnel*', 'simplifier', 'simplifiez', 'racine carrée', 'quadratique', 'diviseurs', 'factoris*',
-    '定理', '補題', '整数', '素数', '多項式', '確率', '積分', '微分', '行列', '不等式', '数列', '極限', '方程式', '無理数', '有理数', '巡回群', '群の', '三角形', '半径', '期待値', '平方根', '二次方程式', '約数', '因数', '簡単にせよ', '実数解',
-    '引理', '质数', '多项式', '概率', '积分', '矩阵', '极限', '方程', '无理数', '有理数', '循环群', '半径', '期望', '平方根', '二次方程', '约数', '因数', '化简', '实根',
-    '보조정리', '정수', '소수', '다항식', '확률', '적분', '미분', '행렬', '부등식', '수열', '극한', '방정식', '무리수', '유리수', '순환군', '삼각형', '반지름', '기댓값', '제곱근', '이차방정식', '약수', '인수분해', '실근',
+    '余り', '定理', '補題', '整数', '素数', '多項式', '確率', '積分', '微分', '行列', '不等式', '数列', '極限', '方程式', '無理数', '有理数', '巡回群', '群の', '三角形', '半径', '期待値', '平方根', '二次方程式', '約数', '因数', '簡単にせよ', '実数解',
+    '余数', '最后两位', '引理', '质数', '多项式', '概率', '积分', '矩阵', '极限', '方程', '无理数', '有理数', '循环群', '半径', '期望', '平方根', '二次方程', '约数', '因数', '化简', '实根',
+    '나머지', '보조정리', '정수', '소수', '다항식', '확률', '적분', '미분', '행렬', '부등식', '수열', '극한', '방정식', '무리수', '유리수', '순환군', '삼각형', '반지름', '기댓값', '제곱근', '이차방정식', '약수', '인수분해', '실근',
   ],
   /** Competition-style maths: find all / how many ordered pairs / olympiad. */
   d_competition: [
@@ -254,13 +254,14 @@ export const CONCEPTS = {
   ],
   /** Greetings, thanks, small talk. */
   e_greet: [
-    'hi', 'hello', 'hey', 'thanks', 'thank you', 'how are you', 'good morning', 'good night', 'what s up', 'lol', 'nice to meet', 'bye', 'cheers',
-    'hola', 'gracias', 'buenos días', 'buenas', 'qué tal', 'cómo estás',
-    'hallo', 'danke', 'guten morgen', 'guten tag', 'wie geht', 'tschüss', 'servus',
-    'bonjour', 'salut', 'merci', 'ça va', 'comment vas', 'comment allez', 'bonsoir',
-    'こんにちは', 'おはよう', 'ありがとう', 'こんばんは', '元気', 'よろしく', 'お疲れ',
-    '你好', '您好', '谢谢', '謝謝', '早上好', '晚安', '怎么样', '嗨',
-    '안녕', '감사합니다', '고마워', '반가워', '잘 지내',
+    'hi', 'hello', 'hey', 'thanks', 'thank you', 'thx', 'how are you', 'good morning', 'good night', 'what s up', 'lol', 'nice to meet', 'bye', 'cheers',
+    'makes sense', 'got it', 'perfect thanks', 'great thanks', 'that s all', 'that is all',
+    'hola', 'gracias', 'buenos días', 'buenas', 'qué tal', 'cómo estás', 'entendido', 'vale gracias',
+    'hallo', 'danke', 'guten morgen', 'guten tag', 'wie geht', 'tschüss', 'servus', 'alles klar', 'verstanden',
+    'bonjour', 'salut', 'merci', 'ça va', 'comment vas', 'comment allez', 'bonsoir', 'compris', 'c est clair',
+    'こんにちは', 'おはよう', 'ありがと', 'こんばんは', '元気', 'よろしく', 'お疲れ', '了解', '分かった', 'わかった', '助かった', '助かります',
+    '你好', '您好', '谢谢', '謝謝', '谢啦', '谢了', '多谢', '感谢', '早上好', '晚安', '怎么样', '嗨', '懂了', '明白了', '好的',
+    '안녕', '감사합니다', '감사해요', '고마워', '고맙', '반가워', '잘 지내', '알겠어', '알겠습니다', '이해했',
   ],
   /** A factual lookup with a short, known answer. */
   e_lookup: [

@@ -62,6 +62,7 @@ const FAMILY0 = STRUCTURE.length
 const N_FAMILIES = FAMILIES.length
 const GREET = FAMILIES.indexOf('e_greet')
 const BUILD = FAMILIES.indexOf('d_build')
+const DEMANDS = FAMILIES.flatMap((f, i) => (f.startsWith('d_') ? [i] : []))
 const CODE = FAMILIES.indexOf('d_code')
 const IMPLEMENT = FAMILIES.indexOf('d_implement')
 /** A family's count in one text; `d_build` (make, write, ...) counts only as far as code vocabulary goes with it. */
@@ -76,7 +77,8 @@ export const CONTEXT_WEIGHT = 0.5
 /**
  * A last user turn shorter than this (CJK-aware words) after earlier user turns is a follow-up: the conversation's
  * demands count in full ("ok continue and give the final answer" after a competition problem is that problem).
- * Not when the turn is small talk that closes the conversation ("thanks, that's all").
+ * Not when the turn is small talk with no demand of its own, which closes the conversation ("thanks, that's all",
+ * "懂了，谢啦"): then they do not count at all.
  */
 export const FOLLOW_UP_WORDS = 25
 
@@ -463,6 +465,8 @@ const KANA_PER_WORD = 2.9
 export const wordsOf = (c: { latinWords: number; cjk: number; kana: number; numbers: number }): number =>
   c.latinWords + c.numbers + (c.cjk - c.kana) / HAN_PER_WORD + c.kana / KANA_PER_WORD
 
+const hasDemand = (c: Counts): boolean => DEMANDS.some((i) => c.families[i] > 0)
+
 /**
  * @param userWords words of the earlier user turns: they count at CONTEXT_WEIGHT in `words` (the task a
  * follow-up continues was stated there)
@@ -473,7 +477,8 @@ function denseOf(c: Counts, rest: Counts, ctx: ContextStats, userWords: number):
   const perWord = Math.max(1, words)
   // a short last turn after earlier user turns continues their task ("ok continue", "and the final answer?"),
   // unless it is small talk that closes it ("thanks, that's all")
-  const demandWeight = userWords > 0 && words < FOLLOW_UP_WORDS && c.families[GREET] === 0 ? 1 : CONTEXT_WEIGHT
+  const followUp = userWords > 0 && words < FOLLOW_UP_WORDS
+  const demandWeight = !followUp ? CONTEXT_WEIGHT : c.families[GREET] > 0 && !hasDemand(c) ? 0 : 1
   v[0] = Math.log1p(words + CONTEXT_WEIGHT * userWords)
   v[1] = Math.log1p(c.lines)
   v[2] = Math.min(3, c.digits / perWord)
