@@ -2,7 +2,7 @@
 // Trains the scorer on routebench2 dev plus the calibration set, and writes src/scoring/weights.ts.
 // Deterministic: fixed folds (a hash of each row's group), full-batch Adam from zero, no randomness.
 //
-//   npm run train:scorer [-- --dev PATH] [--calib DIR] [--folds 5] [--no-write] [--oof FILE] [--oof-calib FILE]
+//   npm run train:scorer [-- --dev PATH] [--calib DIR] [--folds 5] [--no-write] [--oof FILE] [--oof-calib FILE] [--oof-heads FILE]
 //
 // Model (src/scoring/model.ts): two logistic heads over the standardised dense features (structure + demand
 // concepts + context), sign-constrained: demands may only raise a head, signs of an easy request only lower it.
@@ -34,7 +34,7 @@ const W_RB_PREM = Number(opt('w-rb-prem', 0.5));
  * The bands of the score (src/scoring/model.ts combine): nt < gate → [0, floor); else prem < pgate →
  * [floor, pfloor), else [pfloor, 1]; gain orders the requests within the two upper bands.
  */
-const MIX = { gate: Number(opt('gate', 0.5)), floor: Number(opt('floor', 0.2)), pgate: Number(opt('pgate', 0.5)), pfloor: Number(opt('pfloor', 0.6)) };
+const MIX = { gate: Number(opt('gate', 0.4)), floor: Number(opt('floor', 0.2)), pgate: Number(opt('pgate', 0.5)), pfloor: Number(opt('pfloor', 0.6)) };
 /** Weight of routebench2 rows in the nt head (the calibration set's labels are the rubric's). */
 const W_RB_NT = Number(opt('w-rb-nt', 0));
 /** Weight of calibration requests in the gain head (routebench2 measures the gain; the calibration set only bounds it). */
@@ -179,19 +179,24 @@ function trainModel(exs) {
   };
 }
 
-/** The same arithmetic as src/scoring/index.ts scoreExtracted (the hand-set attachment prior is 0 on this data). */
-function predict(model, dense) {
+/** Each head's output, with the same arithmetic as src/scoring/index.ts scoreExtracted (the hand-set attachment prior is 0 on this data). */
+function heads(model, dense) {
   const z = dense.map((x, i) => (x - model.mean[i]) / model.scale[i]);
   const head = (h, bump = 0) => { let s = h.bias + bump; for (let i = 0; i < N_DENSE; i++) s += h.w[i] * z[i]; return sigmoid(s); };
-  return combine(model, head(model.nt, MCQ_NT_PRIOR * dense[MCQ]), head(model.gain), head(model.prem));
+  return { nt: head(model.nt, MCQ_NT_PRIOR * dense[MCQ]), gain: head(model.gain), prem: head(model.prem) };
+}
+function predict(model, dense) {
+  const h = heads(model, dense);
+  return combine(model, h.nt, h.gain, h.prem);
 }
 
 // ---------- cross-validation ----------
 const t0 = Date.now();
 const oof = new Map();
+const oofHeads = new Map();
 for (let f = 0; f < FOLDS; f++) {
   const model = trainModel(examples.filter((e) => foldOf(e) !== f));
-  for (const e of examples) if (foldOf(e) === f) oof.set(e.id, predict(model, e.dense));
+  for (const e of examples) if (foldOf(e) === f) { oof.set(e.id, predict(model, e.dense)); oofHeads.set(e.id, heads(model, e.dense)); }
 }
 
 // ---------- the outcome table (routebench2 dev out of fold, calibration out of fold) ----------
@@ -278,6 +283,8 @@ if (oofFile) {
   const tierOf = (s) => (s >= thresholds.premium ? 'premium' : s >= thresholds.medium ? 'medium' : 'trivial');
   writeFileSync(oofFile, rbEx.map((e) => JSON.stringify({ id: e.id, score: oof.get(e.id), tier: tierOf(oof.get(e.id)) })).join('\n') + '\n');
   const calFile = opt('oof-calib', null);
+  const headsFile = opt('oof-heads', null);
+  if (headsFile) writeFileSync(headsFile, examples.map((e) => JSON.stringify({ id: e.id, kind: e.kind, score: oof.get(e.id), ...oofHeads.get(e.id) })).join('\n') + '\n');
   if (calFile) writeFileSync(calFile, calEx.map((e) => JSON.stringify({ id: e.id, lang: e.row.lang, category: e.row.category, label: e.row.label, score: oof.get(e.id), tier: tierOf(oof.get(e.id)) })).join('\n') + '\n');
 }
 

@@ -3,9 +3,8 @@
 // It estimates the sealed common-sense bars of issue 13 on wording the scorer has not seen: in each of en, ja and
 // zh, at most 3% of the requests labelled medium or premium on trivial, and at least 85% of the easy ones there.
 //
-// PENDING: named *.pending.ts so that vitest does not collect it yet; it fails with the shipped weights of commit
-// f3a59a1 (hard -> trivial en 3 of 35, ja 3 of 34, zh 3 of 35; docs/ROUTING.md "The probe set"). Rename it to
-// probe.test.ts once the scorer passes; do not lower the bars.
+// It was switched on once the scorer passed it (it failed with the weights of commit f3a59a1: hard -> trivial en 3
+// of 35, ja 3 of 34, zh 3 of 35; docs/ROUTING.md "The probe set"). Do not lower the bars, and do not train on it.
 import { describe, expect, it } from 'vitest'
 import { score } from '../../src/scoring'
 import type { ChatRequest } from '../../src/openai/request'
