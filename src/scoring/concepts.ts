@@ -181,7 +181,7 @@ export const CONCEPTS = {
     'tax', 'taxes', 'taxation', 'asset deal', 'share deal', 'acquisition', 'merger*', 'valuation', 'capital gains', 'ebitda',
     'cash flow', 'discounted cash', 'dcf', 'portfolio', 'hedg*', 'ifrs', 'gaap', 'audit*', 'securities', 'transfer pricing', 'vat',
     'withholding', 'depreciation', 'amortization', 'balance sheet', 'leverage', 'wacc', 'irr', 'npv', 'loan', 'mortgage', 'interest rate', 'amortiz*', 'repayment',
-    'roth', 'ira', '401k', 'retirement', 'pension', 'annuity', 'invest*', 'index fund*', 'etf', 'etfs', 'estate planning', 'inheritance', 'stock options', 'rsu', 'rsus',
+    'roth', 'ira', 'retirement', 'pension', 'annuity', 'invest*', 'index fund*', 'etf', 'etfs', 'estate planning', 'inheritance', 'stock options', 'rsu', 'rsus',
     'impuesto*', 'fiscal*', 'adquisición', 'jubilación', 'pensión', 'inversión', 'invertir', 'herencia', 'fondo indexado', 'valoración', 'flujo de caja', 'cartera', 'contabilidad', 'préstamo', 'hipoteca', 'tipo de interés',
     'steuer*', 'übernahme', 'bewertung', 'rente', 'altersvorsorge', 'investier*', 'geldanlage', 'erbschaft', 'etf sparplan', 'unternehmensbewertung', 'kapitalertr*', 'bilanz', 'abschreibung*', 'kredit', 'darlehen', 'zins*', 'tilgung',
     'impôt*', 'fiscal*', 'fiscalité', 'retraite', 'investir', 'investissement', 'héritage', 'succession', 'assurance vie', 'acquisition', 'valorisation', 'plus value', 'flux de trésorerie', 'bilan', 'prêt', 'hypothèque', 'taux d intérêt', 'amortissement',

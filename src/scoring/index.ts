@@ -16,7 +16,7 @@
 import type { ChatRequest } from '../openai/request'
 import type { Tier } from './tiers'
 import { extract, FEATURES, N_DENSE, type ContextStats, type Extracted } from './features'
-import { combine, fingerprint, headLogit, MCQ_NT_PRIOR, sigmoid, standardise, type Weights } from './model'
+import { combine, fingerprint, headLogit, inputs, MCQ_NT_PRIOR, N_INPUTS, sigmoid, standardise, type Weights } from './model'
 import { OUTCOMES, TRAINED_THRESHOLDS, WEIGHTS } from './weights'
 
 export { FEATURES } from './features'
@@ -48,7 +48,8 @@ export interface Thresholds {
  */
 export const DEFAULT_THRESHOLDS: Thresholds = { medium: TRAINED_THRESHOLDS.medium, premium: TRAINED_THRESHOLDS.premium }
 
-if (WEIGHTS.features !== fingerprint() || WEIGHTS.mean.length !== N_DENSE || WEIGHTS.nt.w.length !== N_DENSE) {
+if (WEIGHTS.features !== fingerprint() || WEIGHTS.mean.length !== N_INPUTS || WEIGHTS.nt.w.length !== N_DENSE ||
+  WEIGHTS.prem.w.length !== N_DENSE || WEIGHTS.gain.w.length !== N_INPUTS) {
   throw new Error('scoring: weights.ts does not match the features (npm run train:scorer)')
 }
 
@@ -94,7 +95,7 @@ export function tierOf(s: number, t: Thresholds = DEFAULT_THRESHOLDS): Tier {
 /** Scores already-extracted features with the given weights (the training script uses this too). */
 export function scoreExtracted(x: Extracted, w: Weights = WEIGHTS): { score: number; nt: number; gain: number; prem: number; prior: number; z: Float64Array } {
   const prior = contextPrior(x.context).total
-  const z = standardise(x.dense, w)
+  const z = standardise(inputs(x.dense), w)
   const nt = sigmoid(headLogit(z, w.nt) + prior + MCQ_NT_PRIOR * x.dense[MCQ])
   const gain = sigmoid(headLogit(z, w.gain) + prior)
   const prem = sigmoid(headLogit(z, w.prem) + prior)

@@ -138,6 +138,16 @@ describe('concept matching', () => {
     expect(f('tag these reviews as positive or negative', 'e_extract')).toBeGreaterThan(0)
   })
 
+  it('has no Latin-script cue that folds to a single letter (digits and punctuation fold to spaces: "401k" would match any "4k")', () => {
+    const cjk = /[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]/ // a CJK or Hangul character is a word on its own
+    for (const family of FAMILIES) {
+      for (const cue of (CONCEPTS[family] as readonly string[]).filter((c) => !cjk.test(c))) {
+        expect(cue.replace(/\*$/, '').replace(/[^\p{L}]+/gu, '').length, `${family}: ${cue}`).toBeGreaterThanOrEqual(2)
+      }
+    }
+    expect(f('Prove that there are infinitely many primes of the form 4k+3.', 'd_finance')).toBe(0)
+  })
+
   it('has concept lists for every family in all seven languages', () => {
     // ja and zh share Han characters, so a family needs Han or kana cues, Hangul cues and Latin-script cues
     const scripts = { 'ja/zh': /[\u3040-\u30ff\u4e00-\u9fff]/, ko: /[\uac00-\ud7af]/, latin: /^[^\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]+$/ }
