@@ -14,12 +14,13 @@
 //      rows against their English rows (out of fold);
 //   4. routebench v1 dev (never trained on): share of hard rows sent to trivial;
 //   5. the quality-target table: thresholdsForQuality() for a few targets, expectedOutcome() of the defaults.
-// Probe set (always; needs nothing outside the repo): data/probe, written blind and never trained on (train.mjs reads
-// data/calibration only), scored with the shipped weights: confusion per language and every miss.
+// Probe sets (always; needs nothing outside the repo): every data/probe* folder (data/probe, data/probe2, ...), each
+// written blind and never trained on (train.mjs reads data/calibration only), scored with the shipped weights:
+// confusion per language and every miss.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { loadScorer, ROOT } from './bundle.mjs';
 
 const args = process.argv.slice(2);
@@ -28,7 +29,7 @@ const boot = args.includes('--boot') ? args[args.indexOf('--boot') + 1] : '1000'
 const SHARED = resolve(ROOT, '../shared');
 const RB2 = join(SHARED, 'routebench2');
 const CALIB = join(ROOT, 'data/calibration');
-const PROBE = join(ROOT, 'data/probe');
+const PROBES = readdirSync(join(ROOT, 'data')).filter((d) => /^probe\d*$/.test(d)).sort().map((d) => join(ROOT, 'data', d));
 
 const readJsonl = (p) => readFileSync(p, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 const readSet = (dir) => readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort().flatMap((f) => readJsonl(join(dir, f)));
@@ -97,15 +98,16 @@ try {
   // ---- calibration set, shipped weights (in-sample: the set is part of training) ----
   confusion('calibration set, shipped weights (in-sample, optimistic)', calib.map((r) => ({ ...r, tier: score(body(r)).tier })));
 
-  // ---- probe set, shipped weights (written blind, never trained on) ----
-  if (existsSync(PROBE)) {
-    const probe = readSet(PROBE).map((r) => { const d = score(body(r)); return { ...r, tier: d.tier, score: d.score, reason: compactReason(d) }; });
-    confusion('probe set (written blind, never trained on; shipped weights)', probe);
+  // ---- probe sets, shipped weights (each written blind, never trained on) ----
+  for (const dir of PROBES) {
+    const set = basename(dir);
+    const probe = readSet(dir).map((r) => { const d = score(body(r)); return { ...r, tier: d.tier, score: d.score, reason: compactReason(d) }; });
+    confusion(`data/${set}: probe set (written blind, never trained on; shipped weights)`, probe);
     const hard = probe.filter((r) => r.label !== 'trivial');
     const hardMiss = hard.filter((r) => r.tier === 'trivial');
     const easyMiss = probe.filter((r) => r.label === 'trivial' && r.tier !== 'trivial');
     const text = (r) => r.request.messages.filter((m) => m.role === 'user').at(-1).content;
-    const line = (r) => `  ${r.id.padEnd(13)} ${r.label.padEnd(7)} ${r.category.padEnd(20)} ${r.reason.padEnd(44)} ${JSON.stringify(String(text(r)).slice(0, 80))}`;
+    const line = (r) => `  ${r.id.padEnd(14)} ${r.label.padEnd(7)} ${r.category.padEnd(20)} ${r.reason.padEnd(44)} ${JSON.stringify(String(text(r)).slice(0, 80))}`;
     console.log(`misses, hard -> trivial (${hardMiss.length}): id, label, category, tier and score with reasons, last user turn (first 80 chars)`);
     for (const r of hardMiss) console.log(line(r));
     console.log(`misses, easy -> medium or premium (${easyMiss.length}):`);
