@@ -255,13 +255,13 @@ export const CONCEPTS = {
   /** Greetings, thanks, small talk. */
   e_greet: [
     'hi', 'hello', 'hey', 'thanks', 'thank you', 'thx', 'how are you', 'good morning', 'good night', 'what s up', 'lol', 'nice to meet', 'bye', 'cheers',
-    'makes sense', 'got it', 'perfect thanks', 'great thanks', 'that s all', 'that is all',
+    'makes sense', 'got it', 'perfect thanks', 'great thanks', 'that s all', 'that is all', 'it works', 'works now', 'that worked',
     'hola', 'gracias', 'buenos días', 'buenas', 'qué tal', 'cómo estás', 'entendido', 'vale gracias',
     'hallo', 'danke', 'guten morgen', 'guten tag', 'wie geht', 'tschüss', 'servus', 'alles klar', 'verstanden',
     'bonjour', 'salut', 'merci', 'ça va', 'comment vas', 'comment allez', 'bonsoir', 'compris', 'c est clair',
-    'こんにちは', 'おはよう', 'ありがと', 'こんばんは', '元気', 'よろしく', 'お疲れ', '了解', '分かった', 'わかった', '助かった', '助かります',
-    '你好', '您好', '谢谢', '謝謝', '谢啦', '谢了', '多谢', '感谢', '早上好', '晚安', '怎么样', '嗨', '懂了', '明白了', '好的',
-    '안녕', '감사합니다', '감사해요', '고마워', '고맙', '반가워', '잘 지내', '알겠어', '알겠습니다', '이해했',
+    'こんにちは', 'おはよう', 'ありがと', 'こんばんは', '元気', 'よろしく', 'お疲れ', '了解', '分かった', 'わかった', '助か', '動きました', 'できました',
+    '你好', '您好', '谢谢', '謝謝', '谢啦', '谢了', '多谢', '感谢', '早上好', '晚安', '怎么样', '嗨', '懂了', '明白了', '好的', '搞定了', '可以了', '跑通了',
+    '안녕', '감사합니다', '감사해요', '고마워', '고맙', '반가워', '잘 지내', '알겠어', '알겠습니다', '이해했', '됐어요', '잘 돼요', '해결됐',
   ],
   /** A factual lookup with a short, known answer. */
   e_lookup: [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { compactReason, DEFAULT_THRESHOLDS, FEATURES, score, tierOf, type Decision } from '../../src/scoring'
+import { combine, inputs, N_INPUTS, WORD_KNOTS, WORD_STEP } from '../../src/scoring/model'
 import { CONCEPTS } from '../../src/scoring/concepts'
 import { extract, FAMILIES } from '../../src/scoring/features'
 import { fingerprint } from '../../src/scoring/model'
@@ -341,6 +342,37 @@ describe('tiers and reasons', () => {
     const m = WEIGHTS.mix
     expect(0 < m.gate && m.gate < 1 && 0 < m.pgate && m.pgate < 1).toBe(true)
     expect(0 < m.floor && m.floor < m.pfloor && m.pfloor < 1).toBe(true)
+  })
+
+  it('combines the heads in three bands: nt leaves trivial, prem reaches premium, gain orders within', () => {
+    const { gate, floor, pgate, pfloor } = WEIGHTS.mix
+    // below the gate the nt head alone places a request (the default medium cut lies inside this band), whatever
+    // the other heads say
+    expect(combine(WEIGHTS, gate - 0.01, 1, 1)).toBeLessThan(floor)
+    // above the gate: the medium band unless the prem head says premium adds quality
+    expect(combine(WEIGHTS, gate, 0, 0)).toBe(floor)
+    expect(combine(WEIGHTS, 1, 0.99, pgate - 0.01)).toBeLessThan(pfloor)
+    expect(combine(WEIGHTS, 1, 0, pgate)).toBe(pfloor)
+    expect(combine(WEIGHTS, 1, 0, pgate)).toBeGreaterThanOrEqual(DEFAULT_THRESHOLDS.premium)
+    // non-decreasing in every head
+    fc.assert(fc.property(fc.float({ min: 0, max: 1, noNaN: true }), fc.float({ min: 0, max: 1, noNaN: true }), fc.float({ min: 0, max: 1, noNaN: true }), fc.float({ min: 0, max: 1, noNaN: true }), (nt, g, p, d) => {
+      const s = combine(WEIGHTS, nt, g, p)
+      return s >= 0 && s <= 1 && combine(WEIGHTS, Math.min(1, nt + d), g, p) >= s && combine(WEIGHTS, nt, Math.min(1, g + d), p) >= s && combine(WEIGHTS, nt, g, Math.min(1, p + d)) >= s
+    }), { numRuns: 500 })
+  })
+
+  it('gives the gain head the prompt length as a piecewise-linear curve, flat beyond the last knot', () => {
+    const dense = new Float64Array(FEATURES.length)
+    const ramps = (words: number) => {
+      dense[FEATURES.indexOf('words')] = words
+      return Array.from(inputs(dense).subarray(FEATURES.length))
+    }
+    expect(inputs(dense).length).toBe(N_INPUTS)
+    expect(WEIGHTS.gain.w.length).toBe(N_INPUTS)
+    expect(WEIGHTS.nt.w.length).toBe(FEATURES.length) // nt and prem read the dense features only
+    expect(ramps(3.2)).toEqual(WORD_KNOTS.map((k) => Math.min(WORD_STEP, Math.max(0, 3.2 - k))))
+    expect(ramps(0)).toEqual(WORD_KNOTS.map(() => 0))
+    expect(ramps(12)).toEqual(ramps(WORD_KNOTS[WORD_KNOTS.length - 1] + WORD_STEP)) // a long document does not extrapolate
   })
 
   it('maps a score to a tier at the thresholds (inclusive lower bounds)', () => {
