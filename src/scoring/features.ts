@@ -315,10 +315,12 @@ function feed(v: number, cjk: boolean, c: Counts): void {
   LIVE_STATE[2] = v
 }
 
-/** The last letters of a word packed 5 bits each (a = 1), as the scanner keeps them in `wordTail`. */
-const packTail = (s: string): number => { let t = 0; for (let i = 0; i < s.length; i++) t = (t << 5) | (s.charCodeAt(i) - 96); return t }
-const TAIL_ERROR = packTail('error')
-const TAIL_EPTION = packTail('eption')
+/** Whether `text` ends with the lower-case ASCII `suffix` (any case) just before index `end`. */
+function endsWith(text: string, end: number, suffix: string): boolean {
+  const from = end - suffix.length
+  for (let k = 0; k < suffix.length; k++) if ((text.charCodeAt(from + k) | 32) !== suffix.charCodeAt(k)) return false
+  return true
+}
 
 /**
  * Scans `text` once, adding to `c`. Linear in the text length: every branch looks at most 2 chars ahead, and
@@ -330,7 +332,6 @@ function scan(text: string, c: Counts): void {
   let lastClass = 0 // 0 boundary, 1 Latin letter, 2 CJK
   let lineStart = true, lineChars = 0, lineLead = 0
   let wordLen = 0, wordFirst = 0
-  let wordTail = 0 // the word's last 6 ASCII letters, 5 bits each
   let numLen = 0
   let backslashRun = false
   let backticks = 0
@@ -338,14 +339,14 @@ function scan(text: string, c: Counts): void {
   const endNumber = (): void => {
     if (numLen) { c.numbers++; if (numLen > c.longestNumber) c.longestNumber = numLen; numLen = 0 }
   }
-  const endWord = (): void => {
+  /** Ends the word before index `end`. */
+  const endWord = (end: number): void => {
     if (wordLen === 0) return
     c.latinWords++
     if (wordLen === 1 && wordFirst !== 97 && wordFirst !== 105) c.singleLetters++ // not "a" / "i"
     // an exception's name (OutOfMemoryError, NullPointerException, ECONNRESET is not one): a sign of an error report
-    if ((wordLen > 5 && (wordTail & 0x1ffffff) === TAIL_ERROR) || (wordLen > 9 && wordTail === TAIL_EPTION)) c.traces++
+    if ((wordLen > 5 && endsWith(text, end, 'error')) || (wordLen > 9 && endsWith(text, end, 'exception'))) c.traces++
     wordLen = 0
-    wordTail = 0
   }
 
   for (let i = 0; i < n; i++) {
@@ -368,7 +369,6 @@ function scan(text: string, c: Counts): void {
       if (backslashRun) { lineChars++; continue } // the name of a LaTeX command is not a word
       if (wordLen === 0) wordFirst = letter
       wordLen++
-      wordTail = ((wordTail << 5) | (letter <= 122 ? letter - 96 : 31)) & 0x3fffffff
       lineChars++
       endNumber()
       if (lastClass === 2) feed(32, false, c)
@@ -393,7 +393,7 @@ function scan(text: string, c: Counts): void {
       continue
     }
     backslashRun = false
-    endWord()
+    endWord(i)
     if (ch >= 0x1100 && isCjkCode(ch)) {
       c.cjk++; c.letters++
       if (ch <= 0x30ff || ch >= 0xac00 || (ch >= 0x1100 && ch <= 0x11ff) || (ch >= 0x3130 && ch <= 0x318f)) c.kana++ // kana and hangul carry less per char than Han
@@ -451,7 +451,7 @@ function scan(text: string, c: Counts): void {
     }
     if (ch !== 96) backticks = 0
   }
-  endWord()
+  endWord(n)
   endNumber()
   if (LIVE_STATE[2] !== 32) feed(32, false, c) // the end of a text is a word boundary
   if (lineChars > 0) c.lines++
