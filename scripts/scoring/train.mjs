@@ -4,12 +4,14 @@
 //
 //   npm run train:scorer [-- --dev PATH] [--calib DIR] [--folds 5] [--no-write] [--oof FILE] [--oof-calib FILE] [--oof-heads FILE]
 //
-// Model (src/scoring/model.ts): two logistic heads over the standardised dense features (structure + demand
-// concepts + context), sign-constrained: demands may only raise a head, signs of an easy request only lower it.
-//   nt   = P(needs more than trivial). routebench2: the trivial tier's measured quality < 0.5 (rows that no tier
-//          answers count at half weight: they are hard, but routing gains nothing on them). Calibration: label ≠ trivial.
-//   prem = P(needs premium). routebench2: premium beats medium by ≥ 0.5. Calibration: label = premium.
-// Out of fold (k-fold CV, both heads refitted in every fold; a translation stays in its original's fold) it picks
+// Model (src/scoring/model.ts): three logistic heads over the standardised features, sign-constrained on the
+// concept families: demands may only raise the nt and prem heads, signs of an easy request only lower any head.
+//   nt   = P(needs more than trivial). Calibration: label ≠ trivial (routebench2 rows: --w-rb-nt, default 0).
+//   gain = what upgrading from trivial to premium buys. routebench2: premium − trivial quality, clipped to 0..1. It
+//          also reads the length curve's ramps (model.ts WORD_KNOTS).
+//   prem = P(needs premium). Calibration: label = premium (routebench2 rows: --w-rb-prem, default 0).
+// score: three bands (model.ts combine; --gate --floor --pgate --pfloor).
+// Out of fold (k-fold CV, all heads refitted in every fold; a translation stays in its original's fold) it picks
 // the default thresholds and builds the quality-target table (OUTCOMES), then refits on everything.
 // Inputs: ../shared/routebench2/dev.jsonl (read-only reference data outside the repo) and data/calibration/*.jsonl.
 import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';

@@ -88,6 +88,10 @@ describe('demand signals (one family at a time)', () => {
   it('sees code, stack traces, LaTeX and lettered options in the structure', () => {
     const trace = 'Traceback (most recent call last):\n  File "a.py", line 3, in <module>\nZeroDivisionError: division by zero'
     expect(f(trace, 'stack_trace')).toBeGreaterThan(0)
+    // an exception's name is an error report in any language; the word "error" alone is not
+    expect(f('线上一直报 java.lang.OutOfMemoryError: Metaspace 怎么排查', 'stack_trace')).toBeGreaterThan(0)
+    expect(f('IllegalStateExceptionが出ます', 'stack_trace')).toBeGreaterThan(0)
+    expect(f('an error occurred, what does it mean?', 'stack_trace')).toBe(0)
     expect(f('```js\nconst x = 1;\n```', 'code_fence')).toBe(1)
     expect(f('Solve $x^2 = \\frac{1}{2}$.', 'latex')).toBeGreaterThan(0)
     expect(f('It costs $20 and $5.', 'dollars')).toBe(0)
