@@ -14,10 +14,13 @@
 //      rows against their English rows (out of fold);
 //   4. routebench v1 dev (never trained on): share of hard rows sent to trivial;
 //   5. the quality-target table: thresholdsForQuality() for a few targets, expectedOutcome() of the defaults.
+// Probe sets (always; needs nothing outside the repo): every data/probe* folder (data/probe, data/probe2, ...), each
+// written blind and never trained on (train.mjs reads data/calibration only), scored with the shipped weights:
+// confusion per language and every miss.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { loadScorer, ROOT } from './bundle.mjs';
 
 const args = process.argv.slice(2);
@@ -26,10 +29,12 @@ const boot = args.includes('--boot') ? args[args.indexOf('--boot') + 1] : '1000'
 const SHARED = resolve(ROOT, '../shared');
 const RB2 = join(SHARED, 'routebench2');
 const CALIB = join(ROOT, 'data/calibration');
+const PROBES = readdirSync(join(ROOT, 'data')).filter((d) => /^probe\d*$/.test(d)).sort().map((d) => join(ROOT, 'data', d));
 
 const readJsonl = (p) => readFileSync(p, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
-const calib = readdirSync(CALIB).filter((f) => f.endsWith('.jsonl')).sort().flatMap((f) => readJsonl(join(CALIB, f)));
-const { score, DEFAULT_THRESHOLDS, thresholdsForQuality, expectedOutcome } = await loadScorer();
+const readSet = (dir) => readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort().flatMap((f) => readJsonl(join(dir, f)));
+const calib = readSet(CALIB);
+const { score, compactReason, DEFAULT_THRESHOLDS, thresholdsForQuality, expectedOutcome } = await loadScorer();
 // Requests are built the way the Worker gets them, from JSON.parse of a body (flat strings, not V8 slices).
 const body = (r) => JSON.parse(JSON.stringify({ model: 'auto', ...r.request }));
 const ask = (content) => JSON.parse(JSON.stringify({ model: 'auto', messages: [{ role: 'user', content }] }));
@@ -92,6 +97,24 @@ try {
 
   // ---- calibration set, shipped weights (in-sample: the set is part of training) ----
   confusion('calibration set, shipped weights (in-sample, optimistic)', calib.map((r) => ({ ...r, tier: score(body(r)).tier })));
+
+  // ---- probe sets, shipped weights (each written blind, never trained on) ----
+  for (const dir of PROBES) {
+    const set = basename(dir);
+    const probe = readSet(dir).map((r) => { const d = score(body(r)); return { ...r, tier: d.tier, score: d.score, reason: compactReason(d) }; });
+    confusion(`data/${set}: probe set (written blind, never trained on; shipped weights)`, probe);
+    const hard = probe.filter((r) => r.label !== 'trivial');
+    const hardMiss = hard.filter((r) => r.tier === 'trivial');
+    const easyMiss = probe.filter((r) => r.label === 'trivial' && r.tier !== 'trivial');
+    const text = (r) => r.request.messages.filter((m) => m.role === 'user').at(-1).content;
+    const line = (r) => `  ${r.id.padEnd(14)} ${r.label.padEnd(7)} ${r.category.padEnd(20)} ${r.reason.padEnd(44)} ${JSON.stringify(String(text(r)).slice(0, 80))}`;
+    console.log(`misses, hard -> trivial (${hardMiss.length}): id, label, category, tier and score with reasons, last user turn (first 80 chars)`);
+    for (const r of hardMiss) console.log(line(r));
+    console.log(`misses, easy -> medium or premium (${easyMiss.length}):`);
+    for (const r of easyMiss) console.log(line(r));
+    const close = hard.filter((r) => r.tier !== 'trivial' && r.score < DEFAULT_THRESHOLDS.medium + 0.04);
+    console.log(`hard requests above the medium cut by less than 0.04 (fragile): ${close.length} of ${hard.length - hardMiss.length}: ${close.map((r) => r.id).join(', ')}`);
+  }
 
   if (quick) process.exit(0);
   if (!existsSync(join(RB2, 'dev.jsonl')) || !existsSync(join(RB2, 'eval2.mjs'))) {

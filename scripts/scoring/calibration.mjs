@@ -2,12 +2,14 @@
 // The calibration set (data/calibration/<lang>.jsonl): validation, and import from authors' drafts.
 //
 //   node scripts/scoring/calibration.mjs                 validate data/calibration, print counts
+//   node scripts/scoring/calibration.mjs data/probe      validate another set of the same format (the blind probe set)
 //   node scripts/scoring/calibration.mjs --import DIR…   validate the drafts' *.jsonl and write them to data/calibration
 //
 // A row: {"id":"<lang>-<category>-<nnn>","lang","category","label","request":{messages,…},"why","group"?}
+// In another set's folder, data/<set>, ids start with "<set>-<lang>-" instead (data/probe: "probe-en-017").
 // (format and rubric: docs/ROUTING.md). Every problem is printed with file:line; the exit code is 1 if any.
 import { readFileSync, writeFileSync, readdirSync, existsSync, mkdirSync } from 'node:fs';
-import { join, basename } from 'node:path';
+import { join, basename, resolve } from 'node:path';
 import { ROOT } from './bundle.mjs';
 
 export const LANGS = ['en', 'es', 'de', 'fr', 'ja', 'zh', 'ko'];
@@ -19,8 +21,8 @@ export const CATEGORIES = ['chit_chat', 'lookup', 'rewrite', 'translation', 'ext
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 const DIR = join(ROOT, 'data/calibration');
 
-/** Problems of one parsed row (empty when valid). */
-export function problems(r) {
+/** Problems of one parsed row (empty when valid); `set` is the id prefix of a set other than the calibration set. */
+export function problems(r, set = '') {
   const out = [];
   if (!r || typeof r !== 'object' || Array.isArray(r)) return ['not a JSON object'];
   if (typeof r.id !== 'string' || !r.id) out.push('"id" must be a non-empty string');
@@ -29,7 +31,7 @@ export function problems(r) {
   if (!LABELS.includes(r.label)) out.push(`"label" must be one of ${LABELS.join(', ')}`);
   if (typeof r.why !== 'string' || !r.why) out.push('"why" must be a non-empty string');
   if (r.group !== undefined && typeof r.group !== 'string') out.push('"group" must be a string');
-  if (typeof r.id === 'string' && typeof r.lang === 'string' && !r.id.startsWith(`${r.lang}-`)) out.push(`"id" must start with "${r.lang}-"`);
+  if (typeof r.id === 'string' && typeof r.lang === 'string' && !r.id.startsWith(`${set}${r.lang}-`)) out.push(`"id" must start with "${set}${r.lang}-"`);
   const q = r.request;
   if (!q || typeof q !== 'object' || !Array.isArray(q.messages) || q.messages.length === 0) out.push('"request.messages" must be a non-empty array');
   else {
@@ -47,8 +49,8 @@ export function problems(r) {
   return out;
 }
 
-/** Reads and validates *.jsonl files; returns { rows, errors }. */
-export function readAll(files) {
+/** Reads and validates *.jsonl files (ids prefixed with `set`, see problems); returns { rows, errors }. */
+export function readAll(files, set = '') {
   const rows = [], errors = [], seen = new Map();
   for (const f of files) {
     readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
@@ -56,7 +58,7 @@ export function readAll(files) {
       const at = `${basename(f)}:${i + 1}`;
       let r;
       try { r = JSON.parse(line); } catch (e) { errors.push(`${at}: bad JSON: ${e.message}`); return; }
-      const p = problems(r);
+      const p = problems(r, set);
       if (p.length) { errors.push(`${at}: ${p.join('; ')}`); return; }
       if (seen.has(r.id)) { errors.push(`${at}: duplicate id ${r.id} (first at ${seen.get(r.id)})`); return; }
       seen.set(r.id, at);
@@ -72,7 +74,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const i = args.indexOf('--import');
   const sources = i >= 0 ? args.slice(i + 1) : [];
-  const { rows, errors } = readAll(sources.length ? sources.flatMap(jsonl) : jsonl(DIR));
+  const dir = i < 0 && args[0] ? resolve(args[0]) : DIR;
+  const set = dir === DIR ? '' : `${basename(dir)}-`;
+  if (!existsSync(dir)) {
+    console.error(`calibration: ${dir} not found`);
+    process.exitCode = 1;
+  }
+  const { rows, errors } = readAll(sources.length ? sources.flatMap(jsonl) : jsonl(dir), set);
   for (const e of errors) console.error(`calibration: ${e}`);
   // aligned items: a group must name an existing row
   const ids = new Set(rows.map((r) => r.id));

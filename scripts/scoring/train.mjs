@@ -2,14 +2,16 @@
 // Trains the scorer on routebench2 dev plus the calibration set, and writes src/scoring/weights.ts.
 // Deterministic: fixed folds (a hash of each row's group), full-batch Adam from zero, no randomness.
 //
-//   npm run train:scorer [-- --dev PATH] [--calib DIR] [--folds 5] [--no-write] [--oof FILE] [--oof-calib FILE]
+//   npm run train:scorer [-- --dev PATH] [--calib DIR] [--folds 5] [--no-write] [--oof FILE] [--oof-calib FILE] [--oof-heads FILE]
 //
-// Model (src/scoring/model.ts): two logistic heads over the standardised dense features (structure + demand
-// concepts + context), sign-constrained: demands may only raise a head, signs of an easy request only lower it.
-//   nt   = P(needs more than trivial). routebench2: the trivial tier's measured quality < 0.5 (rows that no tier
-//          answers count at half weight: they are hard, but routing gains nothing on them). Calibration: label ≠ trivial.
-//   prem = P(needs premium). routebench2: premium beats medium by ≥ 0.5. Calibration: label = premium.
-// Out of fold (k-fold CV, both heads refitted in every fold; a translation stays in its original's fold) it picks
+// Model (src/scoring/model.ts): three logistic heads over the standardised features, sign-constrained on the
+// concept families: demands may only raise the nt and prem heads, signs of an easy request only lower any head.
+//   nt   = P(needs more than trivial). Calibration: label ≠ trivial (routebench2 rows: --w-rb-nt, default 0).
+//   gain = what upgrading from trivial to premium buys. routebench2: premium − trivial quality, clipped to 0..1. It
+//          also reads the length curve's ramps (model.ts WORD_KNOTS).
+//   prem = P(needs premium). Calibration: label = premium (routebench2 rows: --w-rb-prem, default 0).
+// score: three bands (model.ts combine; --gate --floor --pgate --pfloor).
+// Out of fold (k-fold CV, all heads refitted in every fold; a translation stays in its original's fold) it picks
 // the default thresholds and builds the quality-target table (OUTCOMES), then refits on everything.
 // Inputs: ../shared/routebench2/dev.jsonl (read-only reference data outside the repo) and data/calibration/*.jsonl.
 import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
@@ -28,11 +30,19 @@ const L2 = Number(opt('l2', 0.01));
 const L2_LENGTH = Number(opt('l2-length', 1));
 /** Weight of one calibration request relative to one routebench2 row (the calibration set is the kind of traffic served). */
 const W_CALIB = Number(opt('w-calib', 3));
-/** Weight of routebench2 rows in the premium head (premium rarely beats medium there). */
-const W_RB_PREM = Number(opt('w-rb-prem', 0.5));
-/** score = mix.nt · nt + mix.gain · gain + mix.prem · prem. */
-const MIX = { nt: Number(opt('mix-nt', 0.2)), gain: Number(opt('mix-gain', 0.5)), prem: 0 };
-MIX.prem = Math.round((1 - MIX.nt - MIX.gain) * 1000) / 1000;
+/**
+ * Weight of routebench2 rows (premium beats medium by ≥ 0.5) in the premium head. 0: premium rarely beats medium
+ * there (all-medium keeps 97.6% of premium quality), and where it does, one greedy run per stand-in is mostly noise
+ * that teaches the head routebench2's sources. The premium head learns the rubric's premium clause from the
+ * calibration set; routebench2 still prices every premium cut (the thresholds and the quality-target table).
+ * Out of fold: APGR 0.618 either way, premium recall on the calibration set 66% (0.5) → 75% (0).
+ */
+const W_RB_PREM = Number(opt('w-rb-prem', 0));
+/**
+ * The bands of the score (src/scoring/model.ts combine): nt < gate → [0, floor); else prem < pgate →
+ * [floor, pfloor), else [pfloor, 1]; gain orders the requests within the two upper bands.
+ */
+const MIX = { gate: Number(opt('gate', 0.4)), floor: Number(opt('floor', 0.2)), pgate: Number(opt('pgate', 0.5)), pfloor: Number(opt('pfloor', 0.6)) };
 /** Weight of routebench2 rows in the nt head (the calibration set's labels are the rubric's). */
 const W_RB_NT = Number(opt('w-rb-nt', 0));
 /** Weight of calibration requests in the gain head (routebench2 measures the gain; the calibration set only bounds it). */
@@ -60,7 +70,9 @@ if (!existsSync(DEV)) {
   process.exit(2);
 }
 const S = await loadScorer('features');
-const { extract, FEATURES, N_DENSE, sigmoid, fingerprint, MCQ_NT_PRIOR } = S;
+const { extract, FEATURES, N_DENSE, N_INPUTS, WORD_KNOTS, inputs, sigmoid, fingerprint, MCQ_NT_PRIOR, combine } = S;
+/** Names of the model's inputs: the dense features, then the gain head's length ramps (model.ts inputs()). */
+const INPUTS = [...FEATURES, ...WORD_KNOTS.map((k) => `words>${k}`)];
 const MCQ = FEATURES.indexOf('mcq');
 
 // ---------- data ----------
@@ -76,7 +88,7 @@ const examples = [
     const none = Math.max(q.medium, q.premium) < 0.5;
     return {
       id: r.id, group: r.meta?.en_id || r.id, kind: 'rb', row: r,
-      dense: Array.from(extract({ model: 'auto', messages: [{ role: 'user', content: r.prompt }] }).dense),
+      dense: Array.from(inputs(extract({ model: 'auto', messages: [{ role: 'user', content: r.prompt }] }).dense)),
       nt: q.trivial < 0.5 ? 1 : 0, ntW: W_RB_NT * (none ? W_NONE : 1),
       gain: Math.max(0, Math.min(1, q.premium - q.trivial)), gainW: 1,
       prem: q.premium - q.medium >= 0.5 ? 1 : 0, premW: W_RB_PREM,
@@ -84,7 +96,7 @@ const examples = [
   }),
   ...calib.map((r) => ({
     id: r.id, group: r.group || r.id, kind: 'calib', row: r,
-    dense: Array.from(extract({ model: 'auto', ...r.request }).dense),
+    dense: Array.from(inputs(extract({ model: 'auto', ...r.request }).dense)),
     nt: LABEL[r.label] > 0 ? 1 : 0, ntW: W_CALIB,
     gain: LABEL[r.label] > 0 ? 1 : 0, gainW: W_CALIB_GAIN,
     prem: LABEL[r.label] === 2 ? 1 : 0, premW: W_CALIB,
@@ -108,9 +120,15 @@ const SIGN = FEATURES.map((f) => {
   return 0;
 });
 
+/**
+ * The nt head: concept families keep their signs; structure and context are free (a pasted code fence or a long
+ * pasted text is not by itself a hard request: "what does this snippet do?" is trivial).
+ */
+const NT_SIGN = FEATURES.map((f) => (f.startsWith('d_') ? 1 : f.startsWith('e_') ? -1 : 0));
+
 /** The gain head orders requests by what upgrading buys, which is not monotone in demand (the hardest problems
  * are solved by no tier): only the signs of an easy request stay constrained there. */
-const GAIN_SIGN = FEATURES.map((f, i) => (GAIN_FREE ? (f.startsWith('e_') ? -1 : 0) : SIGN[i]));
+const GAIN_SIGN = INPUTS.map((f, i) => (i >= N_DENSE ? 0 : GAIN_FREE ? (f.startsWith('e_') ? -1 : 0) : SIGN[i]));
 
 /**
  * L2 per feature. In the nt and prem heads, length and layout pay L2_LENGTH times more: in the calibration set hard
@@ -119,22 +137,22 @@ const GAIN_SIGN = FEATURES.map((f, i) => (GAIN_FREE ? (f.startsWith('e_') ? -1 :
  */
 const LENGTH_FEATURES = ['words', 'lines', 'sentences', 'questions', 'numbers', 'digits'];
 const L2_NT = FEATURES.map((f) => (LENGTH_FEATURES.includes(f) ? L2 * L2_LENGTH : L2));
-const L2_FLAT = FEATURES.map(() => L2);
+const L2_FLAT = INPUTS.map(() => L2);
 
 function standardiser(vectors) {
-  const mean = new Array(N_DENSE).fill(0), sq = new Array(N_DENSE).fill(0);
-  for (const v of vectors) for (let i = 0; i < N_DENSE; i++) mean[i] += v[i];
-  for (let i = 0; i < N_DENSE; i++) mean[i] /= vectors.length;
-  for (const v of vectors) for (let i = 0; i < N_DENSE; i++) sq[i] += (v[i] - mean[i]) ** 2;
+  const mean = new Array(N_INPUTS).fill(0), sq = new Array(N_INPUTS).fill(0);
+  for (const v of vectors) for (let i = 0; i < N_INPUTS; i++) mean[i] += v[i];
+  for (let i = 0; i < N_INPUTS; i++) mean[i] /= vectors.length;
+  for (const v of vectors) for (let i = 0; i < N_INPUTS; i++) sq[i] += (v[i] - mean[i]) ** 2;
   // rounded as written to weights.ts (2 decimals), so that training and the Worker standardise identically
   const r2 = (x) => Math.round(x * 100) / 100;
   return { mean: mean.map(r2), scale: sq.map((s) => Math.max(0.01, r2(Math.sqrt(s / vectors.length) || 1))) };
 }
 
-/** Full-batch Adam on weighted mean log-loss + L2, projected onto the allowed signs. */
+/** Full-batch Adam on weighted mean log-loss + L2, projected onto the allowed signs; reads the first sign.length inputs. */
 function trainHead(Z, ys, ws, sign = SIGN, l2 = L2_NT) {
-  const n = Z.length;
-  const w = new Float64Array(1 + N_DENSE);
+  const n = Z.length, D = sign.length;
+  const w = new Float64Array(1 + D);
   const m = new Float64Array(w.length), v = new Float64Array(w.length), g = new Float64Array(w.length);
   let W = 0;
   for (const x of ws) W += x;
@@ -143,12 +161,12 @@ function trainHead(Z, ys, ws, sign = SIGN, l2 = L2_NT) {
     for (let k = 0; k < n; k++) {
       const z = Z[k];
       let s = w[0];
-      for (let i = 0; i < N_DENSE; i++) s += w[1 + i] * z[i];
+      for (let i = 0; i < D; i++) s += w[1 + i] * z[i];
       const d = (ws[k] * (sigmoid(s) - ys[k])) / W;
       g[0] += d;
-      for (let i = 0; i < N_DENSE; i++) g[1 + i] += d * z[i];
+      for (let i = 0; i < D; i++) g[1 + i] += d * z[i];
     }
-    for (let i = 0; i < N_DENSE; i++) g[1 + i] += l2[i] * w[1 + i];
+    for (let i = 0; i < D; i++) g[1 + i] += l2[i] * w[1 + i];
     const b1 = 0.9, b2 = 0.999, lr = 0.05, c1 = 1 - b1 ** t, c2 = 1 - b2 ** t;
     for (let i = 0; i < w.length; i++) {
       m[i] = b1 * m[i] + (1 - b1) * g[i];
@@ -165,25 +183,30 @@ function trainModel(exs) {
   const Z = exs.map((e) => e.dense.map((x, i) => (x - st.mean[i]) / st.scale[i]));
   return {
     mean: st.mean, scale: st.scale, mix: MIX,
-    nt: trainHead(Z, exs.map((e) => e.nt), exs.map((e) => e.ntW)),
+    nt: trainHead(Z, exs.map((e) => e.nt), exs.map((e) => e.ntW), NT_SIGN, L2_NT),
     gain: trainHead(Z, exs.map((e) => e.gain), exs.map((e) => e.gainW), GAIN_SIGN, L2_FLAT),
     prem: trainHead(Z, exs.map((e) => e.prem), exs.map((e) => e.premW), SIGN, L2_NT),
   };
 }
 
-/** The same arithmetic as src/scoring/index.ts scoreExtracted (the hand-set attachment prior is 0 on this data). */
-function predict(model, dense) {
+/** Each head's output, with the same arithmetic as src/scoring/index.ts scoreExtracted (the hand-set attachment prior is 0 on this data). */
+function heads(model, dense) {
   const z = dense.map((x, i) => (x - model.mean[i]) / model.scale[i]);
-  const head = (h, bump = 0) => { let s = h.bias + bump; for (let i = 0; i < N_DENSE; i++) s += h.w[i] * z[i]; return sigmoid(s); };
-  return model.mix.nt * head(model.nt, MCQ_NT_PRIOR * dense[MCQ]) + model.mix.gain * head(model.gain) + model.mix.prem * head(model.prem);
+  const head = (h, bump = 0) => { let s = h.bias + bump; for (let i = 0; i < h.w.length; i++) s += h.w[i] * z[i]; return sigmoid(s); };
+  return { nt: head(model.nt, MCQ_NT_PRIOR * dense[MCQ]), gain: head(model.gain), prem: head(model.prem) };
+}
+function predict(model, dense) {
+  const h = heads(model, dense);
+  return combine(model, h.nt, h.gain, h.prem);
 }
 
 // ---------- cross-validation ----------
 const t0 = Date.now();
 const oof = new Map();
+const oofHeads = new Map();
 for (let f = 0; f < FOLDS; f++) {
   const model = trainModel(examples.filter((e) => foldOf(e) !== f));
-  for (const e of examples) if (foldOf(e) === f) oof.set(e.id, predict(model, e.dense));
+  for (const e of examples) if (foldOf(e) === f) { oof.set(e.id, predict(model, e.dense)); oofHeads.set(e.id, heads(model, e.dense)); }
 }
 
 // ---------- the outcome table (routebench2 dev out of fold, calibration out of fold) ----------
@@ -260,7 +283,7 @@ const at = outcome(medium, premium);
 // ---------- report ----------
 const pct = (x) => `${(100 * x).toFixed(1)}%`;
 console.log(`routebench2 dev: ${rbEx.length} rows; calibration: ${calEx.length} requests from ${calibFiles.length} files; ` +
-  `${FOLDS}-fold CV by group; ${N_DENSE} features -> 3 sign-constrained logistic heads; L2 ${L2}; ${ITERS} Adam steps; mix ${JSON.stringify(MIX)}; calibration weight ${W_CALIB}`);
+  `${FOLDS}-fold CV by group; ${N_DENSE} features (+ ${N_INPUTS - N_DENSE} length ramps in the gain head) -> 3 sign-constrained logistic heads; L2 ${L2}; ${ITERS} Adam steps; mix ${JSON.stringify(MIX)}; calibration weight ${W_CALIB}`);
 console.log(`default thresholds (out of fold): medium ${thresholds.medium}, premium ${thresholds.premium}`);
 console.log(`  routebench2 dev at these thresholds (table): cost ${pct(at.cost)}, quality ${pct(at.quality)}, harmful downgrades ${pct(harmful(thresholds.medium))}`);
 if (calEx.length) console.log(`  calibration: hard->trivial ${pct(at.hardToTrivial)}, easy->trivial ${pct(at.easyToTrivial)}`);
@@ -270,6 +293,8 @@ if (oofFile) {
   const tierOf = (s) => (s >= thresholds.premium ? 'premium' : s >= thresholds.medium ? 'medium' : 'trivial');
   writeFileSync(oofFile, rbEx.map((e) => JSON.stringify({ id: e.id, score: oof.get(e.id), tier: tierOf(oof.get(e.id)) })).join('\n') + '\n');
   const calFile = opt('oof-calib', null);
+  const headsFile = opt('oof-heads', null);
+  if (headsFile) writeFileSync(headsFile, examples.map((e) => JSON.stringify({ id: e.id, kind: e.kind, score: oof.get(e.id), ...oofHeads.get(e.id) })).join('\n') + '\n');
   if (calFile) writeFileSync(calFile, calEx.map((e) => JSON.stringify({ id: e.id, lang: e.row.lang, category: e.row.category, label: e.row.label, score: oof.get(e.id), tier: tierOf(oof.get(e.id)) })).join('\n') + '\n');
 }
 
@@ -277,7 +302,7 @@ if (oofFile) {
 const final = trainModel(examples);
 console.log(`trained in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 for (const h of ['nt', 'gain', 'prem']) {
-  const top = FEATURES.map((f, i) => [f, final[h].w[i]]).filter(([, w]) => Math.abs(w) >= 0.05).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
+  const top = INPUTS.map((f, i) => [f, final[h].w[i] ?? 0]).filter(([, w]) => Math.abs(w) >= 0.05).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
   console.log(`  ${h} head (bias ${final[h].bias.toFixed(2)}): ${top.map(([f, w]) => `${f} ${w.toFixed(2)}`).join(', ')}`);
 }
 

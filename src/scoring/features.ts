@@ -61,6 +61,13 @@ export const N_DENSE = FEATURES.length
 const FAMILY0 = STRUCTURE.length
 const N_FAMILIES = FAMILIES.length
 const GREET = FAMILIES.indexOf('e_greet')
+const BUILD = FAMILIES.indexOf('d_build')
+const DEMANDS = FAMILIES.flatMap((f, i) => (f.startsWith('d_') ? [i] : []))
+const CODE = FAMILIES.indexOf('d_code')
+const IMPLEMENT = FAMILIES.indexOf('d_implement')
+/** A family's count in one text; `d_build` (make, write, ...) counts only as far as code vocabulary goes with it. */
+const countOf = (c: Counts, f: number): number =>
+  f === BUILD ? Math.min(c.families[BUILD], c.families[CODE] + c.families[IMPLEMENT]) : c.families[f]
 const CONTEXT0 = FAMILY0 + N_FAMILIES
 /**
  * Demands read in system prompts and earlier turns count this much (the last user turn counts 1), and so do the
@@ -70,7 +77,8 @@ export const CONTEXT_WEIGHT = 0.5
 /**
  * A last user turn shorter than this (CJK-aware words) after earlier user turns is a follow-up: the conversation's
  * demands count in full ("ok continue and give the final answer" after a competition problem is that problem).
- * Not when the turn is small talk that closes the conversation ("thanks, that's all").
+ * Not when the turn is small talk with no demand of its own, which closes the conversation ("thanks, that's all",
+ * "懂了，谢啦"): then they do not count at all.
  */
 export const FOLLOW_UP_WORDS = 25
 
@@ -139,6 +147,8 @@ const LEX_HITS = new Int32Array(LEX_SIZE)
 const LEX_PREFIX = new Uint8Array(LEX_SIZE)
 const CODE_BIT = 1 << N_FAMILIES
 const TRACE_BIT = 1 << (N_FAMILIES + 1)
+/** The bits of the easy-sign families (`e_*`): inside pasted code they are identifiers, not what the user asks. */
+const EASY_BITS = FAMILIES.reduce((m, f, i) => (f.startsWith('e_') ? m | (1 << i) : m), 0)
 /**
  * A one-probe filter in front of the table (8 KB, stays in the L1 cache): bit (h >>> 16) is set for every key.
  * Most partial matches die within a few letters, on a key that is not in the table; the filter answers those
@@ -247,13 +257,17 @@ const newCounts = (): Counts => ({
  */
 const MAX_LIVE = 16
 const LIVE = new Int32Array(2 * MAX_LIVE)
-/** LIVE_STATE[0] = offset of the current half, [1] = number of live matches, [2] = last char fed (32 = boundary). */
-const LIVE_STATE = new Int32Array(3)
+/**
+ * LIVE_STATE[0] = offset of the current half, [1] = number of live matches, [2] = last char fed (32 = boundary),
+ * [3] = 1 inside a ``` code fence.
+ */
+const LIVE_STATE = new Int32Array(4)
 
 function hit(bits: number, c: Counts): void {
   if (bits & CODE_BIT) c.codeTokens++
   if (bits & TRACE_BIT) c.traces++
-  let m = bits & (CODE_BIT - 1)
+  // in pasted code, `tags` or `birthday` are names, not a request to tag or to write a birthday message
+  let m = bits & (CODE_BIT - 1) & (LIVE_STATE[3] !== 0 ? ~EASY_BITS : -1)
   while (m !== 0) {
     const f = 31 - Math.clz32(m)
     c.families[f]++
@@ -266,6 +280,7 @@ function resetTrie(): void {
   LIVE_STATE[0] = 0
   LIVE_STATE[1] = 1
   LIVE_STATE[2] = 32
+  LIVE_STATE[3] = 0
   LIVE[0] = H_SPACE
 }
 
@@ -300,6 +315,13 @@ function feed(v: number, cjk: boolean, c: Counts): void {
   LIVE_STATE[2] = v
 }
 
+/** Whether `text` ends with the lower-case ASCII `suffix` (any case) just before index `end`. */
+function endsWith(text: string, end: number, suffix: string): boolean {
+  const from = end - suffix.length
+  for (let k = 0; k < suffix.length; k++) if ((text.charCodeAt(from + k) | 32) !== suffix.charCodeAt(k)) return false
+  return true
+}
+
 /**
  * Scans `text` once, adding to `c`. Linear in the text length: every branch looks at most 2 chars ahead, and
  * at most MAX_LIVE partial concept matches are extended per character.
@@ -317,10 +339,13 @@ function scan(text: string, c: Counts): void {
   const endNumber = (): void => {
     if (numLen) { c.numbers++; if (numLen > c.longestNumber) c.longestNumber = numLen; numLen = 0 }
   }
-  const endWord = (): void => {
+  /** Ends the word before index `end`. */
+  const endWord = (end: number): void => {
     if (wordLen === 0) return
     c.latinWords++
     if (wordLen === 1 && wordFirst !== 97 && wordFirst !== 105) c.singleLetters++ // not "a" / "i"
+    // an exception's name (OutOfMemoryError, NullPointerException, ECONNRESET is not one): a sign of an error report
+    if ((wordLen > 5 && endsWith(text, end, 'error')) || (wordLen > 9 && endsWith(text, end, 'exception'))) c.traces++
     wordLen = 0
   }
 
@@ -368,7 +393,7 @@ function scan(text: string, c: Counts): void {
       continue
     }
     backslashRun = false
-    endWord()
+    endWord(i)
     if (ch >= 0x1100 && isCjkCode(ch)) {
       c.cjk++; c.letters++
       if (ch <= 0x30ff || ch >= 0xac00 || (ch >= 0x1100 && ch <= 0x11ff) || (ch >= 0x3130 && ch <= 0x318f)) c.kana++ // kana and hangul carry less per char than Han
@@ -415,7 +440,7 @@ function scan(text: string, c: Counts): void {
         if (!(i + 1 < n && text.charCodeAt(i + 1) >= 48 && text.charCodeAt(i + 1) <= 57 && (i === 0 || text.charCodeAt(i - 1) !== 36))) c.dollars++
         break
       case 96:
-        if (++backticks === 3) { c.fences++; backticks = 0 }
+        if (++backticks === 3) { c.fences++; backticks = 0; LIVE_STATE[3] ^= 1 }
         break
       case 59: c.codeTokens += 0.5; break // ;
       case 63: case 0xff1f: c.questions++; c.sentences++; break
@@ -426,7 +451,7 @@ function scan(text: string, c: Counts): void {
     }
     if (ch !== 96) backticks = 0
   }
-  endWord()
+  endWord(n)
   endNumber()
   if (LIVE_STATE[2] !== 32) feed(32, false, c) // the end of a text is a word boundary
   if (lineChars > 0) c.lines++
@@ -440,6 +465,8 @@ const KANA_PER_WORD = 2.9
 export const wordsOf = (c: { latinWords: number; cjk: number; kana: number; numbers: number }): number =>
   c.latinWords + c.numbers + (c.cjk - c.kana) / HAN_PER_WORD + c.kana / KANA_PER_WORD
 
+const hasDemand = (c: Counts): boolean => DEMANDS.some((i) => c.families[i] > 0)
+
 /**
  * @param userWords words of the earlier user turns: they count at CONTEXT_WEIGHT in `words` (the task a
  * follow-up continues was stated there)
@@ -450,7 +477,8 @@ function denseOf(c: Counts, rest: Counts, ctx: ContextStats, userWords: number):
   const perWord = Math.max(1, words)
   // a short last turn after earlier user turns continues their task ("ok continue", "and the final answer?"),
   // unless it is small talk that closes it ("thanks, that's all")
-  const demandWeight = userWords > 0 && words < FOLLOW_UP_WORDS && c.families[GREET] === 0 ? 1 : CONTEXT_WEIGHT
+  const followUp = userWords > 0 && words < FOLLOW_UP_WORDS
+  const demandWeight = !followUp ? CONTEXT_WEIGHT : c.families[GREET] > 0 && !hasDemand(c) ? 0 : 1
   v[0] = Math.log1p(words + CONTEXT_WEIGHT * userWords)
   v[1] = Math.log1p(c.lines)
   v[2] = Math.min(3, c.digits / perWord)
@@ -470,8 +498,8 @@ function denseOf(c: Counts, rest: Counts, ctx: ContextStats, userWords: number):
   v[16] = Math.log1p(c.singleLetters)
   for (let f = 0; f < N_FAMILIES; f++) {
     // demands carry over from the conversation (half weight); signs of an easy request count only in the last turn
-    const own = c.families[f]
-    v[FAMILY0 + f] = Math.log1p(FAMILIES[f].charCodeAt(0) === 100 ? own + demandWeight * rest.families[f] : own)
+    const own = countOf(c, f)
+    v[FAMILY0 + f] = Math.log1p(FAMILIES[f].charCodeAt(0) === 100 ? own + demandWeight * countOf(rest, f) : own)
   }
   v[CONTEXT0] = Math.log1p(ctx.contextWords)
   v[CONTEXT0 + 1] = Math.log1p(ctx.turns)

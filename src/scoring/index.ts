@@ -16,7 +16,7 @@
 import type { ChatRequest } from '../openai/request'
 import type { Tier } from './tiers'
 import { extract, FEATURES, N_DENSE, type ContextStats, type Extracted } from './features'
-import { combine, fingerprint, headLogit, MCQ_NT_PRIOR, sigmoid, standardise, type Weights } from './model'
+import { combine, fingerprint, headLogit, inputs, MCQ_NT_PRIOR, N_INPUTS, sigmoid, standardise, type Weights } from './model'
 import { OUTCOMES, TRAINED_THRESHOLDS, WEIGHTS } from './weights'
 
 export { FEATURES } from './features'
@@ -48,7 +48,8 @@ export interface Thresholds {
  */
 export const DEFAULT_THRESHOLDS: Thresholds = { medium: TRAINED_THRESHOLDS.medium, premium: TRAINED_THRESHOLDS.premium }
 
-if (WEIGHTS.features !== fingerprint() || WEIGHTS.mean.length !== N_DENSE || WEIGHTS.nt.w.length !== N_DENSE) {
+if (WEIGHTS.features !== fingerprint() || WEIGHTS.mean.length !== N_INPUTS || WEIGHTS.nt.w.length !== N_DENSE ||
+  WEIGHTS.prem.w.length !== N_DENSE || WEIGHTS.gain.w.length !== N_INPUTS) {
   throw new Error('scoring: weights.ts does not match the features (npm run train:scorer)')
 }
 
@@ -59,7 +60,7 @@ const LABELS: Record<string, string> = {
   code_tokens: 'code', indent: 'indentation', stack_trace: 'stack trace', mcq: 'options', questions: 'questions',
   sentences: 'sentences', single_letters: 'variables',
   d_proof: 'proof', d_math: 'maths', d_competition: 'competition maths', d_reasoning: 'reasoning',
-  d_implement: 'implementation', d_code: 'code', d_debug: 'debugging', d_output: 'code output', d_systems: 'systems code',
+  d_implement: 'implementation', d_build: 'software to build', d_code: 'code', d_debug: 'debugging', d_output: 'code output', d_systems: 'systems code',
   d_design: 'system design', d_legal: 'legal', d_medical: 'medical', d_finance: 'finance',
   d_analysis: 'analysis', d_long: 'long output', d_creative: 'creative', d_constraint: 'constraints',
   d_agentic: 'agentic task', d_research: 'research',
@@ -94,7 +95,7 @@ export function tierOf(s: number, t: Thresholds = DEFAULT_THRESHOLDS): Tier {
 /** Scores already-extracted features with the given weights (the training script uses this too). */
 export function scoreExtracted(x: Extracted, w: Weights = WEIGHTS): { score: number; nt: number; gain: number; prem: number; prior: number; z: Float64Array } {
   const prior = contextPrior(x.context).total
-  const z = standardise(x.dense, w)
+  const z = standardise(inputs(x.dense), w)
   const nt = sigmoid(headLogit(z, w.nt) + prior + MCQ_NT_PRIOR * x.dense[MCQ])
   const gain = sigmoid(headLogit(z, w.gain) + prior)
   const prem = sigmoid(headLogit(z, w.prem) + prior)
@@ -128,14 +129,16 @@ export function score(req: ChatRequest, thresholds: Thresholds = DEFAULT_THRESHO
   features.p_premium = round(prem)
   features.prior = round(ctx.total)
 
-  // reasons: the largest contributions (both heads, as mixed into the score) in the direction of the decision
+  // reasons: the largest logit contributions, in the direction of the decision, of the head that decides it (nt for
+  // trivial or not, prem for premium)
   const up = tier !== 'trivial'
+  const head = tier === 'premium' && prem >= w.mix.pgate ? w.prem : w.nt
   const contrib: [string, number][] = []
   for (let i = 0; i < N_DENSE; i++) {
     // a reason names a signal that is there (up), or a sign of an easy request or a short, plain text (down)
     if (up ? z[i] <= 0 : z[i] > 0 ? !FEATURES[i].startsWith('e_') : !(FEATURES[i] in BELOW)) continue
-    const v = (w.mix.nt * w.nt.w[i] + w.mix.gain * w.gain.w[i] + w.mix.prem * w.prem.w[i]) * z[i]
-    if (up ? v > 0.03 : v < -0.03) contrib.push([labelFor(i, z[i]), v])
+    const v = head.w[i] * z[i]
+    if (up ? v > 0.15 : v < -0.15) contrib.push([labelFor(i, z[i]), v])
   }
   for (const [name, v] of ctx.parts) if (up && v > 0.1) contrib.push([name, v])
   contrib.sort((a, b) => (up ? b[1] - a[1] : a[1] - b[1]))

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { compactReason, DEFAULT_THRESHOLDS, FEATURES, score, tierOf, type Decision } from '../../src/scoring'
+import { combine, inputs, N_INPUTS, WORD_KNOTS, WORD_STEP } from '../../src/scoring/model'
 import { CONCEPTS } from '../../src/scoring/concepts'
 import { extract, FAMILIES } from '../../src/scoring/features'
 import { fingerprint } from '../../src/scoring/model'
@@ -20,6 +21,7 @@ describe('demand signals (one family at a time)', () => {
     ['d_competition', 'Find all positive integers n such that n^2 + 1 divides 2^n + 1.'],
     ['d_reasoning', 'A train leaves at 9:00 at 80 km/h. Show your reasoning step by step.'],
     ['d_implement', 'Implement an LRU cache in TypeScript with unit tests.'],
+    ['d_build', 'code a framework for multiple traveling salesman optimization in python using DEAP'],
     ['d_debug', "My script fails with a KeyError and I can't find the bug."],
     ['d_output', 'What is the output of this snippet?\n```python\nprint(sorted({3: 1, 1: 2}))\n```'],
     ['d_systems', 'Write a lock-free MPMC queue in C++ and argue why it is free of ABA.'],
@@ -86,6 +88,10 @@ describe('demand signals (one family at a time)', () => {
   it('sees code, stack traces, LaTeX and lettered options in the structure', () => {
     const trace = 'Traceback (most recent call last):\n  File "a.py", line 3, in <module>\nZeroDivisionError: division by zero'
     expect(f(trace, 'stack_trace')).toBeGreaterThan(0)
+    // an exception's name is an error report in any language; the word "error" alone is not
+    expect(f('线上一直报 java.lang.OutOfMemoryError: Metaspace 怎么排查', 'stack_trace')).toBeGreaterThan(0)
+    expect(f('IllegalStateExceptionが出ます', 'stack_trace')).toBeGreaterThan(0)
+    expect(f('an error occurred, what does it mean?', 'stack_trace')).toBe(0)
     expect(f('```js\nconst x = 1;\n```', 'code_fence')).toBe(1)
     expect(f('Solve $x^2 = \\frac{1}{2}$.', 'latex')).toBeGreaterThan(0)
     expect(f('It costs $20 and $5.', 'dollars')).toBe(0)
@@ -112,6 +118,36 @@ describe('concept matching', () => {
     expect(f('用Rust实现一个LRU缓存', 'd_implement')).toBeGreaterThan(0)
     expect(f('이 정리를 증명하시오', 'd_proof')).toBeGreaterThan(0)
     expect(f('APIを実装して', 'd_implement')).toBeGreaterThan(0)
+  })
+
+  it('reads a derivation as a proof demand, in every language', () => {
+    for (const text of ['Derive the closed form of the Fibonacci numbers.', 'Leiten Sie die Formel her.', 'Dérivez la formule.', 'オイラーの公式を導出して', '推导贝叶斯公式', '공식을 유도하시오']) {
+      expect(f(text, 'd_proof'), text).toBeGreaterThan(0)
+    }
+  })
+
+  it('counts a request to make something only with code vocabulary (d_build)', () => {
+    const software = ['code a snake game in pygame', '用Python写一个多线程爬虫', 'Reactでカスタムフックを書いて', '파이썬으로 크롤러 코드를 작성해 줘']
+    for (const text of software) expect(f(text, 'd_build'), text).toBeGreaterThan(0)
+    for (const text of ['write a birthday message for my aunt', '帮我写一首关于春天的诗']) expect(f(text, 'd_build'), text).toBe(0)
+  })
+
+  it('does not read signs of an easy request inside a pasted code fence', () => {
+    const code = '```python\ndef add_tag(tag, tags=[]):\n    tags.append(tag)\n    return tags  # birthday\n```'
+    expect(f(`Review this for real bugs:\n${code}`, 'e_extract')).toBe(0)
+    expect(f(`Review this for real bugs:\n${code}`, 'e_short_creative')).toBe(0)
+    expect(f(`${code}\nNow tag each line and write a birthday message.`, 'e_extract')).toBeGreaterThan(0) // after the fence closes
+    expect(f('tag these reviews as positive or negative', 'e_extract')).toBeGreaterThan(0)
+  })
+
+  it('has no Latin-script cue that folds to a single letter (digits and punctuation fold to spaces: "401k" would match any "4k")', () => {
+    const cjk = /[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]/ // a CJK or Hangul character is a word on its own
+    for (const family of FAMILIES) {
+      for (const cue of (CONCEPTS[family] as readonly string[]).filter((c) => !cjk.test(c))) {
+        expect(cue.replace(/\*$/, '').replace(/[^\p{L}]+/gu, '').length, `${family}: ${cue}`).toBeGreaterThanOrEqual(2)
+      }
+    }
+    expect(f('Prove that there are infinitely many primes of the form 4k+3.', 'd_finance')).toBe(0)
   })
 
   it('has concept lists for every family in all seven languages', () => {
@@ -209,7 +245,7 @@ describe('the whole request: conversation, system prompt, tools, attachments', (
     zh: ['证明：有无穷多个形如4k+3的素数。', '假设只有有限个，记为p1,…,pk，令N = 4p1…pk − 1。', '继续', '谢谢！'],
   }
   for (const [lang, [task, reply, more, thanks]] of Object.entries(PROOF_TURNS)) {
-    it(`${lang}: a bare follow-up inherits the conversation's demand in full; a thank-you does not`, () => {
+    it(`${lang}: a bare follow-up inherits the conversation's demand in full; a thank-you inherits none`, () => {
       const turn = (last: string): ChatRequest => ({ model: 'auto', messages: [{ role: 'user', content: task }, { role: 'assistant', content: reply }, { role: 'user', content: last }] })
       const own = Math.expm1(f(task, 'd_proof'))
       expect(own).toBeGreaterThan(0)
@@ -218,7 +254,7 @@ describe('the whole request: conversation, system prompt, tools, attachments', (
       expect(go.tier).not.toBe('trivial')
       expect(go.score).toBeGreaterThan(score(ask(more)).score)
       const done = score(turn(thanks))
-      expect(done.features.d_proof).toBeCloseTo(Math.log1p(0.5 * own), 4)
+      expect(done.features.d_proof).toBe(0) // small talk with no demand of its own closes the conversation
       expect(done.score).toBeLessThan(go.score)
     })
   }
@@ -304,7 +340,40 @@ describe('determinism and bad input', () => {
 describe('tiers and reasons', () => {
   it('ships weights made for this feature set', () => {
     expect(WEIGHTS.features).toBe(fingerprint())
-    expect(WEIGHTS.mix.nt + WEIGHTS.mix.gain + WEIGHTS.mix.prem).toBeCloseTo(1, 6)
+    const m = WEIGHTS.mix
+    expect(0 < m.gate && m.gate < 1 && 0 < m.pgate && m.pgate < 1).toBe(true)
+    expect(0 < m.floor && m.floor < m.pfloor && m.pfloor < 1).toBe(true)
+  })
+
+  it('combines the heads in three bands: nt leaves trivial, prem reaches premium, gain orders within', () => {
+    const { gate, floor, pgate, pfloor } = WEIGHTS.mix
+    // below the gate the nt head alone places a request (the default medium cut lies inside this band), whatever
+    // the other heads say
+    expect(combine(WEIGHTS, gate - 0.01, 1, 1)).toBeLessThan(floor)
+    // above the gate: the medium band unless the prem head says premium adds quality
+    expect(combine(WEIGHTS, gate, 0, 0)).toBe(floor)
+    expect(combine(WEIGHTS, 1, 0.99, pgate - 0.01)).toBeLessThan(pfloor)
+    expect(combine(WEIGHTS, 1, 0, pgate)).toBe(pfloor)
+    expect(combine(WEIGHTS, 1, 0, pgate)).toBeGreaterThanOrEqual(DEFAULT_THRESHOLDS.premium)
+    // non-decreasing in every head
+    fc.assert(fc.property(fc.float({ min: 0, max: 1, noNaN: true }), fc.float({ min: 0, max: 1, noNaN: true }), fc.float({ min: 0, max: 1, noNaN: true }), fc.float({ min: 0, max: 1, noNaN: true }), (nt, g, p, d) => {
+      const s = combine(WEIGHTS, nt, g, p)
+      return s >= 0 && s <= 1 && combine(WEIGHTS, Math.min(1, nt + d), g, p) >= s && combine(WEIGHTS, nt, Math.min(1, g + d), p) >= s && combine(WEIGHTS, nt, g, Math.min(1, p + d)) >= s
+    }), { numRuns: 500 })
+  })
+
+  it('gives the gain head the prompt length as a piecewise-linear curve, flat beyond the last knot', () => {
+    const dense = new Float64Array(FEATURES.length)
+    const ramps = (words: number) => {
+      dense[FEATURES.indexOf('words')] = words
+      return Array.from(inputs(dense).subarray(FEATURES.length))
+    }
+    expect(inputs(dense).length).toBe(N_INPUTS)
+    expect(WEIGHTS.gain.w.length).toBe(N_INPUTS)
+    expect(WEIGHTS.nt.w.length).toBe(FEATURES.length) // nt and prem read the dense features only
+    expect(ramps(3.2)).toEqual(WORD_KNOTS.map((k) => Math.min(WORD_STEP, Math.max(0, 3.2 - k))))
+    expect(ramps(0)).toEqual(WORD_KNOTS.map(() => 0))
+    expect(ramps(12)).toEqual(ramps(WORD_KNOTS[WORD_KNOTS.length - 1] + WORD_STEP)) // a long document does not extrapolate
   })
 
   it('maps a score to a tier at the thresholds (inclusive lower bounds)', () => {
