@@ -295,13 +295,14 @@ export const CONCEPTS = {
   e_extract: [
     'extract', 'pull out', 'classify', 'categorize', 'categorise', 'sentiment', 'positive or negative', 'label', 'tag', 'phone number',
     'as json', 'to json', 'into json', 'format as', 'convert to', 'bullet list', 'as a list',
-    'remind me', 'add to my calendar', 'to my calendar', 'set a reminder', 'set an alarm', 'spam', 'is this email',
-    'extrae', 'clasifica', 'sentimiento', 'positiva o negativa', 'positivo o negativo', 'etiqueta', 'teléfono', 'en json',
-    'extrahier*', 'klassifizier*', 'positiv oder negativ', 'stimmung', 'kategorisier*', 'telefonnummer', 'als json',
-    'extrai*', 'classifie*', 'positif ou négatif', 'positive ou négative', 'catégoris*', 'numéro de téléphone', 'en json',
-    '抽出', '分類', 'ポジティブ', 'ネガティブ', '取り出', '抜き出', '電話番号', '箇条書き', 'カレンダーに', 'リマインド', 'アラーム', 'スパム', '迷惑メール',
-    '提取', '分类', '正面还是负面', '正面', '负面', '抽取', '归类', '电话', '列出', '提醒我', '日历', '闹钟', '找出来', '垃圾邮件', '诈骗短信',
-    '추출', '분류', '긍정', '부정', '뽑아', '전화번호', '목록으로', '알림', '캘린더', '알람', '스팸',
+    'remind me', 'add to my calendar', 'to my calendar', 'set a reminder', 'set an alarm',
+    'bulleted list', 'bullet points', 'into a table', 'as a table', 'markdown table', 'positive negative', 'neutral', 'just the numbers', 'just give me the', 'spam', 'is this email',
+    'extrae', 'clasifica', 'en una tabla', 'en viñetas', 'sentimiento', 'positiva o negativa', 'positivo o negativo', 'etiqueta', 'teléfono', 'en json',
+    'extrahier*', 'klassifizier*', 'als tabelle', 'in eine tabelle', 'stichpunkte', 'positiv oder negativ', 'stimmung', 'kategorisier*', 'telefonnummer', 'als json',
+    'extrai*', 'classifie*', 'en tableau', 'sous forme de liste', 'positif ou négatif', 'positive ou négative', 'catégoris*', 'numéro de téléphone', 'en json',
+    '抽出', '分類', 'ポジティブ', 'ネガティブ', '取り出', '抜き出', '電話番号', '箇条書き', 'カレンダーに', 'リマインド', 'アラーム', 'スパム', '迷惑メール', '表にして', '表に', '予定入れ', '予定を入れ', 'だけ教えて', 'だけでOK', '番号だけ', 'だけ抜き出',
+    '提取', '分类', '正面还是负面', '正面', '负面', '抽取', '归类', '电话', '列出', '提醒我', '日历', '闹钟', '找出来', '垃圾邮件', '诈骗短信', '表格', '整理成', '只要告诉我', '只需要',
+    '추출', '분류', '긍정', '부정', '뽑아', '전화번호', '목록으로', '알림', '캘린더', '알람', '스팸', '표로', '일정 추가', '만 알려', '번호만',
   ],
   /** Short creative pieces with no hard constraints. */
   e_short_creative: [
@@ -314,14 +315,14 @@ export const CONCEPTS = {
   /** The user asks for a short or basic answer. */
   e_brief: [
     'in one sentence', 'in two sentences', 'one sentence', 'briefly', 'short answer', 'quick question', 'one word', 'in a nutshell',
-    'one liner', 'oneliner',
+    'one liner', 'oneliner', 'in one line', 'one line', 'simplest way', 'shortest way', 'quickest way', 'regex for', 'a regex', 'regex to',
     'eli5', 'tl dr', 'keep it short', 'simple terms', 'for a beginner', 'for kids', 'quickly',
-    'en una frase', 'en dos frases', 'brevemente', 'respuesta corta', 'en pocas palabras',
-    'in einem satz', 'in zwei sätzen', 'kurz', 'kurze antwort', 'einfach erklärt',
-    'en une phrase', 'en deux phrases', 'brièvement', 'en bref', 'réponse courte', 'simplement',
-    '一言で', '簡単に', '一文で', '手短に', '二文で', '2文で', '短く', 'ワンライナー', '一行で',
-    '一句话', '简单地', '简短', '简单说', '两句话', '简单', '一行命令', '一行代码',
-    '한 문장', '간단히', '짧게', '두 문장', '간단하게', '한 줄로', '원라이너',
+    'en una frase', 'en dos frases', 'brevemente', 'respuesta corta', 'en pocas palabras', 'en una línea',
+    'in einem satz', 'in zwei sätzen', 'kurz', 'kurze antwort', 'einfach erklärt', 'in einer zeile',
+    'en une phrase', 'en deux phrases', 'brièvement', 'en bref', 'réponse courte', 'simplement', 'en une ligne',
+    '一言で', '簡単に', '一文で', '手短に', '二文で', '2文で', '短く', 'ワンライナー', '一行で', '1行で', '一番簡単な', '簡単な書き方', '正規表現って',
+    '一句话', '简单地', '简短', '简单说', '两句话', '简单', '一行命令', '一行代码', '最简单的写法', '写个正则', '正则表达式怎么写',
+    '한 문장', '간단히', '짧게', '두 문장', '간단하게', '한 줄로', '원라이너', '가장 간단한', '정규식 하나',
   ],
 } as const
 
