@@ -31,7 +31,7 @@ export const CONCEPTS = {
   ],
   /** Maths beyond arithmetic: algebra, number theory, probability, calculus, geometry. */
   d_math: [
-    'theorem', 'lemma', 'remainder', 'last two digits', 'last digit', 'integer*', 'prime', 'primes', 'polynomial*', 'probability', 'expected value', 'integral*', 'derivative*', 'eigen*',
+    'theorem', 'lemma', 'dx', 'dt', 'remainder', 'last two digits', 'last digit', 'integer*', 'prime', 'primes', 'polynomial*', 'probability', 'expected value', 'integral*', 'derivative*', 'eigen*',
     'matrix', 'matrices', 'modulo', 'mod', 'divisible', 'divisor*', 'inequality', 'sequence', 'series', 'limit', 'converge*',
     'equation*', 'real numbers', 'rational', 'irrational', 'subgroup*', 'cyclic', 'isomorph*', 'triangle', 'circle',
     'radius', 'tangent', 'perimeter', 'combinatori*', 'permutation*', 'factorial', 'logarithm*', 'function f', 'solve for', 'simplify', 'factor', 'factors', 'factorization', 'quadratic', 'square root', 'sqrt', 'perfect square', 'domain of', 'sum of all', 'cos', 'sin', 'tan', 'log', 'roots', 'real roots', 'exact value',
@@ -259,8 +259,8 @@ export const CONCEPTS = {
     'hola', 'gracias', 'buenos días', 'buenas', 'qué tal', 'cómo estás', 'entendido', 'vale gracias',
     'hallo', 'danke', 'guten morgen', 'guten tag', 'wie geht', 'tschüss', 'servus', 'alles klar', 'verstanden',
     'bonjour', 'salut', 'merci', 'ça va', 'comment vas', 'comment allez', 'bonsoir', 'compris', 'c est clair',
-    'こんにちは', 'おはよう', 'ありがと', 'こんばんは', '元気', 'よろしく', 'お疲れ', '了解', '分かった', 'わかった', '助か', '動きました', 'できました',
-    '你好', '您好', '谢谢', '謝謝', '谢啦', '谢了', '多谢', '感谢', '早上好', '晚安', '怎么样', '嗨', '懂了', '明白了', '好的', '搞定了', '可以了', '跑通了',
+    'こんにちは', 'おはよう', 'ありがと', 'こんばんは', '元気', 'よろしく', 'お疲れ', '了解しました', '了解です', '分かった', 'わかった', '助か', '動きました', 'できました',
+    '你好', '您好', '谢谢', '謝謝', '谢啦', '谢了', '多谢', '感谢', '早上好', '晚安', '怎么样', '嗨', '懂了', '明白了', '搞定了', '可以了', '跑通了',
     '안녕', '감사합니다', '감사해요', '고마워', '고맙', '반가워', '잘 지내', '알겠어', '알겠습니다', '이해했', '됐어요', '잘 돼요', '해결됐',
   ],
   /** A factual lookup with a short, known answer. */
@@ -271,7 +271,7 @@ export const CONCEPTS = {
     'qué es', 'quién es', 'quién fue', 'quién escribió', 'quién demostró', 'cuándo', 'dónde', 'capital de', 'qué significa', 'cómo',
     'was ist', 'wer ist', 'wer war', 'wer hat', 'wann', 'wo ist', 'hauptstadt', 'was bedeutet', 'wie kann ich', 'wie mache ich',
     'qu est ce', 'qui est', 'qui a', 'quand', 'où est', 'capitale', 'que signifie', 'que veut dire', 'comment',
-    'とは', '誰', 'いつ', 'どこ', '首都', '意味', '何ですか', 'どうやって', '方法', 'って何', 'ってなに', 'だっけ', '誰が証明', '証明したの', '何してる', '何をしている', '何をする',
+    'とは', '誰', 'いつですか', 'はいつ', 'っていつ', 'いつ頃', 'どこ', '首都', '意味', '何ですか', 'どうやって', '方法', 'って何', 'ってなに', 'だっけ', '誰が証明', '証明したの', '何してる', '何をしている', '何をする',
     '是什么', '什么是', '谁', '什么时候', '哪里', '首都', '什么意思', '怎么', '如何', '来着', '谁证明', '谁发现', '干啥', '干什么的', '做什么的',
     '무엇', '뭐야', '뭔가요', '누구', '언제', '어디', '수도', '무슨 뜻', '뜻이', '어떻게', '누가 증명', '뭐 하는', '무슨 코드',
   ],
@@ -302,7 +302,7 @@ export const CONCEPTS = {
     'extrai*', 'classifie*', 'en tableau', 'sous forme de liste', 'positif ou négatif', 'positive ou négative', 'catégoris*', 'numéro de téléphone', 'en json',
     '抽出', '分類', 'ポジティブ', 'ネガティブ', '取り出', '抜き出', '電話番号', '箇条書き', 'カレンダーに', 'リマインド', 'アラーム', 'スパム', '迷惑メール', '表にして', '表に', '予定入れ', '予定を入れ', 'だけ教えて', 'だけでOK', '番号だけ', 'だけ抜き出',
     '提取', '分类', '正面还是负面', '正面', '负面', '抽取', '归类', '电话', '列出', '提醒我', '日历', '闹钟', '找出来', '垃圾邮件', '诈骗短信', '表格', '整理成', '只要告诉我', '只需要',
-    '추출', '분류', '긍정', '부정', '뽑아', '전화번호', '목록으로', '알림', '캘린더', '알람', '스팸', '표로', '일정 추가', '만 알려', '번호만',
+    '추출', '분류', '긍정', '부정인지', '부정적인지', '뽑아', '전화번호', '목록으로', '알림', '캘린더', '알람', '스팸', '표로', '일정 추가', '만 알려', '번호만',
   ],
   /** Short creative pieces with no hard constraints. */
   e_short_creative: [

@@ -92,6 +92,7 @@ describe('demand signals (one family at a time)', () => {
     expect(f('线上一直报 java.lang.OutOfMemoryError: Metaspace 怎么排查', 'stack_trace')).toBeGreaterThan(0)
     expect(f('IllegalStateExceptionが出ます', 'stack_trace')).toBeGreaterThan(0)
     expect(f('an error occurred, what does it mean?', 'stack_trace')).toBe(0)
+    expect(f('∫ x / (x² + 2x + 5) dx を求めてください。', 'd_math')).toBeGreaterThan(0) // integral notation
     expect(f('```js\nconst x = 1;\n```', 'code_fence')).toBe(1)
     expect(f('Solve $x^2 = \\frac{1}{2}$.', 'latex')).toBeGreaterThan(0)
     expect(f('It costs $20 and $5.', 'dollars')).toBe(0)
@@ -130,6 +131,14 @@ describe('concept matching', () => {
     const software = ['code a snake game in pygame', '用Python写一个多线程爬虫', 'Reactでカスタムフックを書いて', '파이썬으로 크롤러 코드를 작성해 줘']
     for (const text of software) expect(f(text, 'd_build'), text).toBeGreaterThan(0)
     for (const text of ['write a birthday message for my aunt', '帮我写一首关于春天的诗']) expect(f(text, 'd_build'), text).toBe(0)
+  })
+
+  it('has no easy-sign CJK cue that hides inside common words (CJK cues match as substrings)', () => {
+    expect(f('兄が弟に初めて追いつくのは何分後？', 'e_lookup')).toBe(0) // いつ inside 追いつく
+    expect(f('请给出最好的方案', 'e_greet')).toBe(0) // 好的 inside 最好的
+    expect(f('我想了解一下分布式事务', 'e_greet')).toBe(0) // 了解: to learn about
+    expect(f('부정적분을 계산하시오', 'e_extract')).toBe(0) // 부정 inside 부정적분
+    expect(f('会議はいつですか？', 'e_lookup')).toBeGreaterThan(0)
   })
 
   it('does not read signs of an easy request inside a pasted code fence', () => {
