@@ -10,7 +10,7 @@
  *
  * Families starting with `d_` are demands (they may only raise the score), `e_` are signs of an easy request
  * (they may only lower it). Each family is a feature: log1p(number of matches). The lists are kept whole (about
- * 1,900 cues): the hash table they compile to is built on the first scored request, not at load.
+ * 2,500 cues): the hash table they compile to is built on the first scored request, not at load.
  *
  * @example
  * CONCEPTS.d_proof.includes('beweis*') // true
