@@ -272,7 +272,8 @@ let premium = BINS;
   const above = calEx.filter((e) => e.nt && oof.get(e.id) >= medium / BINS);
   const base = outcome(medium, BINS).cost;
   let best = -1;
-  for (let b = medium; b <= BINS; b++) {
+  // at most the premium band's floor: a request the prem head calls premium is premium, whatever its gain
+  for (let b = medium; b <= Math.round(MIX.pfloor * BINS); b++) {
     if (outcome(medium, b).cost > base + MAX_PREMIUM_EXTRA_COST) continue;
     const pos = above.filter((e) => e.prem), neg = above.filter((e) => !e.prem);
     const tpr = pos.length ? pos.filter((e) => oof.get(e.id) >= b / BINS).length / pos.length : 0;

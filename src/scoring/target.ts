@@ -98,7 +98,7 @@ function outcomeAt(a: number, b: number, table: OutcomeTable): Outcome {
  * Expected cost, quality and tier mix of a pair of cut points (score ≥ medium → medium, ≥ premium → premium),
  * from the table. Pure. Cut points are rounded to the table's bins (0.01).
  *
- * @example expectedOutcome({ medium: 0.12, premium: 0.55 }) // { cost: 0.239, quality: 0.975, mix: {...}, ... }
+ * @example expectedOutcome({ medium: 0.13, premium: 0.55 }) // { cost: 0.247, quality: 0.973, mix: {...}, ... }
  */
 export function expectedOutcome(t: Thresholds, table: OutcomeTable = OUTCOMES): Outcome {
   const a = edge(t.medium, table.bins)

@@ -1,22 +1,21 @@
-// The blind probe sets (data/probe*/*.jsonl: each written without seeing the scorer's concept lists, features,
-// weights, the calibration set or the other sets, and never trained on) run through score() with the shipped weights
+// The blind probe set (data/probe5/*.jsonl: written without seeing the scorer's concept lists, features, weights,
+// the calibration set or the earlier probe sets, and never trained on) run through score() with the shipped weights
 // and default thresholds.
 // It estimates the sealed common-sense bars of issue 13 on wording the scorer has not seen: in each of en, ja and
 // zh, at most 3% of the requests labelled medium or premium on trivial, and at least 85% of the easy ones there.
 //
-// It was switched on once the scorer passed it (it failed with the weights of commit f3a59a1: hard -> trivial en 3
-// of 35, ja 3 of 34, zh 3 of 35; docs/ROUTING.md "The probe set"). Do not lower the bars, and do not train on it.
+// Do not lower the bars, and do not train on it. (The first probe set failed round 2's scorer: hard -> trivial en 3
+// of 35, ja 3 of 34, zh 3 of 35; docs/ROUTING.md "The probe sets".)
 import { describe, expect, it } from 'vitest'
 import { score } from '../../src/scoring'
 import type { ChatRequest } from '../../src/openai/request'
 
 // Vite inlines the files at build time (the tests run inside workerd, which has no file system).
 type Meta = { glob: (p: string, o: object) => Record<string, string> }
+// data/probe … data/probe4 were measured blind, then read, then folded into the calibration set (docs/ROUTING.md);
+// data/probe5 is the one written after the last change to the scorer.
 const SETS: Record<string, Record<string, string>> = {
-  probe: (import.meta as unknown as Meta).glob('../../data/probe/*.jsonl', { query: '?raw', import: 'default', eager: true }),
-  probe2: (import.meta as unknown as Meta).glob('../../data/probe2/*.jsonl', { query: '?raw', import: 'default', eager: true }),
-  probe3: (import.meta as unknown as Meta).glob('../../data/probe3/*.jsonl', { query: '?raw', import: 'default', eager: true }),
-  probe4: (import.meta as unknown as Meta).glob('../../data/probe4/*.jsonl', { query: '?raw', import: 'default', eager: true }),
+  probe5: (import.meta as unknown as Meta).glob('../../data/probe5/*.jsonl', { query: '?raw', import: 'default', eager: true }),
 }
 
 interface Row { id: string; lang: string; category: string; label: 'trivial' | 'medium' | 'premium'; request: Pick<ChatRequest, 'messages' | 'tools'>; why: string }
@@ -47,14 +46,10 @@ for (const [name, files] of Object.entries(SETS)) {
       expect(missed.length / hard.length, `${missed.length} of ${hard.length}: ${missed.join(', ')}`).toBeLessThanOrEqual(0.03)
     })
 
-    // the easy bar is asserted on data/probe and data/probe4 only: on probe2 and probe3 it is not met in every
-    // language (docs/ROUTING.md)
-    if (name === 'probe' || name === 'probe4') {
-      it.each(BARRED)('%s: at least 85% of the easy requests land on trivial', (lang) => {
-        const easy = decided.filter(({ r }) => r.lang === lang && r.label === 'trivial')
-        const missed = easy.filter(({ d }) => d.tier !== 'trivial').map(miss)
-        expect(1 - missed.length / easy.length, `${missed.length} of ${easy.length}: ${missed.join(', ')}`).toBeGreaterThanOrEqual(0.85)
-      })
-    }
+    it.each(BARRED)('%s: at least 85% of the easy requests land on trivial', (lang) => {
+      const easy = decided.filter(({ r }) => r.lang === lang && r.label === 'trivial')
+      const missed = easy.filter(({ d }) => d.tier !== 'trivial').map(miss)
+      expect(1 - missed.length / easy.length, `${missed.length} of ${easy.length}: ${missed.join(', ')}`).toBeGreaterThanOrEqual(0.85)
+    })
   })
 }
