@@ -161,6 +161,7 @@ const CJK_START = new Uint8Array(0x10000)
 /** The chain every Latin cue starts with: the word boundary before it. */
 const H_SPACE = fnv(FNV0, 32) | 0
 
+/** The table slot of key h: its own, or the empty one where it would go (linear probing). */
 function slot(h: number): number {
   let i = (h ^ (h >>> 15)) & LEX_MASK
   for (let k = LEX_KEYS[i]; k !== 0 && k !== h; k = LEX_KEYS[i]) i = (i + 1) & LEX_MASK
@@ -289,11 +290,10 @@ function feed(v: number, cjk: boolean, c: Counts): void {
   const cur = LIVE_STATE[0], n = LIVE_STATE[1], nxt = MAX_LIVE - cur
   let m = 0
   for (let k = 0; k < n; k++) {
-    let h = Math.imul(LIVE[cur + k] ^ v, 0x01000193)
+    let h = fnv(LIVE[cur + k], v)
     if (h === 0) h = 1
     if (!inFilter(h)) continue
-    let i = (h ^ (h >>> 15)) & LEX_MASK
-    for (let key = LEX_KEYS[i]; key !== 0 && key !== h; key = LEX_KEYS[i]) i = (i + 1) & LEX_MASK
+    const i = slot(h)
     if (LEX_KEYS[i] === 0) continue
     if (LEX_HITS[i] !== 0) hit(LEX_HITS[i], c)
     if (LEX_PREFIX[i] !== 0 && m < MAX_LIVE) LIVE[nxt + m++] = h
@@ -301,10 +301,9 @@ function feed(v: number, cjk: boolean, c: Counts): void {
   if (v === 32) {
     if (m < MAX_LIVE) LIVE[nxt + m++] = H_SPACE
   } else if (cjk && CJK_START[v] !== 0) {
-    let h = Math.imul(FNV0 ^ v, 0x01000193)
+    let h = fnv(FNV0, v)
     if (h === 0) h = 1
-    let i = (h ^ (h >>> 15)) & LEX_MASK
-    for (let key = LEX_KEYS[i]; key !== 0 && key !== h; key = LEX_KEYS[i]) i = (i + 1) & LEX_MASK
+    const i = slot(h)
     if (LEX_KEYS[i] !== 0) {
       if (LEX_HITS[i] !== 0) hit(LEX_HITS[i], c)
       if (LEX_PREFIX[i] !== 0 && m < MAX_LIVE) LIVE[nxt + m++] = h
@@ -375,11 +374,10 @@ function scan(text: string, c: Counts): void {
       if (LIVE_STATE[1] === 1) {
         // the common case, inlined: one live match extended by a letter (a letter never starts a match)
         const cur = LIVE_STATE[0]
-        let h = Math.imul(LIVE[cur] ^ letter, 0x01000193)
+        let h = fnv(LIVE[cur], letter)
         if (h === 0) h = 1
         if (!inFilter(h)) { LIVE_STATE[1] = 0; LIVE_STATE[2] = letter; lastClass = 1; continue }
-        let k = (h ^ (h >>> 15)) & LEX_MASK
-        for (let key = LEX_KEYS[k]; key !== 0 && key !== h; key = LEX_KEYS[k]) k = (k + 1) & LEX_MASK
+        const k = slot(h)
         if (LEX_KEYS[k] === 0) LIVE_STATE[1] = 0
         else {
           if (LEX_HITS[k] !== 0) hit(LEX_HITS[k], c)
