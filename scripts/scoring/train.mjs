@@ -74,7 +74,7 @@ if (!existsSync(DEV)) {
   process.exit(2);
 }
 const S = await loadScorer('features');
-const { extract, FEATURES, N_DENSE, N_INPUTS, WORD_KNOTS, inputs, sigmoid, fingerprint, MCQ_NT_PRIOR, combine } = S;
+const { extract, FEATURES, N_DENSE, N_INPUTS, WORD_KNOTS, inputs, sigmoid, fingerprint, MCQ_NT_PRIOR, combine, standardise, headLogit } = S;
 /** Names of the model's inputs: the dense features, then the gain head's length ramps (model.ts inputs()). */
 const INPUTS = [...FEATURES, ...WORD_KNOTS.map((k) => `words>${k}`)];
 const MCQ = FEATURES.indexOf('mcq');
@@ -193,15 +193,14 @@ function trainModel(exs) {
   };
 }
 
-/** Each head's output, with the same arithmetic as src/scoring/index.ts scoreExtracted (the hand-set attachment prior is 0 on this data). */
+/** Each head's output, with src/scoring/index.ts scoreExtracted's functions (the hand-set attachment prior is 0 on this data). */
 function heads(model, dense) {
-  const z = dense.map((x, i) => (x - model.mean[i]) / model.scale[i]);
-  const head = (h, bump = 0) => { let s = h.bias + bump; for (let i = 0; i < h.w.length; i++) s += h.w[i] * z[i]; return sigmoid(s); };
-  return { nt: head(model.nt, MCQ_NT_PRIOR * dense[MCQ]), gain: head(model.gain), prem: head(model.prem) };
-}
-function predict(model, dense) {
-  const h = heads(model, dense);
-  return combine(model, h.nt, h.gain, h.prem);
+  const z = standardise(dense, model);
+  return {
+    nt: sigmoid(headLogit(z, model.nt) + MCQ_NT_PRIOR * dense[MCQ]),
+    gain: sigmoid(headLogit(z, model.gain)),
+    prem: sigmoid(headLogit(z, model.prem)),
+  };
 }
 
 // ---------- cross-validation ----------
@@ -210,7 +209,12 @@ const oof = new Map();
 const oofHeads = new Map();
 for (let f = 0; f < FOLDS; f++) {
   const model = trainModel(examples.filter((e) => foldOf(e) !== f));
-  for (const e of examples) if (foldOf(e) === f) { oof.set(e.id, predict(model, e.dense)); oofHeads.set(e.id, heads(model, e.dense)); }
+  for (const e of examples) {
+    if (foldOf(e) !== f) continue;
+    const h = heads(model, e.dense);
+    oofHeads.set(e.id, h);
+    oof.set(e.id, combine(model, h.nt, h.gain, h.prem));
+  }
 }
 
 // ---------- the outcome table (routebench2 dev out of fold, calibration out of fold) ----------
