@@ -74,7 +74,7 @@ if (!existsSync(DEV)) {
   process.exit(2);
 }
 const S = await loadScorer('features');
-const { extract, FEATURES, N_DENSE, N_INPUTS, WORD_KNOTS, inputs, sigmoid, fingerprint, MCQ_NT_PRIOR, combine, standardise, headLogit } = S;
+const { extract, FEATURES, N_DENSE, N_INPUTS, WORD_KNOTS, inputs, sigmoid, fingerprint, MCQ_NT_PRIOR, combine, standardise, headLogit, fnv, FNV0 } = S;
 /** Names of the model's inputs: the dense features, then the gain head's length ramps (model.ts inputs()). */
 const INPUTS = [...FEATURES, ...WORD_KNOTS.map((k) => `words>${k}`)];
 const MCQ = FEATURES.indexOf('mcq');
@@ -109,8 +109,8 @@ const examples = [
 
 /** FNV-1a of a string mod k (deterministic; keeps a translation with its original). */
 const hashMod = (id, k) => {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  let h = FNV0;
+  for (let i = 0; i < id.length; i++) h = fnv(h, id.charCodeAt(i));
   return (h >>> 0) % k;
 };
 const foldOf = (e) => hashMod(e.group, FOLDS);

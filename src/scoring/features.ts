@@ -111,8 +111,9 @@ export interface Extracted {
 // ---------- the concept trie ----------
 
 /** FNV-1a step. */
-const fnv = (h: number, c: number): number => Math.imul(h ^ c, 0x01000193)
-const FNV0 = 0x811c9dc5 | 0
+export const fnv = (h: number, c: number): number => Math.imul(h ^ c, 0x01000193)
+/** FNV-1a's offset basis, as an int32. */
+export const FNV0 = 0x811c9dc5 | 0
 
 /** Case and accent folding of Latin-1 letters (0xC0..0xFF; '*' marks × and ÷), and œ. */
 const FOLD = 'aaaaaaaceeeeiiiidnooooo*ouuuuytsaaaaaaaceeeeiiiidnooooo*ouuuuyty'
