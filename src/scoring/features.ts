@@ -62,7 +62,8 @@ const FAMILY0 = STRUCTURE.length
 const N_FAMILIES = FAMILIES.length
 const GREET = FAMILIES.indexOf('e_greet')
 const BUILD = FAMILIES.indexOf('d_build')
-const DEMANDS = FAMILIES.flatMap((f, i) => (f.startsWith('d_') ? [i] : []))
+/** Whether each family is a demand (`d_*`), by family index. */
+const IS_DEMAND = FAMILIES.map((f) => f.startsWith('d_'))
 const CODE = FAMILIES.indexOf('d_code')
 const IMPLEMENT = FAMILIES.indexOf('d_implement')
 /** A family's count in one text; `d_build` (make, write, ...) counts only as far as code vocabulary goes with it. */
@@ -464,7 +465,7 @@ const KANA_PER_WORD = 2.9
 export const wordsOf = (c: { latinWords: number; cjk: number; kana: number; numbers: number }): number =>
   c.latinWords + c.numbers + (c.cjk - c.kana) / HAN_PER_WORD + c.kana / KANA_PER_WORD
 
-const hasDemand = (c: Counts): boolean => DEMANDS.some((i) => c.families[i] > 0)
+const hasDemand = (c: Counts): boolean => IS_DEMAND.some((d, i) => d && c.families[i] > 0)
 
 /**
  * @param userWords words of the earlier user turns: they count at CONTEXT_WEIGHT in `words` (the task a
@@ -498,7 +499,7 @@ function denseOf(c: Counts, rest: Counts, ctx: ContextStats, userWords: number):
   for (let f = 0; f < N_FAMILIES; f++) {
     // demands carry over from the conversation (half weight); signs of an easy request count only in the last turn
     const own = countOf(c, f)
-    v[FAMILY0 + f] = Math.log1p(FAMILIES[f].charCodeAt(0) === 100 ? own + demandWeight * countOf(rest, f) : own)
+    v[FAMILY0 + f] = Math.log1p(IS_DEMAND[f] ? own + demandWeight * countOf(rest, f) : own)
   }
   v[CONTEXT0] = Math.log1p(ctx.contextWords)
   v[CONTEXT0 + 1] = Math.log1p(ctx.turns)
