@@ -18,7 +18,8 @@ export const CATEGORIES = ['chit_chat', 'lookup', 'rewrite', 'translation', 'ext
   'creative_long', 'code_snippet', 'code_implementation', 'debugging', 'code_review', 'system_design', 'arithmetic',
   'word_problem', 'proof', 'competition_math', 'planning', 'reasoning', 'legal', 'medical', 'financial', 'agentic_tools',
   'long_context_summary', 'explanation'];
-const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
+/** The message roles a chat completions request may carry (route-batch.mjs checks its input with them too). */
+export const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 const DIR = join(ROOT, 'data/calibration');
 
 /** Problems of one parsed row (empty when valid); `set` is the id prefix of a set other than the calibration set. */
