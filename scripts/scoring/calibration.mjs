@@ -69,7 +69,8 @@ export function readAll(files, set = '') {
   return { rows, errors };
 }
 
-const jsonl = (dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort().map((f) => join(dir, f)) : []);
+/** The *.jsonl files of a folder, sorted, as paths ([] when it does not exist); train.mjs and bench.mjs read sets with it too. */
+export const jsonlFiles = (dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort().map((f) => join(dir, f)) : []);
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
@@ -81,7 +82,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(`calibration: ${dir} not found`);
     process.exitCode = 1;
   }
-  const { rows, errors } = readAll(sources.length ? sources.flatMap(jsonl) : jsonl(dir), set);
+  const { rows, errors } = readAll(sources.length ? sources.flatMap(jsonlFiles) : jsonlFiles(dir), set);
   for (const e of errors) console.error(`calibration: ${e}`);
   // aligned items: a group must name an existing row
   const ids = new Set(rows.map((r) => r.id));

@@ -14,9 +14,10 @@
 // Out of fold (k-fold CV, all heads refitted in every fold; a translation stays in its original's fold) it picks
 // the default thresholds and builds the quality-target table (OUTCOMES), then refits on everything.
 // Inputs: ../shared/routebench2/dev.jsonl (read-only reference data outside the repo) and data/calibration/*.jsonl.
-import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadScorer, ROOT } from './bundle.mjs';
+import { jsonlFiles } from './calibration.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(`--${name}`); return i >= 0 && i + 1 < args.length ? args[i + 1] : def; };
@@ -81,8 +82,8 @@ const MCQ = FEATURES.indexOf('mcq');
 
 // ---------- data ----------
 const rb = readJsonl(DEV);
-const calibFiles = existsSync(CALIB) ? readdirSync(CALIB).filter((f) => f.endsWith('.jsonl')).sort() : [];
-const calib = calibFiles.flatMap((f) => readJsonl(join(CALIB, f)));
+const calibFiles = jsonlFiles(CALIB);
+const calib = calibFiles.flatMap(readJsonl);
 if (!calib.length) console.log(`note: no calibration set in ${CALIB}; training on routebench2 only`);
 
 const LABEL = { trivial: 0, medium: 1, premium: 2 };
