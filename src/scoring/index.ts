@@ -92,6 +92,8 @@ function contextPrior(c: ContextStats): ContextPrior {
 }
 
 const MCQ = FEATURES.indexOf('mcq')
+/** Whether each dense feature is a sign of an easy request (`e_*`). */
+const EASY = FEATURES.map((f) => f.startsWith('e_'))
 
 /** Tier for a score under the given thresholds. */
 export function tierOf(s: number, t: Thresholds = DEFAULT_THRESHOLDS): Tier {
@@ -140,8 +142,9 @@ export function score(req: ChatRequest, thresholds: Thresholds = DEFAULT_THRESHO
   const head = tier === 'premium' && prem >= w.mix.pgate ? w.prem : w.nt
   const contrib: [string, number][] = []
   for (let i = 0; i < N_DENSE; i++) {
-    // a reason names a signal that is there (up), or a sign of an easy request or a short, plain text (down)
-    if (up ? z[i] <= 0 : z[i] > 0 ? !FEATURES[i].startsWith('e_') : !(FEATURES[i] in BELOW)) continue
+    // a reason names a signal that is there (up), or a sign of an easy request that is there or a short, plain text (down)
+    const named = z[i] > 0 ? up || EASY[i] : !up && FEATURES[i] in BELOW
+    if (!named) continue
     const v = head.w[i] * z[i]
     if (up ? v > 0.15 : v < -0.15) contrib.push([labelFor(i, z[i]), v])
   }
