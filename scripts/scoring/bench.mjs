@@ -22,6 +22,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { loadScorer, ROOT } from './bundle.mjs';
+import { jsonlFiles } from './calibration.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -32,7 +33,7 @@ const CALIB = join(ROOT, 'data/calibration');
 const PROBES = readdirSync(join(ROOT, 'data')).filter((d) => /^probe\d*$/.test(d)).sort().map((d) => join(ROOT, 'data', d));
 
 const readJsonl = (p) => readFileSync(p, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
-const readSet = (dir) => readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort().flatMap((f) => readJsonl(join(dir, f)));
+const readSet = (dir) => jsonlFiles(dir).flatMap(readJsonl);
 const calib = readSet(CALIB);
 const { score, compactReason, DEFAULT_THRESHOLDS, thresholdsForQuality, expectedOutcome } = await loadScorer();
 // Requests are built the way the Worker gets them, from JSON.parse of a body (flat strings, not V8 slices).

@@ -18,7 +18,8 @@ export const CATEGORIES = ['chit_chat', 'lookup', 'rewrite', 'translation', 'ext
   'creative_long', 'code_snippet', 'code_implementation', 'debugging', 'code_review', 'system_design', 'arithmetic',
   'word_problem', 'proof', 'competition_math', 'planning', 'reasoning', 'legal', 'medical', 'financial', 'agentic_tools',
   'long_context_summary', 'explanation'];
-const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
+/** The message roles a chat completions request may carry (route-batch.mjs checks its input with them too). */
+export const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 const DIR = join(ROOT, 'data/calibration');
 
 /** Problems of one parsed row (empty when valid); `set` is the id prefix of a set other than the calibration set. */
@@ -68,7 +69,8 @@ export function readAll(files, set = '') {
   return { rows, errors };
 }
 
-const jsonl = (dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort().map((f) => join(dir, f)) : []);
+/** The *.jsonl files of a folder, sorted, as paths ([] when it does not exist); train.mjs and bench.mjs read sets with it too. */
+export const jsonlFiles = (dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort().map((f) => join(dir, f)) : []);
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
@@ -80,7 +82,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(`calibration: ${dir} not found`);
     process.exitCode = 1;
   }
-  const { rows, errors } = readAll(sources.length ? sources.flatMap(jsonl) : jsonl(dir), set);
+  const { rows, errors } = readAll(sources.length ? sources.flatMap(jsonlFiles) : jsonlFiles(dir), set);
   for (const e of errors) console.error(`calibration: ${e}`);
   // aligned items: a group must name an existing row
   const ids = new Set(rows.map((r) => r.id));

@@ -8,6 +8,7 @@
 // a message naming the line on stderr and exit code 1 (nothing is guessed).
 import { readFileSync } from 'node:fs';
 import { loadScorer } from './bundle.mjs';
+import { ROLES } from './calibration.mjs';
 
 const usage = 'usage: npm run --silent route:batch -- FILE.jsonl [--medium X --premium Y]';
 const args = process.argv.slice(2);
@@ -29,7 +30,6 @@ for (const [k, v] of [['medium', medium], ['premium', premium]]) {
 }
 if (thresholds.medium > thresholds.premium) fail('--medium must not be above --premium');
 
-const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 /** A row's messages, or an error message. */
 function messagesOf(row) {
   if (typeof row.prompt === 'string') return [{ role: 'user', content: row.prompt }];

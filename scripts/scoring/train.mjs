@@ -14,9 +14,10 @@
 // Out of fold (k-fold CV, all heads refitted in every fold; a translation stays in its original's fold) it picks
 // the default thresholds and builds the quality-target table (OUTCOMES), then refits on everything.
 // Inputs: ../shared/routebench2/dev.jsonl (read-only reference data outside the repo) and data/calibration/*.jsonl.
-import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadScorer, ROOT } from './bundle.mjs';
+import { jsonlFiles } from './calibration.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(`--${name}`); return i >= 0 && i + 1 < args.length ? args[i + 1] : def; };
@@ -74,15 +75,15 @@ if (!existsSync(DEV)) {
   process.exit(2);
 }
 const S = await loadScorer('features');
-const { extract, FEATURES, N_DENSE, N_INPUTS, WORD_KNOTS, inputs, sigmoid, fingerprint, MCQ_NT_PRIOR, combine } = S;
+const { extract, FEATURES, N_DENSE, N_INPUTS, WORD_KNOTS, inputs, sigmoid, fingerprint, MCQ_NT_PRIOR, combine, standardise, headLogit, fnv, FNV0 } = S;
 /** Names of the model's inputs: the dense features, then the gain head's length ramps (model.ts inputs()). */
 const INPUTS = [...FEATURES, ...WORD_KNOTS.map((k) => `words>${k}`)];
 const MCQ = FEATURES.indexOf('mcq');
 
 // ---------- data ----------
 const rb = readJsonl(DEV);
-const calibFiles = existsSync(CALIB) ? readdirSync(CALIB).filter((f) => f.endsWith('.jsonl')).sort() : [];
-const calib = calibFiles.flatMap((f) => readJsonl(join(CALIB, f)));
+const calibFiles = jsonlFiles(CALIB);
+const calib = calibFiles.flatMap(readJsonl);
 if (!calib.length) console.log(`note: no calibration set in ${CALIB}; training on routebench2 only`);
 
 const LABEL = { trivial: 0, medium: 1, premium: 2 };
@@ -109,8 +110,8 @@ const examples = [
 
 /** FNV-1a of a string mod k (deterministic; keeps a translation with its original). */
 const hashMod = (id, k) => {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  let h = FNV0;
+  for (let i = 0; i < id.length; i++) h = fnv(h, id.charCodeAt(i));
   return (h >>> 0) % k;
 };
 const foldOf = (e) => hashMod(e.group, FOLDS);
@@ -193,15 +194,14 @@ function trainModel(exs) {
   };
 }
 
-/** Each head's output, with the same arithmetic as src/scoring/index.ts scoreExtracted (the hand-set attachment prior is 0 on this data). */
+/** Each head's output, with src/scoring/index.ts scoreExtracted's functions (the hand-set attachment prior is 0 on this data). */
 function heads(model, dense) {
-  const z = dense.map((x, i) => (x - model.mean[i]) / model.scale[i]);
-  const head = (h, bump = 0) => { let s = h.bias + bump; for (let i = 0; i < h.w.length; i++) s += h.w[i] * z[i]; return sigmoid(s); };
-  return { nt: head(model.nt, MCQ_NT_PRIOR * dense[MCQ]), gain: head(model.gain), prem: head(model.prem) };
-}
-function predict(model, dense) {
-  const h = heads(model, dense);
-  return combine(model, h.nt, h.gain, h.prem);
+  const z = standardise(dense, model);
+  return {
+    nt: sigmoid(headLogit(z, model.nt) + MCQ_NT_PRIOR * dense[MCQ]),
+    gain: sigmoid(headLogit(z, model.gain)),
+    prem: sigmoid(headLogit(z, model.prem)),
+  };
 }
 
 // ---------- cross-validation ----------
@@ -210,7 +210,12 @@ const oof = new Map();
 const oofHeads = new Map();
 for (let f = 0; f < FOLDS; f++) {
   const model = trainModel(examples.filter((e) => foldOf(e) !== f));
-  for (const e of examples) if (foldOf(e) === f) { oof.set(e.id, predict(model, e.dense)); oofHeads.set(e.id, heads(model, e.dense)); }
+  for (const e of examples) {
+    if (foldOf(e) !== f) continue;
+    const h = heads(model, e.dense);
+    oofHeads.set(e.id, h);
+    oof.set(e.id, combine(model, h.nt, h.gain, h.prem));
+  }
 }
 
 // ---------- the outcome table (routebench2 dev out of fold, calibration out of fold) ----------

@@ -62,7 +62,8 @@ const FAMILY0 = STRUCTURE.length
 const N_FAMILIES = FAMILIES.length
 const GREET = FAMILIES.indexOf('e_greet')
 const BUILD = FAMILIES.indexOf('d_build')
-const DEMANDS = FAMILIES.flatMap((f, i) => (f.startsWith('d_') ? [i] : []))
+/** Whether each family is a demand (`d_*`), by family index. */
+const IS_DEMAND = FAMILIES.map((f) => f.startsWith('d_'))
 const CODE = FAMILIES.indexOf('d_code')
 const IMPLEMENT = FAMILIES.indexOf('d_implement')
 /** A family's count in one text; `d_build` (make, write, ...) counts only as far as code vocabulary goes with it. */
@@ -111,8 +112,9 @@ export interface Extracted {
 // ---------- the concept trie ----------
 
 /** FNV-1a step. */
-const fnv = (h: number, c: number): number => Math.imul(h ^ c, 0x01000193)
-const FNV0 = 0x811c9dc5 | 0
+export const fnv = (h: number, c: number): number => Math.imul(h ^ c, 0x01000193)
+/** FNV-1a's offset basis, as an int32. */
+export const FNV0 = 0x811c9dc5 | 0
 
 /** Case and accent folding of Latin-1 letters (0xC0..0xFF; '*' marks × and ÷), and œ. */
 const FOLD = 'aaaaaaaceeeeiiiidnooooo*ouuuuytsaaaaaaaceeeeiiiidnooooo*ouuuuyty'
@@ -161,6 +163,7 @@ const CJK_START = new Uint8Array(0x10000)
 /** The chain every Latin cue starts with: the word boundary before it. */
 const H_SPACE = fnv(FNV0, 32) | 0
 
+/** The table slot of key h: its own, or the empty one where it would go (linear probing). */
 function slot(h: number): number {
   let i = (h ^ (h >>> 15)) & LEX_MASK
   for (let k = LEX_KEYS[i]; k !== 0 && k !== h; k = LEX_KEYS[i]) i = (i + 1) & LEX_MASK
@@ -289,11 +292,10 @@ function feed(v: number, cjk: boolean, c: Counts): void {
   const cur = LIVE_STATE[0], n = LIVE_STATE[1], nxt = MAX_LIVE - cur
   let m = 0
   for (let k = 0; k < n; k++) {
-    let h = Math.imul(LIVE[cur + k] ^ v, 0x01000193)
+    let h = fnv(LIVE[cur + k], v)
     if (h === 0) h = 1
     if (!inFilter(h)) continue
-    let i = (h ^ (h >>> 15)) & LEX_MASK
-    for (let key = LEX_KEYS[i]; key !== 0 && key !== h; key = LEX_KEYS[i]) i = (i + 1) & LEX_MASK
+    const i = slot(h)
     if (LEX_KEYS[i] === 0) continue
     if (LEX_HITS[i] !== 0) hit(LEX_HITS[i], c)
     if (LEX_PREFIX[i] !== 0 && m < MAX_LIVE) LIVE[nxt + m++] = h
@@ -301,10 +303,9 @@ function feed(v: number, cjk: boolean, c: Counts): void {
   if (v === 32) {
     if (m < MAX_LIVE) LIVE[nxt + m++] = H_SPACE
   } else if (cjk && CJK_START[v] !== 0) {
-    let h = Math.imul(FNV0 ^ v, 0x01000193)
+    let h = fnv(FNV0, v)
     if (h === 0) h = 1
-    let i = (h ^ (h >>> 15)) & LEX_MASK
-    for (let key = LEX_KEYS[i]; key !== 0 && key !== h; key = LEX_KEYS[i]) i = (i + 1) & LEX_MASK
+    const i = slot(h)
     if (LEX_KEYS[i] !== 0) {
       if (LEX_HITS[i] !== 0) hit(LEX_HITS[i], c)
       if (LEX_PREFIX[i] !== 0 && m < MAX_LIVE) LIVE[nxt + m++] = h
@@ -375,11 +376,10 @@ function scan(text: string, c: Counts): void {
       if (LIVE_STATE[1] === 1) {
         // the common case, inlined: one live match extended by a letter (a letter never starts a match)
         const cur = LIVE_STATE[0]
-        let h = Math.imul(LIVE[cur] ^ letter, 0x01000193)
+        let h = fnv(LIVE[cur], letter)
         if (h === 0) h = 1
         if (!inFilter(h)) { LIVE_STATE[1] = 0; LIVE_STATE[2] = letter; lastClass = 1; continue }
-        let k = (h ^ (h >>> 15)) & LEX_MASK
-        for (let key = LEX_KEYS[k]; key !== 0 && key !== h; key = LEX_KEYS[k]) k = (k + 1) & LEX_MASK
+        const k = slot(h)
         if (LEX_KEYS[k] === 0) LIVE_STATE[1] = 0
         else {
           if (LEX_HITS[k] !== 0) hit(LEX_HITS[k], c)
@@ -465,7 +465,7 @@ const KANA_PER_WORD = 2.9
 export const wordsOf = (c: { latinWords: number; cjk: number; kana: number; numbers: number }): number =>
   c.latinWords + c.numbers + (c.cjk - c.kana) / HAN_PER_WORD + c.kana / KANA_PER_WORD
 
-const hasDemand = (c: Counts): boolean => DEMANDS.some((i) => c.families[i] > 0)
+const hasDemand = (c: Counts): boolean => IS_DEMAND.some((d, i) => d && c.families[i] > 0)
 
 /**
  * @param userWords words of the earlier user turns: they count at CONTEXT_WEIGHT in `words` (the task a
@@ -499,7 +499,7 @@ function denseOf(c: Counts, rest: Counts, ctx: ContextStats, userWords: number):
   for (let f = 0; f < N_FAMILIES; f++) {
     // demands carry over from the conversation (half weight); signs of an easy request count only in the last turn
     const own = countOf(c, f)
-    v[FAMILY0 + f] = Math.log1p(FAMILIES[f].charCodeAt(0) === 100 ? own + demandWeight * countOf(rest, f) : own)
+    v[FAMILY0 + f] = Math.log1p(IS_DEMAND[f] ? own + demandWeight * countOf(rest, f) : own)
   }
   v[CONTEXT0] = Math.log1p(ctx.contextWords)
   v[CONTEXT0 + 1] = Math.log1p(ctx.turns)

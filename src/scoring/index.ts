@@ -73,7 +73,13 @@ const LABELS: Record<string, string> = {
 const BELOW: Record<string, string> = { words: 'short prompt' }
 
 /** Hand-set logit bumps for signals no training row has (attachments, output budgets, structured output). */
-function contextPrior(c: ContextStats): { total: number; parts: [string, number][] } {
+interface ContextPrior {
+  total: number
+  /** Each bump with the reason it gives. */
+  parts: [string, number][]
+}
+
+function contextPrior(c: ContextStats): ContextPrior {
   const parts: [string, number][] = []
   if (c.images > 0) parts.push(['image input', 0.4])
   if (c.audio > 0) parts.push(['audio input', 0.4])
@@ -86,6 +92,8 @@ function contextPrior(c: ContextStats): { total: number; parts: [string, number]
 }
 
 const MCQ = FEATURES.indexOf('mcq')
+/** Whether each dense feature is a sign of an easy request (`e_*`). */
+const EASY = FEATURES.map((f) => f.startsWith('e_'))
 
 /** Tier for a score under the given thresholds. */
 export function tierOf(s: number, t: Thresholds = DEFAULT_THRESHOLDS): Tier {
@@ -93,12 +101,12 @@ export function tierOf(s: number, t: Thresholds = DEFAULT_THRESHOLDS): Tier {
 }
 
 /** Scores already-extracted features with the given weights (the training script uses this too). */
-export function scoreExtracted(x: Extracted, w: Weights = WEIGHTS): { score: number; nt: number; gain: number; prem: number; prior: number; z: Float64Array } {
-  const prior = contextPrior(x.context).total
+export function scoreExtracted(x: Extracted, w: Weights = WEIGHTS): { score: number; nt: number; gain: number; prem: number; prior: ContextPrior; z: Float64Array } {
+  const prior = contextPrior(x.context)
   const z = standardise(inputs(x.dense), w)
-  const nt = sigmoid(headLogit(z, w.nt) + prior + MCQ_NT_PRIOR * x.dense[MCQ])
-  const gain = sigmoid(headLogit(z, w.gain) + prior)
-  const prem = sigmoid(headLogit(z, w.prem) + prior)
+  const nt = sigmoid(headLogit(z, w.nt) + prior.total + MCQ_NT_PRIOR * x.dense[MCQ])
+  const gain = sigmoid(headLogit(z, w.gain) + prior.total)
+  const prem = sigmoid(headLogit(z, w.prem) + prior.total)
   return { score: combine(w, nt, gain, prem), nt, gain, prem, prior, z }
 }
 
@@ -109,8 +117,7 @@ export function scoreExtracted(x: Extracted, w: Weights = WEIGHTS): { score: num
 export function score(req: ChatRequest, thresholds: Thresholds = DEFAULT_THRESHOLDS): Decision {
   const x = extract(req)
   const w = WEIGHTS
-  const ctx = contextPrior(x.context)
-  const { nt, gain, prem, score: s, z } = scoreExtracted(x, w)
+  const { nt, gain, prem, score: s, z, prior: ctx } = scoreExtracted(x, w)
   const safe = Number.isFinite(s) ? Math.min(1, Math.max(0, s)) : 1
   const tier = tierOf(safe, thresholds)
 
@@ -135,8 +142,9 @@ export function score(req: ChatRequest, thresholds: Thresholds = DEFAULT_THRESHO
   const head = tier === 'premium' && prem >= w.mix.pgate ? w.prem : w.nt
   const contrib: [string, number][] = []
   for (let i = 0; i < N_DENSE; i++) {
-    // a reason names a signal that is there (up), or a sign of an easy request or a short, plain text (down)
-    if (up ? z[i] <= 0 : z[i] > 0 ? !FEATURES[i].startsWith('e_') : !(FEATURES[i] in BELOW)) continue
+    // a reason names a signal that is there (up), or a sign of an easy request that is there or a short, plain text (down)
+    const named = z[i] > 0 ? up || EASY[i] : !up && FEATURES[i] in BELOW
+    if (!named) continue
     const v = head.w[i] * z[i]
     if (up ? v > 0.15 : v < -0.15) contrib.push([labelFor(i, z[i]), v])
   }

@@ -15,7 +15,7 @@
  * const z = standardise(inputs(x.dense), WEIGHTS)
  * const pNt = sigmoid(headLogit(z, WEIGHTS.nt))
  */
-import { FEATURES } from './features'
+import { FEATURES, FNV0, fnv } from './features'
 
 export interface Head {
   bias: number
@@ -105,8 +105,8 @@ export const combine = (w: Weights, nt: number, gain: number, prem: number): num
 
 /** The fingerprint a Weights object must carry to match this code: FNV-1a of the feature names, in hex. */
 export const fingerprint = (): string => {
-  let h = 0x811c9dc5
+  let h = FNV0
   const s = FEATURES.join(',')
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
+  for (let i = 0; i < s.length; i++) h = fnv(h, s.charCodeAt(i))
   return `${FEATURES.length}:${(h >>> 0).toString(16)}`
 }

@@ -2,17 +2,12 @@
 // score() with the default thresholds. A request labelled medium or premium ("hard") that lands on trivial is the
 // worst routing mistake; easy requests should mostly stay on the cheap tier.
 import { describe, expect, it } from 'vitest'
-import { score } from '../../src/scoring'
-import type { ChatRequest } from '../../src/openai/request'
+import { rowsOf, scoreRows, type GlobMeta } from '../support/labelled-sets'
 
-// Vite inlines the files at build time (the tests run inside workerd, which has no file system).
-const files = (import.meta as unknown as { glob: (p: string, o: object) => Record<string, string> })
-  .glob('../../data/calibration/*.jsonl', { query: '?raw', import: 'default', eager: true })
-
-interface Row { id: string; lang: string; category: string; label: 'trivial' | 'medium' | 'premium'; request: Pick<ChatRequest, 'messages' | 'tools'>; why: string; group?: string }
-const rows: Row[] = Object.values(files).flatMap((text) => text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Row))
+const files = (import.meta as unknown as GlobMeta).glob('../../data/calibration/*.jsonl', { query: '?raw', import: 'default', eager: true })
+const rows = rowsOf(files)
 const LANGS = ['en', 'es', 'de', 'fr', 'ja', 'zh', 'ko']
-const decided = rows.map((r) => ({ r, d: score({ model: 'auto', ...r.request } as ChatRequest) }))
+const decided = scoreRows(rows)
 
 describe('calibration set', () => {
   it('is well formed: unique ids, known languages and labels, a user turn, a reason', () => {

@@ -7,23 +7,19 @@
 // Do not lower the bars, and do not train on it. (The first probe set failed round 2's scorer: hard -> trivial en 3
 // of 35, ja 3 of 34, zh 3 of 35; docs/ROUTING.md "The probe sets".)
 import { describe, expect, it } from 'vitest'
-import { score } from '../../src/scoring'
-import type { ChatRequest } from '../../src/openai/request'
+import { rowsOf, scoreRows, type GlobMeta } from '../support/labelled-sets'
 
-// Vite inlines the files at build time (the tests run inside workerd, which has no file system).
-type Meta = { glob: (p: string, o: object) => Record<string, string> }
 // data/probe … data/probe4 were measured blind, then read, then folded into the calibration set (docs/ROUTING.md);
 // data/probe5 is the one written after the last change to the scorer.
 const SETS: Record<string, Record<string, string>> = {
-  probe5: (import.meta as unknown as Meta).glob('../../data/probe5/*.jsonl', { query: '?raw', import: 'default', eager: true }),
+  probe5: (import.meta as unknown as GlobMeta).glob('../../data/probe5/*.jsonl', { query: '?raw', import: 'default', eager: true }),
 }
 
-interface Row { id: string; lang: string; category: string; label: 'trivial' | 'medium' | 'premium'; request: Pick<ChatRequest, 'messages' | 'tools'>; why: string }
 const BARRED = ['en', 'ja', 'zh']
 
 for (const [name, files] of Object.entries(SETS)) {
-  const rows: Row[] = Object.values(files).flatMap((text) => text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Row))
-  const decided = rows.map((r) => ({ r, d: score({ model: 'auto', ...r.request } as ChatRequest) }))
+  const rows = rowsOf(files)
+  const decided = scoreRows(rows)
   const miss = ({ r, d }: (typeof decided)[number]): string => `${r.id} ${r.label}->${d.tier} (${d.score})`
 
   describe(`data/${name} (written blind, never trained on)`, () => {
