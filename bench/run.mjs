@@ -44,6 +44,7 @@ import zlib from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { runLoad } from './load.mjs'
+import { startBenchEmulator } from './upstream.mjs'
 import { TRIAGE, bundleWorker, triageWorker } from '../scripts/workers.mjs'
 import { startSampler, sampleTree, cpuDeltaMs, pidListeningOn, machineBusyMs } from './procstat.mjs'
 
@@ -171,17 +172,14 @@ async function buildBundles(dir) {
 }
 
 async function startEmulator() {
-  const child = spawnChild(process.execPath, [path.join(HERE, 'emulator.mjs')], {
-    env: { ...process.env, PORT: '0', FIRST_TOKEN_DELAY_MS: String(opt.firstMs), TOKEN_DELAY_MS: String(opt.tokenMs), TOKENS: String(opt.tokens) },
-  })
-  child.stderr.on('data', (d) => log(`[emulator] ${String(d).trim()}`))
-  const line = await new Promise((resolve, reject) => {
-    let buf = ''
-    child.stdout.on('data', (d) => { buf += d; const i = buf.indexOf('\n'); if (i >= 0) resolve(buf.slice(0, i)) })
-    child.once('exit', (c) => reject(new Error(`emulator exited with ${c}`)))
-  })
-  const info = JSON.parse(line)
-  return { url: info.url, pid: child.pid }
+  const { url, pid } = await startBenchEmulator(
+    { FIRST_TOKEN_DELAY_MS: String(opt.firstMs), TOKEN_DELAY_MS: String(opt.tokenMs), TOKENS: String(opt.tokens) },
+    (cmd, args, o) => {
+      const child = spawnChild(cmd, args, o)
+      child.stderr.on('data', (d) => log(`[emulator] ${String(d).trim()}`))
+      return child
+    })
+  return { url, pid }
 }
 
 /** One Miniflare (its own workerd process) running one ES-module script, or the given `workers` (the first gets the port). */
