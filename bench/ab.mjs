@@ -11,7 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Miniflare } from 'miniflare'
-import { runLoad } from './load.mjs'
+import { promptBodies, runLoad } from './load.mjs'
 import { startBenchEmulator } from './upstream.mjs'
 import { triageWorker } from '../scripts/workers.mjs'
 import { pidListeningOn, startSampler } from './procstat.mjs'
@@ -33,8 +33,7 @@ try {
   const { build } = await import('esbuild')
   const { offlineVars, DEV_ADMIN_TOKEN } = await import(path.join(ROOT, 'scripts/offline-env.mjs'))
   const vars = offlineVars(emuUrl)
-  const bodies = fs.readFileSync(path.join(HERE, 'prompts.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
-    .map((r) => ({ model: 'auto', messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: r.prompt }], max_tokens: Number(tokens) + 8, temperature: 0 }))
+  const bodies = promptBodies(Number(tokens) + 8)
   const t = {}
   for (const [name, dir] of Object.entries(sides)) {
     const outfile = path.join(tmp, name, 'index.js')

@@ -12,7 +12,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Miniflare } from 'miniflare'
 import WebSocket from 'ws'
-import { runLoad } from './load.mjs'
+import { promptBodies, runLoad } from './load.mjs'
 import { startBenchEmulator } from './upstream.mjs'
 import { TRIAGE, bundleWorker, triageWorker } from '../scripts/workers.mjs'
 
@@ -40,8 +40,7 @@ try {
   const res = await fetch(`${url}/admin/tenants`, { method: 'POST', headers: { authorization: `Bearer ${vars.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'prof', budget: { daily_usd: '100000', monthly_usd: '1000000' } }) })
   const tenant = await res.json()
-  const bodies = fs.readFileSync(path.join(HERE, 'prompts.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
-    .map((r) => ({ model: 'auto', messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: r.prompt }], max_tokens: Number(tokens) + 8, temperature: 0 }))
+  const bodies = promptBodies(Number(tokens) + 8)
   const load = (d) => runLoad({ url: `${url}/v1/chat/completions`, stream: mode === 'stream', concurrency: c, duration: d, requests: 1e6, headers: { authorization: `Bearer ${tenant.api_key}` }, bodies })
   await load(3)
 

@@ -43,7 +43,7 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { runLoad } from './load.mjs'
+import { promptBodies, runLoad } from './load.mjs'
 import { startBenchEmulator } from './upstream.mjs'
 import { TRIAGE, bundleWorker, triageWorker } from '../scripts/workers.mjs'
 import { startSampler, sampleTree, cpuDeltaMs, pidListeningOn, machineBusyMs } from './procstat.mjs'
@@ -259,16 +259,6 @@ function freePort() {
   })
 }
 
-function loadPrompts() {
-  const rows = fs.readFileSync(path.join(HERE, 'prompts.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l))
-  return rows.map((r) => ({
-    model: 'auto',
-    messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: r.prompt }],
-    max_tokens: 256,
-    temperature: 0,
-  }))
-}
-
 async function scorerBench(bodies) {
   const { loadScorer } = await import(path.join(ROOT, 'scripts/scoring/bundle.mjs'))
   const { score } = await loadScorer()
@@ -402,7 +392,7 @@ try {
   if (created.status !== 201) throw new Error(`POST /admin/tenants: ${created.status} ${created.body.slice(0, 400)}`)
   const tenant = JSON.parse(created.body)
 
-  const bodies = loadPrompts()
+  const bodies = promptBodies(256)
   const targets = [
     { label: 'direct', url: `${emu.url}/openai/v1/chat/completions`, headers: { authorization: 'Bearer sk-emulator' }, pid: emu.pid },
     { label: 'floor', url: `${floor.url}/v1/chat/completions`, headers: { authorization: 'Bearer sk-emulator' }, pid: floor.pid },
