@@ -9,10 +9,10 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Miniflare } from 'miniflare'
-import { runLoad } from './load.mjs'
+import { promptBodies, runLoad } from './load.mjs'
+import { startBenchEmulator } from './upstream.mjs'
 import { triageWorker } from '../scripts/workers.mjs'
 import { pidListeningOn, startSampler } from './procstat.mjs'
 
@@ -24,17 +24,16 @@ const mode = arg('--mode', 'json'), c = Number(arg('-c', 1)), slices = Number(ar
 process.env.WRANGLER_SEND_METRICS = 'false'
 
 const stops = []
-const emu = spawn(process.execPath, [path.join(HERE, 'emulator.mjs')], { env: { ...process.env, PORT: '0', TOKENS: tokens }, stdio: ['ignore', 'pipe', 'inherit'] })
-stops.push(() => emu.kill('SIGTERM'))
+const emu = await startBenchEmulator({ TOKENS: tokens })
+const emuUrl = emu.url
+stops.push(() => emu.child.kill('SIGTERM'))
 try {
-  const emuUrl = JSON.parse(await new Promise((r) => emu.stdout.once('data', (d) => r(String(d).split('\n')[0])))).url
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'triage-ab-'))
   stops.push(() => fs.rmSync(tmp, { recursive: true, force: true }))
   const { build } = await import('esbuild')
   const { offlineVars, DEV_ADMIN_TOKEN } = await import(path.join(ROOT, 'scripts/offline-env.mjs'))
   const vars = offlineVars(emuUrl)
-  const bodies = fs.readFileSync(path.join(HERE, 'prompts.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
-    .map((r) => ({ model: 'auto', messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: r.prompt }], max_tokens: Number(tokens) + 8, temperature: 0 }))
+  const bodies = promptBodies(Number(tokens) + 8)
   const t = {}
   for (const [name, dir] of Object.entries(sides)) {
     const outfile = path.join(tmp, name, 'index.js')

@@ -17,6 +17,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Miniflare } from 'miniflare'
+import { startBenchEmulator } from './upstream.mjs'
 import { TRIAGE, bundleWorker, triageWorker } from '../scripts/workers.mjs'
 import { offlineVars, DEV_ADMIN_TOKEN } from '../scripts/offline-env.mjs'
 
@@ -84,16 +85,12 @@ async function storage() {
 }
 
 async function startEmulator() {
-  const child = spawn(process.execPath, [path.join(HERE, 'emulator.mjs')], {
-    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PORT: '0', FIRST_TOKEN_DELAY_MS: String(FIRST_MS), TOKEN_DELAY_MS: String(TOKEN_MS) },
+  const emu = await startBenchEmulator({ FIRST_TOKEN_DELAY_MS: String(FIRST_MS), TOKEN_DELAY_MS: String(TOKEN_MS) }, (cmd, args, o) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], ...o })
+    stoppers.push(async () => { if (child.exitCode === null) child.kill('SIGTERM') })
+    return child
   })
-  stoppers.push(async () => { if (child.exitCode === null) child.kill('SIGTERM') })
-  const line = await new Promise((resolve, reject) => {
-    let buf = ''
-    child.stdout.on('data', (d) => { buf += d; const i = buf.indexOf('\n'); if (i >= 0) resolve(buf.slice(0, i)) })
-    child.once('exit', (c) => reject(new Error(`emulator exited with ${c}`)))
-  })
-  return JSON.parse(line).url
+  return emu.url
 }
 
 async function triage() {

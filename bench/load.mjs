@@ -15,7 +15,7 @@
 //   node load.mjs --url http://127.0.0.1:18080/v1/chat/completions [--stream] [-c 16]
 //                 [--requests 5000] [--duration 10] [--warmup 100] [--timeout 30000]
 //                 [--headers '{"x-a":"b"}'] [--body '{"model":...}' | --body @file.json] [--json]
-// Library: import { runLoad } from './load.mjs'
+// Library: import { runLoad, promptBodies } from './load.mjs'   (promptBodies: bench/prompts.jsonl as request bodies)
 
 import http from 'node:http';
 import https from 'node:https';
@@ -33,6 +33,21 @@ export const DEFAULT_BODY = {
 };
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+/**
+ * The benchmark's request bodies: one Chat Completions body (model "auto", a system and a user turn) per line of
+ * bench/prompts.jsonl (`{"prompt": "..."}`), for runLoad's `bodies`.
+ * @param {number} maxTokens each body's max_tokens
+ */
+export function promptBodies(maxTokens) {
+  const rows = fs.readFileSync(new URL('./prompts.jsonl', import.meta.url), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+  return rows.map((r) => ({
+    model: 'auto',
+    messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: r.prompt }],
+    max_tokens: maxTokens,
+    temperature: 0,
+  }));
+}
 
 export function percentile(sorted, p) {
   if (sorted.length === 0) return null;

@@ -9,11 +9,11 @@ import fs from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
-import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Miniflare } from 'miniflare'
 import WebSocket from 'ws'
-import { runLoad } from './load.mjs'
+import { promptBodies, runLoad } from './load.mjs'
+import { startBenchEmulator } from './upstream.mjs'
 import { TRIAGE, bundleWorker, triageWorker } from '../scripts/workers.mjs'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
@@ -24,10 +24,10 @@ const out = arg('--out', path.join(os.tmpdir(), `triage-${mode}-c${c}.cpuprofile
 process.env.WRANGLER_SEND_METRICS = 'false'
 
 const free = () => new Promise((r) => { const s = http.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)) }) })
-const emu = spawn(process.execPath, [path.join(HERE, 'emulator.mjs')], { env: { ...process.env, PORT: '0', TOKENS: tokens }, stdio: ['ignore', 'pipe', 'inherit'] })
-const stops = [() => emu.kill('SIGTERM')]
+const emu = await startBenchEmulator({ TOKENS: tokens })
+const emuUrl = emu.url
+const stops = [() => emu.child.kill('SIGTERM')]
 try {
-  const emuUrl = JSON.parse(await new Promise((r) => emu.stdout.once('data', (d) => r(String(d).split('\n')[0])))).url
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'triage-prof-'))
   stops.push(() => fs.rmSync(tmp, { recursive: true, force: true }))
   const script = await bundleWorker(TRIAGE.entry, path.join(tmp, 'index.js'))
@@ -40,8 +40,7 @@ try {
   const res = await fetch(`${url}/admin/tenants`, { method: 'POST', headers: { authorization: `Bearer ${vars.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'prof', budget: { daily_usd: '100000', monthly_usd: '1000000' } }) })
   const tenant = await res.json()
-  const bodies = fs.readFileSync(path.join(HERE, 'prompts.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
-    .map((r) => ({ model: 'auto', messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: r.prompt }], max_tokens: Number(tokens) + 8, temperature: 0 }))
+  const bodies = promptBodies(Number(tokens) + 8)
   const load = (d) => runLoad({ url: `${url}/v1/chat/completions`, stream: mode === 'stream', concurrency: c, duration: d, requests: 1e6, headers: { authorization: `Bearer ${tenant.api_key}` }, bodies })
   await load(3)
 

@@ -43,7 +43,8 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { runLoad } from './load.mjs'
+import { promptBodies, runLoad } from './load.mjs'
+import { startBenchEmulator } from './upstream.mjs'
 import { TRIAGE, bundleWorker, triageWorker } from '../scripts/workers.mjs'
 import { startSampler, sampleTree, cpuDeltaMs, pidListeningOn, machineBusyMs } from './procstat.mjs'
 
@@ -171,17 +172,14 @@ async function buildBundles(dir) {
 }
 
 async function startEmulator() {
-  const child = spawnChild(process.execPath, [path.join(HERE, 'emulator.mjs')], {
-    env: { ...process.env, PORT: '0', FIRST_TOKEN_DELAY_MS: String(opt.firstMs), TOKEN_DELAY_MS: String(opt.tokenMs), TOKENS: String(opt.tokens) },
-  })
-  child.stderr.on('data', (d) => log(`[emulator] ${String(d).trim()}`))
-  const line = await new Promise((resolve, reject) => {
-    let buf = ''
-    child.stdout.on('data', (d) => { buf += d; const i = buf.indexOf('\n'); if (i >= 0) resolve(buf.slice(0, i)) })
-    child.once('exit', (c) => reject(new Error(`emulator exited with ${c}`)))
-  })
-  const info = JSON.parse(line)
-  return { url: info.url, pid: child.pid }
+  const { url, pid } = await startBenchEmulator(
+    { FIRST_TOKEN_DELAY_MS: String(opt.firstMs), TOKEN_DELAY_MS: String(opt.tokenMs), TOKENS: String(opt.tokens) },
+    (cmd, args, o) => {
+      const child = spawnChild(cmd, args, o)
+      child.stderr.on('data', (d) => log(`[emulator] ${String(d).trim()}`))
+      return child
+    })
+  return { url, pid }
 }
 
 /** One Miniflare (its own workerd process) running one ES-module script, or the given `workers` (the first gets the port). */
@@ -259,16 +257,6 @@ function freePort() {
     s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)) })
     s.on('error', reject)
   })
-}
-
-function loadPrompts() {
-  const rows = fs.readFileSync(path.join(HERE, 'prompts.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l))
-  return rows.map((r) => ({
-    model: 'auto',
-    messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: r.prompt }],
-    max_tokens: 256,
-    temperature: 0,
-  }))
 }
 
 async function scorerBench(bodies) {
@@ -404,7 +392,7 @@ try {
   if (created.status !== 201) throw new Error(`POST /admin/tenants: ${created.status} ${created.body.slice(0, 400)}`)
   const tenant = JSON.parse(created.body)
 
-  const bodies = loadPrompts()
+  const bodies = promptBodies(256)
   const targets = [
     { label: 'direct', url: `${emu.url}/openai/v1/chat/completions`, headers: { authorization: 'Bearer sk-emulator' }, pid: emu.pid },
     { label: 'floor', url: `${floor.url}/v1/chat/completions`, headers: { authorization: 'Bearer sk-emulator' }, pid: floor.pid },

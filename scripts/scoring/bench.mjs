@@ -21,7 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { loadScorer, ROOT } from './bundle.mjs';
+import { loadScorer, readJsonl, ROOT } from './bundle.mjs';
 import { jsonlFiles } from './calibration.mjs';
 
 const args = process.argv.slice(2);
@@ -32,7 +32,6 @@ const RB2 = join(SHARED, 'routebench2');
 const CALIB = join(ROOT, 'data/calibration');
 const PROBES = readdirSync(join(ROOT, 'data')).filter((d) => /^probe\d*$/.test(d)).sort().map((d) => join(ROOT, 'data', d));
 
-const readJsonl = (p) => readFileSync(p, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 const readSet = (dir) => jsonlFiles(dir).flatMap(readJsonl);
 const calib = readSet(CALIB);
 const { score, compactReason, DEFAULT_THRESHOLDS, thresholdsForQuality, expectedOutcome } = await loadScorer();

@@ -14,9 +14,9 @@
 // Out of fold (k-fold CV, all heads refitted in every fold; a translation stays in its original's fold) it picks
 // the default thresholds and builds the quality-target table (OUTCOMES), then refits on everything.
 // Inputs: ../shared/routebench2/dev.jsonl (read-only reference data outside the repo) and data/calibration/*.jsonl.
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadScorer, ROOT } from './bundle.mjs';
+import { loadScorer, readJsonl, ROOT } from './bundle.mjs';
 import { jsonlFiles } from './calibration.mjs';
 
 const args = process.argv.slice(2);
@@ -64,10 +64,6 @@ const MAX_HARMFUL = 0.08;
 const MAX_PREMIUM_EXTRA_COST = Number(opt('max-premium-cost', 0.08));
 /** The table's constraint for thresholdsForQuality: calibration hard requests sent to trivial. */
 const TABLE_MAX_HARD_TO_TRIVIAL = 0.03;
-
-const readJsonl = (p) => readFileSync(p, 'utf8').split('\n').filter((l) => l.trim()).map((l, i) => {
-  try { return JSON.parse(l); } catch (e) { throw new Error(`${p}:${i + 1}: ${e.message}`); }
-});
 
 if (!existsSync(DEV)) {
   console.error(`train:scorer: routebench2 dev set not found at ${DEV}.\n` +

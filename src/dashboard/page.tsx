@@ -35,12 +35,14 @@ export function roundUsd(nano: number): string {
   return `${sign}$${Number(v.toPrecision(3)).toFixed(Math.min(9, 2 - Math.floor(Math.log10(v))))}`
 }
 const usedPct = (f: number) => (f > 0 && f < 0.01 ? '<1%' : pct(f, 0))
-const pct = (f: number | null | undefined, digits = 1) => (f == null ? '—' : `${(f * 100).toFixed(digits)}%`)
+/** A fraction as a percentage for reading: 0.1234 → '12.3%', null → '—'. */
+export const pct = (f: number | null | undefined, digits = 1) => (f == null ? '—' : `${(f * 100).toFixed(digits)}%`)
 const ms = (v: number | null | undefined) => (v == null ? '—' : `${Math.round(v).toLocaleString('en-US')} ms`)
 /** '2026-04-30T12:03:04.123Z' → '2026-04-30 12:03:04' (UTC). */
 export const utc = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')
 const shortDay = (day: string) => day.slice(5)
-const toUsd = (nano: number) => nano / NANO_PER_USD
+/** Nano-USD as a (floating) USD figure, for charts only; totals stay integer nano-USD. */
+export const toUsd = (nano: number) => nano / NANO_PER_USD
 
 export const Layout: FC<PropsWithChildren<{ title: string }>> = ({ title, children }) => (
   <html lang="en">

@@ -11,7 +11,7 @@
  * r.total.cost_nano, r.baseline.cost_nano, r.saving.fraction
  */
 import type { Config, Tier } from '../config'
-import { TIERS } from '../scoring/tiers'
+import { TIERS, minTier } from '../scoring/tiers'
 import type { ChatRequest } from '../openai/request'
 import { outputCap } from '../openai/request'
 import type { Usage } from '../openai/types'
@@ -331,7 +331,7 @@ export function sweep(entries: LoggedRequest[], opts: SimulateOptions, step = 0.
       let c = 0
       scored.forEach(({ d }, k) => {
         const tier = tierOf(d.score, t)
-        const allowed = cap.cap === 'premium' ? tier : TIERS[Math.min(TIERS.indexOf(tier), TIERS.indexOf(cap.cap))]
+        const allowed = minTier(tier, cap.cap)
         mix[allowed]++
         c += byTier[k][allowed].cost_nano
       })

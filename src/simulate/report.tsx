@@ -6,9 +6,8 @@
  */
 import type { FC } from 'hono/jsx'
 import { BarChart, countTick, usdTick } from '../dashboard/charts'
-import { roundUsd } from '../dashboard/page'
+import { pct, roundUsd, toUsd } from '../dashboard/page'
 import { CSS } from '../dashboard/style'
-import { NANO_PER_USD } from '../money'
 import { TIERS } from '../scoring/tiers'
 import type { Simulation, SweepPoint } from './index'
 
@@ -25,12 +24,9 @@ export interface ReportInput {
   thresholds: { medium: number; premium: number }
 }
 
-const usd = (nano: number) => nano / NANO_PER_USD
-const pct = (f: number) => `${(f * 100).toFixed(1)}%`
-
 const Report: FC<{ r: ReportInput }> = ({ r }) => {
   const { sim } = r
-  const costs = TIERS.map((t) => usd(sim.tiers[t].cost_nano))
+  const costs = TIERS.map((t) => toUsd(sim.tiers[t].cost_nano))
   // The sweep's row nearest the medium threshold in force: cost as the premium threshold moves.
   const nearest = r.sweep?.reduce((best, p) => (Math.abs(p.medium - r.thresholds.medium) < Math.abs(best - r.thresholds.medium) ? p.medium : best), Infinity)
   const row = r.sweep?.filter((p) => p.medium === nearest) ?? []
@@ -78,14 +74,14 @@ const Report: FC<{ r: ReportInput }> = ({ r }) => {
               <BarChart title={`Cost: Triage per tier against all on ${sim.baseline.model}`} unit="USD" xLabel="" categories={['Triage', sim.baseline.model]} mode="stacked" format={usdTick}
                 series={[
                   ...TIERS.map((t, i) => ({ key: t, label: `Triage ${t}`, values: [costs[i], 0] })),
-                  { key: 'premium-eq', label: `all on ${sim.baseline.model}`, values: [0, usd(sim.baseline.cost_nano)] },
+                  { key: 'premium-eq', label: `all on ${sim.baseline.model}`, values: [0, toUsd(sim.baseline.cost_nano)] },
                 ]} />
             </section>
             {row.length ? (
               <section class="card">
                 <BarChart title={`Threshold sweep: cost by premium threshold (medium threshold ${row[0]?.medium.toFixed(2)})`} unit="USD" xLabel="TRIAGE_THRESHOLD_PREMIUM"
                   categories={row.map((p) => p.premium.toFixed(2))} mode="grouped" format={usdTick}
-                  series={[{ key: 'actual', label: 'cost', values: row.map((p) => usd(p.cost_nano)) }]} />
+                  series={[{ key: 'actual', label: 'cost', values: row.map((p) => toUsd(p.cost_nano)) }]} />
                 <BarChart title="Threshold sweep: premium share by premium threshold" unit="% of requests" xLabel="TRIAGE_THRESHOLD_PREMIUM"
                   categories={row.map((p) => p.premium.toFixed(2))} mode="grouped" format={countTick}
                   series={[{ key: 'premium', label: 'premium share', values: row.map((p) => Math.round(p.mix.premium * 1000) / 10) }]} />

@@ -15,6 +15,9 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import type { TestProject } from 'vitest/node'
 
+/** The flags the tests launch Chromium with (playwright-core's `args`): no sandbox, GPU or background traffic. */
+export const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
 /** Where a Chromium is looked for, in order. */
 export function chromiumCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
   return [env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p)

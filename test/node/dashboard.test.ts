@@ -13,10 +13,10 @@ import OpenAI from 'openai'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startRouter, type Router } from '../e2e/harness'
+import { CHROMIUM_FLAGS } from './browser'
 import { cost, formatUsd, parseUsd } from '../../src/money'
 import { roundUsd } from '../../src/dashboard/page'
 
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const SHOTS = 'test-results/screenshots'
 /** A marker that must never reach the dashboard: prompts are not recorded. */
 const PROMPT_MARKER = 'PROMPT-MARKER-c0ffee'
@@ -112,7 +112,7 @@ beforeAll(async () => {
   await traffic('c', 'triage/medium', 'Plan the offsite agenda.')
 
   userDataDir = mkdtempSync(join(tmpdir(), 'triage-chromium-'))
-  context = await chromium.launchPersistentContext(userDataDir, { executablePath: inject('chromiumPath'), headless: true, args: CHROMIUM_FLAGS })
+  context = await chromium.launchPersistentContext(userDataDir, { executablePath: inject('chromiumPath'), headless: true, args: ['--headless', ...CHROMIUM_FLAGS] })
   page = context.pages()[0] ?? (await context.newPage())
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text())

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { chromium } from 'playwright-core'
 import { describe, expect, inject, it } from 'vitest'
+import { CHROMIUM_FLAGS } from './browser'
 
 const run = promisify(execFile)
 const FIX = 'test/fixtures/simulate'
@@ -208,8 +209,7 @@ describe('simulate', () => {
     const out = join(dir, 'report.html')
     expect((await simulate([`${FIX}/chat.jsonl`, '--sweep', '--html', out])).code).toBe(0)
     const browser = await chromium.launch({
-      executablePath: inject('chromiumPath'), headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      executablePath: inject('chromiumPath'), headless: true, args: CHROMIUM_FLAGS,
     })
     try {
       for (const viewport of [{ width: 390, height: 844 }, { width: 1280, height: 900 }]) {
