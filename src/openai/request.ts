@@ -95,9 +95,12 @@ export type ChatRequest = z.infer<typeof ChatRequestSchema>
 export type ChatMessage = ChatRequest['messages'][number]
 export type ChatContentPart = z.infer<typeof ContentPart>
 
-export type ParseResult =
-  | { ok: true; request: ChatRequest }
+/** A validated body, or what is wrong with it (`param` names the field). Every front door's parser returns one. */
+export type Parsed<T> =
+  | { ok: true; request: T }
   | { ok: false; message: string; param: string | null }
+
+export type ParseResult = Parsed<ChatRequest>
 
 /** Validates an already-parsed JSON body. Never throws. */
 export function parseChatRequest(body: unknown): ParseResult {
