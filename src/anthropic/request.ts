@@ -16,7 +16,7 @@
  * if (r.ok) toChatRequest(r.request).messages   // [{ role: 'user', content: 'hi' }]
  */
 import * as z from 'zod/mini'
-import type { ChatMessage, ChatRequest, Parsed } from '../openai/request'
+import { isObjectBody, NOT_AN_OBJECT, type ChatMessage, type ChatRequest, type Parsed } from '../openai/request'
 import { checkMessageCount, readJson, validRequest, type BodyLimits } from '../http/body'
 import { cacheControl, imageUrl, type ImageSource } from '../providers/anthropic/shared'
 
@@ -79,7 +79,7 @@ export type MessagesParseResult = Parsed<MessagesRequest>
 
 /** Validates an already-parsed JSON body. Never throws. The message names the field, as Anthropic's do (`messages.0.content: …`). */
 export function parseMessagesRequest(body: unknown): MessagesParseResult {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return { ok: false, message: 'The request body must be a JSON object.', param: null }
+  if (!isObjectBody(body)) return NOT_AN_OBJECT
   const r = MessagesRequestSchema.safeParse(body)
   if (r.success) return { ok: true, request: r.data }
   const { path, message } = deepest(r.error.issues[0])

@@ -102,11 +102,15 @@ export type Parsed<T> =
 
 export type ParseResult = Parsed<ChatRequest>
 
+/** What every parser answers for a body that is not a JSON object (an array, a string, `null`). */
+export const NOT_AN_OBJECT = Object.freeze({ ok: false, message: 'The request body must be a JSON object.', param: null } as const)
+
+/** Whether a parsed JSON body is an object (not null, not an array). */
+export const isObjectBody = (body: unknown): body is object => body !== null && typeof body === 'object' && !Array.isArray(body)
+
 /** Validates an already-parsed JSON body. Never throws. */
 export function parseChatRequest(body: unknown): ParseResult {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    return { ok: false, message: 'The request body must be a JSON object.', param: null }
-  }
+  if (!isObjectBody(body)) return NOT_AN_OBJECT
   const r = ChatRequestSchema.safeParse(body)
   if (r.success) return { ok: true, request: r.data }
   const issue = r.error.issues[0]
