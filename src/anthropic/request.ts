@@ -16,9 +16,8 @@
  * if (r.ok) toChatRequest(r.request).messages   // [{ role: 'user', content: 'hi' }]
  */
 import * as z from 'zod/mini'
-import type { ChatMessage, ChatRequest } from '../openai/request'
-import { ApiError } from '../http/errors'
-import { checkMessageCount, readJson, type BodyLimits } from '../http/body'
+import { isObjectBody, NOT_AN_OBJECT, type ChatMessage, type ChatRequest, type Parsed } from '../openai/request'
+import { checkMessageCount, readJson, validRequest, type BodyLimits } from '../http/body'
 import { cacheControl, imageUrl, type ImageSource } from '../providers/anthropic/shared'
 
 const CacheControl = z.optional(z.nullable(z.looseObject({ type: z.literal('ephemeral'), ttl: z.optional(z.enum(['5m', '1h'])) })))
@@ -76,11 +75,11 @@ export const MessagesRequestSchema = z.looseObject({
 export type MessagesRequest = z.infer<typeof MessagesRequestSchema>
 type AnthropicBlock = z.infer<typeof Block>
 
-export type MessagesParseResult = { ok: true; request: MessagesRequest } | { ok: false; message: string; param: string | null }
+export type MessagesParseResult = Parsed<MessagesRequest>
 
 /** Validates an already-parsed JSON body. Never throws. The message names the field, as Anthropic's do (`messages.0.content: …`). */
 export function parseMessagesRequest(body: unknown): MessagesParseResult {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return { ok: false, message: 'The request body must be a JSON object.', param: null }
+  if (!isObjectBody(body)) return NOT_AN_OBJECT
   const r = MessagesRequestSchema.safeParse(body)
   if (r.success) return { ok: true, request: r.data }
   const { path, message } = deepest(r.error.issues[0])
@@ -177,7 +176,5 @@ export function toChatRequest(m: MessagesRequest): ChatRequest {
 export async function readMessagesRequest(raw: Request, limits: BodyLimits): Promise<ChatRequest> {
   const body = await readJson(raw, limits.maxBodyBytes, limits.maxContentDepth)
   checkMessageCount(body, limits)
-  const r = parseMessagesRequest(body)
-  if (!r.ok) throw new ApiError(400, r.message, { param: r.param, code: 'invalid_request' })
-  return toChatRequest(r.request)
+  return toChatRequest(validRequest(parseMessagesRequest(body)))
 }

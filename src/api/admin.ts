@@ -96,9 +96,14 @@ async function load(c: Context<AppEnv>): Promise<TenantRecord> {
   return r
 }
 
+/** Moves `updated_at` past its old value (1 ms later at least), so every change to a record has a later one. */
+function touch(r: TenantRecord): void {
+  r.updated_at = new Date(Math.max(Date.now(), Date.parse(r.updated_at) + 1)).toISOString()
+}
+
 /** Writes a changed tenant: KV record, the ledger's budget (authoritative for enforcement), and this isolate's auth cache. */
 async function save(c: Context<AppEnv>, r: TenantRecord): Promise<void> {
-  r.updated_at = new Date(Math.max(Date.now(), Date.parse(r.updated_at) + 1)).toISOString()
+  touch(r)
   await putTenantRecord(c.env.TRIAGE_KV, r)
   await configureLedger(c.env, toTenant(r))
   forgetTenant(r.id)
@@ -157,7 +162,7 @@ async function remove(c: C) {
   }
   // The ledger refuses its requests within 1 s in every isolate, whatever KV and the isolates' key caches still hold.
   r.disabled = true
-  r.updated_at = new Date(Math.max(Date.now(), Date.parse(r.updated_at) + 1)).toISOString()
+  touch(r)
   await configureLedger(c.env, toTenant(r))
   await c.env.TRIAGE_KV.delete(tenantKey(r.id))
   forgetTenant(r.id)

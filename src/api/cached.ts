@@ -17,7 +17,7 @@ import type { Tenant } from '../tenants'
 import type { ChatRequest } from '../openai/request'
 import { CACHE_TIER, replayChunks, type CachedAnswer } from '../cache'
 import { streamBack } from '../streaming'
-import { settleSpend, spendHeaders } from './spend'
+import { settleSpend, spendHeaders, spendTrailer } from './spend'
 import type { ReplyFormat } from './chat'
 
 export interface CacheHitInput {
@@ -46,6 +46,6 @@ export async function answerFromCache(c: Context<AppEnv>, { hit, budget, tenant,
   c.header('x-triage-reason', 'cache hit')
   for (const [k, v] of Object.entries(spendHeaders(settled))) c.header(k, v)
   if (!stream) return c.json(reply.json(hit.completion, hit.usage))
-  const lines = Object.entries(spendHeaders(settled)).map(([k, v]) => `${k}=${v}`)
+  const lines = spendTrailer(settled)
   return streamBack(c, { chunks: replayChunks(hit.completion), format: reply.sse(req, Promise.resolve(hit.usage)), onEnd: async () => lines })
 }

@@ -24,7 +24,7 @@ import { execute, unsupportedIn } from '../execution'
 import { createProviders } from '../providers'
 import { streamBack, openaiSse, type SseFormat } from '../streaming'
 import { enforceRateLimits } from '../ratelimit'
-import { failureOf, settleSpend, spendHeaders, type SpendContext } from './spend'
+import { failureOf, settleSpend, spendHeaders, spendTrailer, type SpendContext } from './spend'
 import { responseCache, recordChunks, type CachedAnswer } from '../cache'
 import { answerFromCache } from './cached'
 import { toOpenAIUsage } from '../openai/types'
@@ -110,7 +110,7 @@ export async function complete(
       const settled = await settleSpend(spend, calls, { ...outcome, status })           // settle
       const completion = status === 200 && recorded ? recorded.completion(toOpenAIUsage(await usage)) : null
       if (cache && completion) c.executionCtx.waitUntil(cache.store(cachedAnswer(completion, await usage, outcome.model, settled.cost_nano))) // store
-      return Object.entries(spendHeaders(settled)).map(([k, v]) => `${k}=${v}`)
+      return spendTrailer(settled)
     },
   })
 }

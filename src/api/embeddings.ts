@@ -19,7 +19,7 @@ import type { Context } from 'hono'
 import type { AppEnv } from '../app'
 import type { Config, EmbeddingModelSpec } from '../config'
 import { authenticate, type Tenant } from '../tenants'
-import { readJson } from '../http/body'
+import { readJson, validRequest } from '../http/body'
 import { ApiError } from '../http/errors'
 import { parseEmbeddingRequest, toEmbeddingList, type EmbeddingRequest } from '../openai/embeddings'
 import { embeddingInputTokens, inputWorstCase } from '../money'
@@ -74,9 +74,7 @@ export async function embeddings(c: Context<AppEnv>): Promise<Response> {
 
 /** Reads and validates the body: 415/413/400 in OpenAI's format, with `param`. */
 async function readEmbeddingRequest(raw: Request, maxBodyBytes: number): Promise<EmbeddingRequest> {
-  const r = parseEmbeddingRequest(await readJson(raw, maxBodyBytes))
-  if (!r.ok) throw new ApiError(400, r.message, { param: r.param, code: 'invalid_request' })
-  return r.request
+  return validRequest(parseEmbeddingRequest(await readJson(raw, maxBodyBytes)))
 }
 
 /**

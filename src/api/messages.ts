@@ -13,6 +13,7 @@ import type { AppEnv } from '../app'
 import { toApiError, ApiError } from '../http/errors'
 import { anthropicErrorBody, anthropicSse, readMessagesRequest, toAnthropicMessage } from '../anthropic'
 import { complete, type ReplyFormat } from './chat'
+import { logUnhandled } from '../server/base'
 
 const anthropicReply: ReplyFormat = {
   json: toAnthropicMessage,
@@ -24,9 +25,7 @@ export async function messages(c: Context<AppEnv>): Promise<Response> {
     return await complete(c, readMessagesRequest, anthropicReply)
   } catch (err) {
     const api = toApiError(err)
-    if (!(err instanceof ApiError)) {
-      console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', request_id: c.get('requestId'), error: String(err) }))
-    }
+    if (!(err instanceof ApiError)) logUnhandled(err, c)
     for (const [k, v] of Object.entries(api.headers)) c.header(k, v)
     return c.json(anthropicErrorBody(api), api.status as 400)
   }

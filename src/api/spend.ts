@@ -98,6 +98,11 @@ export function spendHeaders(s: Pick<Settled, 'cost_usd' | 'remaining_usd'>): Re
   return { 'x-triage-cost-usd': s.cost_usd, 'x-triage-budget-remaining-usd': s.remaining_usd }
 }
 
+/** The same, as a stream's trailer lines (`x-triage-cost-usd=…`), which `streamBack` writes before `[DONE]`. */
+export function spendTrailer(s: Pick<Settled, 'cost_usd' | 'remaining_usd'>): string[] {
+  return Object.entries(spendHeaders(s)).map(([k, v]) => `${k}=${v}`)
+}
+
 /** What a failed execution means for the client (an OpenAI error) and for money (the calls that may be billed). */
 export function failureOf(err: unknown): { error: ApiError; calls: BilledCall[]; attempts: number } {
   if (err instanceof ExecutionError) return { error: providerApiError(err), calls: err.calls, attempts: err.attempts }

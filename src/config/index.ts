@@ -14,7 +14,7 @@ import * as z from 'zod/mini'
 import { TIERS, type Tier } from '../scoring/tiers'
 import { DEFAULT_THRESHOLDS, thresholdsForQuality } from '../scoring'
 import { PROVIDER_MODULES, moduleNamed } from '../providers/registry'
-import { url } from '../providers/settings'
+import { trimSlash, url } from '../providers/settings'
 import type { ProviderModule, ProviderName, ProviderSettings } from '../providers/types'
 import { PriceRow, parsePriceTable, rowProblem } from '../money/table'
 import { adminTokenProblem } from './admin-token'
@@ -268,7 +268,7 @@ export function buildConfig(env: ConfigEnv): Config {
   for (const m of DEFAULT_MODELS) models[m.id] = m
   const providers: Record<ProviderName, ProviderSettings> = {}
   const gateway = (name: string) =>
-    e.AI_GATEWAY_URL && (e.AI_GATEWAY_PROVIDERS ?? [name]).includes(name) ? e.AI_GATEWAY_URL.replace(/\/+$/, '') : undefined
+    e.AI_GATEWAY_URL && (e.AI_GATEWAY_PROVIDERS ?? [name]).includes(name) ? trimSlash(e.AI_GATEWAY_URL) : undefined
   for (const m of CONNECTIONS) providers[m.name] = m.settings(e, gateway(m.name))
 
   const entryPrices: Record<string, PriceRow> = {}

@@ -5,7 +5,7 @@
  * @example const req = await readChatRequest(c.req.raw, config.limits)
  */
 import { ApiError } from './errors'
-import { parseChatRequest, type ChatRequest } from '../openai/request'
+import { parseChatRequest, type ChatRequest, type Parsed } from '../openai/request'
 
 export interface BodyLimits {
   maxBodyBytes: number
@@ -39,7 +39,15 @@ export async function readJson(raw: Request, maxBodyBytes: number, maxDepth?: nu
 export function toChatRequest(body: unknown, limits: BodyLimits, opts: { depthChecked?: boolean } = {}): ChatRequest {
   checkMessageCount(body, limits)
   if (!opts.depthChecked && depthExceeds(body, limits.maxContentDepth)) throw tooDeep(limits.maxContentDepth)
-  const r = parseChatRequest(body)
+  return validRequest(parseChatRequest(body))
+}
+
+/**
+ * A parser's result as the request, or a 400 `invalid_request` naming the field.
+ *
+ * @example const req = validRequest(parseEmbeddingRequest(body))
+ */
+export function validRequest<T>(r: Parsed<T>): T {
   if (!r.ok) throw new ApiError(400, r.message, { param: r.param, code: 'invalid_request' })
   return r.request
 }

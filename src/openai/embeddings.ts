@@ -14,7 +14,7 @@
  */
 import * as z from 'zod/mini'
 import type { Usage } from './types'
-import { formatPath } from './request'
+import { formatPath, isObjectBody, NOT_AN_OBJECT, type Parsed } from './request'
 
 /** OpenAI's API reference (`input`): "any array must be 2048 dimensions or less": at most 2,048 inputs per request. */
 export const MAX_EMBEDDING_INPUTS = 2048
@@ -53,11 +53,11 @@ export interface EmbeddingRequest extends EmbeddingCall {
   encoding_format: 'float' | 'base64'
 }
 
-export type EmbeddingParse = { ok: true; request: EmbeddingRequest } | { ok: false; message: string; param: string | null }
+export type EmbeddingParse = Parsed<EmbeddingRequest>
 
 /** Validates a parsed JSON body. Never throws. */
 export function parseEmbeddingRequest(body: unknown): EmbeddingParse {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return { ok: false, message: 'The request body must be a JSON object.', param: null }
+  if (!isObjectBody(body)) return NOT_AN_OBJECT
   const r = EmbeddingRequestSchema.safeParse(body)
   if (!r.success) {
     const issue = r.error.issues[0]

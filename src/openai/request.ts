@@ -95,15 +95,22 @@ export type ChatRequest = z.infer<typeof ChatRequestSchema>
 export type ChatMessage = ChatRequest['messages'][number]
 export type ChatContentPart = z.infer<typeof ContentPart>
 
-export type ParseResult =
-  | { ok: true; request: ChatRequest }
+/** A validated body, or what is wrong with it (`param` names the field). Every front door's parser returns one. */
+export type Parsed<T> =
+  | { ok: true; request: T }
   | { ok: false; message: string; param: string | null }
+
+export type ParseResult = Parsed<ChatRequest>
+
+/** What every parser answers for a body that is not a JSON object (an array, a string, `null`). */
+export const NOT_AN_OBJECT = Object.freeze({ ok: false, message: 'The request body must be a JSON object.', param: null } as const)
+
+/** Whether a parsed JSON body is an object (not null, not an array). */
+export const isObjectBody = (body: unknown): body is object => body !== null && typeof body === 'object' && !Array.isArray(body)
 
 /** Validates an already-parsed JSON body. Never throws. */
 export function parseChatRequest(body: unknown): ParseResult {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    return { ok: false, message: 'The request body must be a JSON object.', param: null }
-  }
+  if (!isObjectBody(body)) return NOT_AN_OBJECT
   const r = ChatRequestSchema.safeParse(body)
   if (r.success) return { ok: true, request: r.data }
   const issue = r.error.issues[0]

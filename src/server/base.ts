@@ -44,10 +44,18 @@ export function errorResponse(err: unknown, c: Context<AppEnv>): Response {
     return new ApiError(err.status, message, { code: err.status === 403 ? 'forbidden' : null }).toResponse({ 'x-request-id': requestId })
   }
   const api = toApiError(err)
-  if (api.status >= 500 && !(err instanceof ApiError)) {
-    console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', request_id: requestId, path: new URL(c.req.url).pathname, error: String(err) }))
-  }
+  if (!(err instanceof ApiError)) logUnhandled(err, c)
   return api.toResponse({ 'x-request-id': requestId })
+}
+
+/**
+ * Logs an error no route meant to throw (anything but an ApiError: the client gets a 500 `internal_error`), with
+ * the request id and path. The one log line for it, whichever format the client's error body is written in.
+ *
+ * @example if (!(err instanceof ApiError)) logUnhandled(err, c)
+ */
+export function logUnhandled(err: unknown, c: Context<AppEnv>): void {
+  console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', request_id: c.get('requestId') ?? '', path: new URL(c.req.url).pathname, error: String(err) }))
 }
 
 export function baseApp(): HonoBase<AppEnv> {

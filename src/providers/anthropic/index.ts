@@ -22,7 +22,7 @@ import { postJson, readJson } from '../errors'
 import { eventJson, streamReply, withinCap } from '../stream'
 // One estimator of prompt tokens for reservations and for usage a provider did not report: the conservative one.
 import { estimateInputTokens as estimateInput } from '../../money/estimate'
-import { keyedProvider } from '../settings'
+import { keyedProvider, trimSlash } from '../settings'
 import { ProviderError, notConfigured, type Provider, type ProviderContext, type ProviderReply } from '../types'
 import { cacheControl, finishReason, imageSource, usageFromAnthropic, type FinishReason } from './shared'
 
@@ -170,7 +170,7 @@ export function fromAnthropicMessage(msg: any, now: number): ChatCompletion {
 export function createAnthropic(ctx: ProviderContext): Provider {
   const { settings } = ctx
   const fetchImpl = ctx.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
-  const url = `${settings.baseUrl.replace(/\/+$/, '')}/v1/messages`
+  const url = `${trimSlash(settings.baseUrl)}/v1/messages`
   const secrets = [settings.apiKey]
 
   return {

@@ -197,16 +197,26 @@ export function createWorkersAI(ctx: ProviderContext): Provider {
     }
   }
 
+  /**
+   * How a call goes: REST, or the binding as it is now. Throws `unconfigured` when neither can be used; chat and embed
+   * ask before building their inputs, so an unusable provider is a 503 whatever the request holds.
+   */
+  function caller(): (model: ModelTarget, inputs: Record<string, unknown>, signal: AbortSignal, stream: boolean) => Promise<unknown> {
+    const binding = ai
+    if (useRest()) return viaRest
+    if (!binding) throw unconfigured()
+    return (model, inputs, signal, stream) => viaBinding(binding, model, inputs, signal, stream)
+  }
+
   return {
     name: ctx.name ?? 'workers-ai',
     async chat(req, model, { signal, stream }): Promise<ProviderReply> {
-      const binding = ai
-      if (!useRest() && !binding) throw unconfigured()
+      const run = caller()
       const inputs = toWorkersAIInputs(req, stream, model.maxOutputTokens ?? ctx.defaultMaxTokens)
       const cap = billedOutputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens) // the most output the reservation covers
       const now = Date.now()
       const id = `chatcmpl-wai-${now.toString(36)}${(++seq).toString(36)}`
-      const output = useRest() || !binding ? await viaRest(model, inputs, signal, stream) : await viaBinding(binding, model, inputs, signal, stream)
+      const output = await run(model, inputs, signal, stream)
 
       if (!stream) {
         const { completion, usage } = fromWorkersAIOutput(output, req, model.upstream, id, now)
@@ -216,10 +226,9 @@ export function createWorkersAI(ctx: ProviderContext): Provider {
       return streamReply('workers-ai', output as ReadableStream<Uint8Array>, signal, estimateInput(req), workersAIEvents(id, model.upstream, now, outputCap(req, model.maxOutputTokens, ctx.defaultMaxTokens)), { outputCap: cap })
     },
     async embed(req, model, { signal }): Promise<EmbeddingReply> {
-      const binding = ai
-      if (!useRest() && !binding) throw unconfigured()
+      const run = caller()
       const inputs = toWorkersAIEmbeddingInputs(req)
-      const output = useRest() || !binding ? await viaRest(model, inputs, signal, false) : await viaBinding(binding, model, inputs, signal, false)
+      const output = await run(model, inputs, signal, false)
       return fromWorkersAIEmbedding(output, req)
     },
   }
