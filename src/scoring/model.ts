@@ -47,7 +47,8 @@ export const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z))
 /**
  * Hand-set bump of the nt logit for an exam-style question with lettered options. The calibration set (which
  * trains nt) has almost none, and routebench2 measures that small models fail them: on MMLU-Pro the trivial
- * stand-ins answer 39% against 65% for medium. Applied identically in training (scripts/scoring/train.mjs).
+ * stand-ins answer 39% against 65% for medium. Not fitted: the nt head is trained without it, and scripts/scoring/train.mjs adds it, as here, to the
+ * out-of-fold scores that choose the thresholds.
  */
 export const MCQ_NT_PRIOR = 1
 
