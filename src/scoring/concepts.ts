@@ -343,3 +343,19 @@ export const TRACE_WORDS = [
   'modulenotfounderror', 'nullpointerexception', 'zerodivisionerror', 'assertionerror', 'unhandled*', 'uncaught*', 'core dumped',
   'exception in thread', 'cannot read properties', 'undefined is not', 'maximum recursion depth',
 ] as const
+
+/**
+ * Unambiguous markers of a change of topic ("unrelated, what time zone is Denver in?"). A last turn that has one
+ * does not inherit the demands of the conversation before it: the new question stands alone (features.ts
+ * `demandWeight`). Ambiguous ones ("btw", "also", "对了", "ちなみに", "그런데") are left out: they often add to the
+ * task at hand ("btw it must also handle unicode").
+ */
+export const SWITCH_WORDS = [
+  'unrelated', 'unrelated question', 'off topic', 'different question', 'different topic', 'new topic', 'changing the subject',
+  'change of subject', 'on another note', 'on a different note', 'random question', 'switching gears', 'totally different',
+  'cambiando de tema', 'otro tema', 'nada que ver', 'anderes thema', 'themawechsel', 'ganz andere frage', 'nichts damit zu tun',
+  'autre sujet', 'rien à voir', 'changement de sujet', 'changeons de sujet',
+  'ところで', '話は変わ', '話変わ', '関係ないけど', '関係ない話', '関係ない質問', '別件', 'それはそうと', '全然違う話',
+  '换个话题', '题外话', '顺便问', '另外问', '无关的问题', '跟这个无关', '和这个无关', '与此无关', '說個題外話', '換個話題',
+  '그나저나', '다른 얘기', '딴 얘기', '다른 질문', '상관없는 질문', '주제를 바꿔', '별개로',
+] as const

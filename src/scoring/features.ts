@@ -23,7 +23,7 @@
  * f.dense[FEATURES.indexOf('d_proof')] // > 0
  */
 import type { ChatRequest } from '../openai/request'
-import { CODE_WORDS, CONCEPTS, TRACE_WORDS, type ConceptFamily } from './concepts'
+import { CODE_WORDS, CONCEPTS, SWITCH_WORDS, TRACE_WORDS, type ConceptFamily } from './concepts'
 
 const STRUCTURE = [
   'words', //          log1p(CJK-aware words of the last user turn)
@@ -80,7 +80,7 @@ export const CONTEXT_WEIGHT = 0.5
  * A last user turn shorter than this (CJK-aware words) after earlier user turns is a follow-up: the conversation's
  * demands count in full ("ok continue and give the final answer" after a competition problem is that problem).
  * Not when the turn is small talk with no demand of its own, which closes the conversation ("thanks, that's all",
- * "懂了，谢啦"): then they do not count at all.
+ * "懂了，谢啦"), nor when it changes the topic (concepts.ts SWITCH_WORDS): then they do not count at all.
  */
 export const FOLLOW_UP_WORDS = 25
 
@@ -154,18 +154,19 @@ function letterOf(c: number): number {
 
 /**
  * The trie's table: slot s holds a key (a non-zero hash) at LEX[2s] and what it means at LEX[2s + 1], side by side
- * so that a probe reads one cache line. The meaning: bit f = a cue of concept family f ends here; CODE_BIT and
- * TRACE_BIT above the families; PREFIX_BIT when some longer cue continues this key.
+ * so that a probe reads one cache line. The meaning: bit f = a cue of concept family f ends here; CODE_BIT,
+ * TRACE_BIT and SWITCH_BIT above the families; PREFIX_BIT when some longer cue continues this key.
  */
 const LEX_SLOTS = 1 << 15
 const LEX = new Int32Array(2 * LEX_SLOTS)
 const LEX_MASK = 2 * LEX_SLOTS - 1
 const CODE_BIT = 1 << N_FAMILIES
 const TRACE_BIT = 1 << (N_FAMILIES + 1)
-const PREFIX_BIT = 1 << (N_FAMILIES + 2)
+const SWITCH_BIT = 1 << (N_FAMILIES + 2)
+const PREFIX_BIT = 1 << (N_FAMILIES + 3)
 /** The bits that count something when a key is reached. */
 const HIT_BITS = PREFIX_BIT - 1
-if (N_FAMILIES + 2 > 30) throw new Error('scoring: too many concept families for the trie\'s 32-bit meanings')
+if (N_FAMILIES + 3 > 30) throw new Error('scoring: too many concept families for the trie\'s 32-bit meanings')
 /** The bits of the easy-sign families (`e_*`): inside pasted code they are identifiers, not what the user asks. */
 const EASY_BITS = FAMILIES.reduce((m, f, i) => (f.startsWith('e_') ? m | (1 << i) : m), 0)
 /**
@@ -249,6 +250,7 @@ function buildLexicon(): void {
   for (let f = 0; f < N_FAMILIES; f++) for (const cue of CONCEPTS[FAMILIES[f]]) addCue(cue, 1 << f)
   for (const w of CODE_WORDS) addCue(w, CODE_BIT)
   for (const w of TRACE_WORDS) addCue(w, TRACE_BIT)
+  for (const w of SWITCH_WORDS) addCue(w, SWITCH_BIT)
   for (const ch of cjkStarts) CJK_START[ch] = LEX[slot(cjkKey(ch)) + 1]
 }
 
@@ -269,6 +271,8 @@ interface Counts {
   fences: number
   codeTokens: number
   traces: number
+  /** Markers of a change of topic (SWITCH_WORDS). */
+  switches: number
   lines: number
   indentedLines: number
   mcqLines: number
@@ -281,7 +285,7 @@ interface Counts {
 
 const newCounts = (): Counts => ({
   cjk: 0, kana: 0, latinWords: 0, digits: 0, numbers: 0, longestNumber: 0, operators: 0, latex: 0, dollars: 0, braces: 0,
-  fences: 0, codeTokens: 0, traces: 0, lines: 0, indentedLines: 0, mcqLines: 0, questions: 0, sentences: 0, singleLetters: 0,
+  fences: 0, codeTokens: 0, traces: 0, switches: 0, lines: 0, indentedLines: 0, mcqLines: 0, questions: 0, sentences: 0, singleLetters: 0,
   letters: 0, families: new Float64Array(N_FAMILIES),
 })
 
@@ -300,6 +304,7 @@ const LIVE_STATE = new Int32Array(4)
 function hit(bits: number, c: Counts): void {
   if (bits & CODE_BIT) c.codeTokens++
   if (bits & TRACE_BIT) c.traces++
+  if (bits & SWITCH_BIT) c.switches++
   // in pasted code, `tags` or `birthday` are names, not a request to tag or to write a birthday message
   let m = bits & (CODE_BIT - 1) & (LIVE_STATE[3] !== 0 ? ~EASY_BITS : -1)
   while (m !== 0) {
@@ -542,10 +547,12 @@ function denseOf(c: Counts, rest: Counts, ctx: ContextStats, userWords: number):
   const words = wordsOf(c)
   const perWord = Math.max(1, words)
   // a short last turn after earlier user turns continues their task ("ok continue", "and the final answer?"),
-  // unless it is small talk that closes it ("thanks, that's all")
+  // unless it is small talk that closes it ("thanks, that's all"); a turn that changes the topic ("unrelated, what
+  // time zone is Denver in?") inherits nothing: neither the conversation's demands nor its length
   const followUp = userWords > 0 && words < FOLLOW_UP_WORDS
-  const demandWeight = !followUp ? CONTEXT_WEIGHT : c.families[GREET] > 0 && !hasDemand(c) ? 0 : 1
-  v[0] = Math.log1p(words + CONTEXT_WEIGHT * userWords)
+  const carried = c.switches > 0 ? 0 : CONTEXT_WEIGHT
+  const demandWeight = c.switches > 0 ? 0 : !followUp ? CONTEXT_WEIGHT : c.families[GREET] > 0 && !hasDemand(c) ? 0 : 1
+  v[0] = Math.log1p(words + carried * userWords)
   v[1] = Math.log1p(c.lines)
   v[2] = Math.min(3, c.digits / perWord)
   v[3] = Math.log1p(c.numbers)
@@ -557,7 +564,7 @@ function denseOf(c: Counts, rest: Counts, ctx: ContextStats, userWords: number):
   v[9] = c.fences > 0 ? 1 : 0
   v[10] = Math.log1p(c.codeTokens)
   v[11] = c.lines ? c.indentedLines / c.lines : 0
-  v[12] = Math.log1p(c.traces + CONTEXT_WEIGHT * rest.traces)
+  v[12] = Math.log1p(c.traces + carried * rest.traces)
   v[13] = c.mcqLines >= 2 ? 1 : 0
   v[14] = Math.log1p(c.questions)
   v[15] = Math.log1p(c.sentences)

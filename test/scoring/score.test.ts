@@ -268,6 +268,29 @@ describe('the whole request: conversation, system prompt, tools, attachments', (
     })
   }
 
+  // A turn that changes the topic stands alone: a lookup after a hard task is a lookup; a demand of its own still counts.
+  const SWITCHES: Record<string, [string, string]> = {
+    en: ['ok, I will read that later. Unrelated question: what time zone is Denver in?', 'Unrelated, but prove that there is no largest prime.'],
+    ja: ['なるほど、あとで読みます。ところで東京とロンドンの時差って何時間？', 'ところで、素数が無限に存在することを証明して。'],
+    zh: ['好的我再看看。换个话题，纽约现在跟北京差几个小时？', '顺便问一下，证明素数有无穷多个。'],
+  }
+  for (const [lang, [lookup, proof]] of Object.entries(SWITCHES)) {
+    it(`${lang}: a turn that changes the topic inherits neither the conversation's demands nor its length`, () => {
+      const [task, reply] = PROOF_TURNS[lang]
+      const turn = (last: string): ChatRequest => ({ model: 'auto', messages: [{ role: 'user', content: task }, { role: 'assistant', content: reply }, { role: 'user', content: last }] })
+      const switched = score(turn(lookup))
+      const alone = score(ask(lookup))
+      expect(switched.features.d_proof).toBe(0)
+      for (const name of FEATURES.filter((n) => n.startsWith('d_') || n === 'words' || n === 'stack_trace')) {
+        expect(switched.features[name], name).toBe(alone.features[name]) // only ctx_words, ctx_turns differ
+      }
+      expect(switched.tier).toBe('trivial')
+      const own = score(turn(proof))
+      expect(own.features.d_proof).toBeCloseTo(f(proof, 'd_proof'), 4) // its own demand, nothing carried over
+      expect(own.tier).not.toBe('trivial')
+    })
+  }
+
   it('counts the words of earlier user turns at half weight in the prompt length', () => {
     const task = 'A shop sells apples in bags of 6, 9 and 20. Which numbers of apples can be bought exactly?'
     const alone = feature(ask('and the largest one you cannot?'), 'words')
