@@ -14,7 +14,7 @@
 //      rows against their English rows (out of fold);
 //   4. routebench v1 dev (never trained on): share of hard rows sent to trivial;
 //   5. the quality-target table: thresholdsForQuality() for a few targets, expectedOutcome() of the defaults.
-// Probe sets (always; needs nothing outside the repo): every data/probe* folder (data/probe5, ...), each
+// Probe sets (always; needs nothing outside the repo): every data/probe* folder (data/probe8, ...), each
 // written blind and never trained on (train.mjs reads data/calibration only), scored with the shipped weights:
 // confusion per language and every miss.
 import { execFileSync } from 'node:child_process';

@@ -2,11 +2,11 @@
 // The calibration set (data/calibration/<lang>.jsonl): validation, and import from authors' drafts.
 //
 //   node scripts/scoring/calibration.mjs                 validate data/calibration, print counts
-//   node scripts/scoring/calibration.mjs data/probe5     validate another set of the same format (a blind probe set)
+//   node scripts/scoring/calibration.mjs data/probe8     validate another set of the same format (a blind probe set)
 //   node scripts/scoring/calibration.mjs --import DIR…   validate the drafts' *.jsonl and write them to data/calibration
 //
 // A row: {"id":"<lang>-<category>-<nnn>","lang","category","label","request":{messages,…},"why","group"?}
-// In another set's folder, data/<set>, ids start with "<set>-<lang>-" instead (data/probe5: "probe5-en-017").
+// In another set's folder, data/<set>, ids start with "<set>-<lang>-" instead (data/probe8: "probe8-en-017").
 // (format and rubric: docs/ROUTING.md). Every problem is printed with file:line; the exit code is 1 if any.
 import { readFileSync, writeFileSync, readdirSync, existsSync, mkdirSync } from 'node:fs';
 import { join, basename, resolve } from 'node:path';

@@ -2,7 +2,7 @@
 // Trains the scorer on routebench2 dev plus the calibration set, and writes src/scoring/weights.ts.
 // Deterministic: fixed folds (a hash of each row's group), full-batch Adam from zero, no randomness.
 //
-//   npm run train:scorer [-- --dev PATH] [--calib DIR] [--folds 5] [--no-write] [--oof FILE] [--oof-calib FILE] [--oof-heads FILE]
+//   npm run train:scorer [-- --dev PATH] [--calib DIR] [--folds 5] [--no-write] [--curve] [--oof FILE] [--oof-calib FILE] [--oof-heads FILE]
 //
 // Model (src/scoring/model.ts): three logistic heads over the standardised features, sign-constrained on the
 // concept families: demands may only raise the nt and prem heads, signs of an easy request only lower any head.
@@ -53,10 +53,14 @@ const GAIN_FREE = !flag('gain-signed');
 const W_NONE = Number(opt('w-none', 0.5));
 /**
  * Calibration constraint on the default medium cut (out of fold): at most this share of the hard requests on
- * trivial. The sealed bar is 3% in each language, on a few dozen hard requests per language, where one request is
- * 3%: the overall share must stay well under it (2% let a blind probe set's zh reach 2 of 35).
+ * trivial. The sealed bar is 3% in each language. The calibration set's hard half is harder to tell from easy than
+ * the blind probe sets' (it holds 154 deliberately short hard requests, `*-short-*`): on probe7, written blind
+ * for this round, the hard requests sent to trivial stayed at 0-1 of 40 per language for every cut up to 0.22,
+ * while the easy side, the bar this scorer missed most often, gained up to 5 points. 2.5% here buys that.
  */
-const MAX_HARD_TO_TRIVIAL = Number(opt('max-hard-trivial', 0.015));
+const MAX_HARD_TO_TRIVIAL = Number(opt('max-hard-trivial', 0.025));
+/** ... overall and in each language the sealed set bars (en, ja, zh). */
+const BARRED_LANGS = ['en', 'ja', 'zh'];
 /** The quality target the default thresholds must keep on routebench2 dev (out of fold), and the harmful-downgrade cap. */
 const DEFAULT_TARGET = Number(opt('target', 0.96));
 const MAX_HARMFUL = 0.08;
@@ -258,15 +262,26 @@ function harmful(medium) {
   return at ? sent / at : 0;
 }
 
+const pct = (x) => `${(100 * x).toFixed(1)}%`;
+
+/** Out-of-fold share of a language's hard calibration requests that a medium cut sends to trivial. */
+function hardToTrivialIn(lang, cut) {
+  const hard = calEx.filter((e) => e.nt && e.row.lang === lang);
+  return hard.length ? hard.filter((e) => oof.get(e.id) < cut).length / hard.length : 0;
+}
+
 // ---------- default thresholds ----------
 // medium: the highest cut (most easy requests served by trivial) with at most MAX_HARD_TO_TRIVIAL of the hard
-// calibration requests on trivial, routebench2 quality ≥ DEFAULT_TARGET of premium and harmful downgrades ≤ MAX_HARMFUL.
+// calibration requests on trivial, overall and in each of BARRED_LANGS, routebench2 quality ≥ DEFAULT_TARGET of
+// premium and harmful downgrades ≤ MAX_HARMFUL.
 // premium: on calibration requests above the medium cut, the cut that best separates premium labels from medium
 // ones (balanced accuracy), among cuts that keep routebench2's cost at most 5 points above sending those rows to medium.
 let medium = 0;
-for (let a = 0; a <= BINS; a++) {
+// at most the middle band's floor: whether a 3B model does the request well is the nt head's question alone
+for (let a = 0; a <= Math.round(MIX.floor * BINS); a++) {
   const o = outcome(a, BINS);
-  if (o.hardToTrivial <= MAX_HARD_TO_TRIVIAL + 1e-12 && o.quality >= DEFAULT_TARGET && harmful(a / BINS) <= MAX_HARMFUL) medium = a;
+  const langsOk = BARRED_LANGS.every((l) => hardToTrivialIn(l, a / BINS) <= MAX_HARD_TO_TRIVIAL + 1e-12);
+  if (o.hardToTrivial <= MAX_HARD_TO_TRIVIAL + 1e-12 && langsOk && o.quality >= DEFAULT_TARGET && harmful(a / BINS) <= MAX_HARMFUL) medium = a;
 }
 let premium = BINS;
 {
@@ -284,10 +299,18 @@ let premium = BINS;
   }
 }
 const thresholds = { medium: medium / BINS, premium: premium / BINS };
+if (flag('curve')) {
+  // --curve: what each candidate medium cut gives out of fold (the constraints above, and what they cost)
+  console.log(`medium cut  rb2 quality  rb2 cost  harmful  calib hard->trivial  calib easy->trivial  hard->trivial ${BARRED_LANGS.join('/')}`);
+  for (let a = Math.max(0, medium - 5); a <= Math.min(BINS, medium + 15); a++) {
+    const o = outcome(a, premium);
+    const langs = BARRED_LANGS.map((l) => pct(hardToTrivialIn(l, a / BINS))).join(' / ');
+    console.log(`${(a / BINS).toFixed(2).padStart(10)}  ${pct(o.quality).padStart(11)}  ${pct(o.cost).padStart(8)}  ${pct(harmful(a / BINS)).padStart(7)}  ${pct(o.hardToTrivial).padStart(19)}  ${pct(o.easyToTrivial).padStart(19)}  ${langs}${a === medium ? '  <- default' : ''}`);
+  }
+}
 const at = outcome(medium, premium);
 
 // ---------- report ----------
-const pct = (x) => `${(100 * x).toFixed(1)}%`;
 console.log(`routebench2 dev: ${rbEx.length} rows; calibration: ${calEx.length} requests from ${calibFiles.length} files; ` +
   `${FOLDS}-fold CV by group; ${N_DENSE} features (+ ${N_INPUTS - N_DENSE} length ramps in the gain head) -> 3 sign-constrained logistic heads; L2 ${L2}; ${ITERS} Adam steps; mix ${JSON.stringify(MIX)}; calibration weight ${W_CALIB}`);
 console.log(`default thresholds (out of fold): medium ${thresholds.medium}, premium ${thresholds.premium}`);

@@ -26,7 +26,7 @@ export const CONCEPTS = {
     'beweis*', 'zeige dass', 'zeigen sie dass', 'zeige, dass', 'induktion',
     'démontr*', 'prouver', 'prouvez', 'montrer que', 'montrez que', 'récurrence',
     '証明して', '証明せよ', '証明しなさい', '証明しろ', '証明を', '証明する', '証明できる', '証明が', '証明の', '示せ', '示して', '帰納法',
-    '证明', '證明', '求证', '归纳法',
+    '证明', '證明', '求证', '论证', '归纳法',
     '증명', '보여라', '보이시오', '귀납법',
   ],
   /** Maths beyond arithmetic: algebra, number theory, probability, calculus, geometry. */
@@ -34,7 +34,7 @@ export const CONCEPTS = {
     'theorem', 'lemma', 'dx', 'dt', 'remainder', 'last two digits', 'last digit', 'integer*', 'prime', 'primes', 'polynomial*', 'probability', 'expected value', 'integral*', 'derivative*', 'eigen*',
     'matrix', 'matrices', 'modulo', 'mod', 'divisible', 'divisor*', 'inequality', 'sequence', 'series', 'limit', 'converge*',
     'equation*', 'real numbers', 'rational', 'irrational', 'subgroup*', 'cyclic', 'isomorph*', 'triangle', 'circle',
-    'radius', 'tangent', 'perimeter', 'combinatori*', 'permutation*', 'factorial', 'logarithm*', 'function f', 'solve for', 'simplify', 'factor', 'factors', 'factorization', 'quadratic', 'square root', 'sqrt', 'perfect square', 'domain of', 'sum of all', 'cos', 'sin', 'tan', 'log', 'roots', 'real roots', 'exact value',
+    'radius', 'tangent', 'perimeter', 'combinatori*', 'permutation*', 'factorial', 'logarithm*', 'function f', 'solve for', 'simplify', 'factor', 'factors', 'factorization', 'quadratic', 'square root', 'sqrt', 'perfect square', 'domain of', 'sum of all', 'cos', 'sin', 'tan', 'roots', 'real roots', 'exact value',
     'teorema', 'lema', 'entero*', 'primo', 'primos', 'polinomio*', 'probabilidad', 'integral', 'matriz', 'desigualdad', 'ecuaci*', 'triángulo', 'grupo cíclico', 'racional', 'irracional', 'simplifica', 'raíz cuadrada', 'cuadrátic*', 'divisores', 'factoriza*',
     'ganze zahl*', 'ganzzahl*', 'primzahl*', 'polynom*', 'wahrscheinlichkeit*', 'matrix', 'ungleichung*', 'gleichung*', 'dreieck*', 'zyklisch*', 'irrational', 'vereinfache', 'quadratwurzel', 'wurzel', 'quadratisch*', 'teiler', 'faktorisier*',
     'théorème', 'lemme', 'entier*', 'nombre premier', 'nombres premiers', 'polynôme*', 'probabilité*', 'intégrale*', 'matrice*', 'inégalité*', 'équation*', 'triangle', 'cyclique', 'irrationnel*', 'simplifier', 'simplifiez', 'racine carrée', 'quadratique', 'diviseurs', 'factoris*',
@@ -97,10 +97,10 @@ export const CONCEPTS = {
   ],
   /** Code and software vocabulary (a weaker sign than an implementation request). */
   d_code: [
-    'function', 'class', 'method', 'tests', 'parse', 'api', 'endpoint', 'library', 'module', 'complexity', 'time complexity', 'big o', 'sql', 'query', 'join',
+    'function', 'method', 'tests', 'parse', 'api', 'endpoint', 'library', 'module', 'complexity', 'time complexity', 'big o', 'sql', 'query', 'join',
     'code', 'program', 'python', 'javascript', 'typescript', 'rust', 'golang', 'java', 'kotlin', 'swift', 'haskell',
     'app', 'application', 'website', 'frontend', 'backend', 'html', 'css', 'react', 'flutter', 'django', 'pandas', 'numpy',
-    'torch', 'pytorch', 'tensorflow', 'dataframe', 'docker', 'kubernetes', 'bash', 'shell', 'json', 'yaml', 'server', 'database',
+    'torch', 'pytorch', 'tensorflow', 'dataframe', 'docker', 'kubernetes', 'bash', 'shell', 'yaml', 'server', 'database',
     'excel', 'vba', 'macro', 'git', 'framework', 'compile', 'bot', 'script', 'crawler', 'scraper', 'hook', 'component',
     'middleware', 'cli', 'plugin', 'sdk', 'regex', 'ruby', 'php', 'vue', 'svelte',
     'angular', 'flask', 'fastapi', 'arduino', 'godot', 'pygame',
@@ -218,7 +218,7 @@ export const CONCEPTS = {
     'cuento', 'novela', 'poema', 'relato', 'guion', 'al estilo de', 'personaje*', 'narrativ*', 'literari*', 'rima', 'métrica', 'ritmo',
     'geschichte', 'roman', 'gedicht', 'erzählung', 'drehbuch', 'im stil von', 'figur*', 'literarisch*', 'reim*', 'versmaß', 'rhythmus',
     'histoire', 'roman', 'poème', 'scénario', 'dans le style de', 'à la manière de', 'personnage*', 'littéraire', 'rime*', 'métrique', 'rythme',
-    '物語', '小説', '詩', '脚本', '文体', 'の文体で', 'スタイルで', '登場人物', '文学', 'ストーリー', '韻', 'リズム', '七五調', '短編', '長編', '掌編', '伏線',
+    '物語', '小説', '詩', '脚本', 'の文体で', 'スタイルで', '登場人物', '文学', 'ストーリー', '韻', 'リズム', '七五調', '短編', '長編', '掌編', '伏線',
     '故事', '小说', '诗', '剧本', '风格', '人物', '文学', '情节', '押韵', '对仗', '节奏', '韵律', '平仄', '格律', '短篇', '长篇', '伏笔',
     '이야기', '소설', '각본', '스타일로', '문체', '등장인물', '문학', '줄거리', '운율', '리듬', '각운', '느낌으로', '작가처럼', '단편', '장편', '복선',
   ],
@@ -254,26 +254,25 @@ export const CONCEPTS = {
   ],
   /** Greetings, thanks, small talk. */
   e_greet: [
-    'hi', 'hello', 'hey', 'thanks', 'thank you', 'thx', 'how are you', 'good morning', 'good night', 'what s up', 'lol', 'nice to meet', 'bye', 'cheers',
+    'hi', 'hello', 'hey', 'thanks', 'thank you', 'thx', 'how are you', 'good morning', 'good night', 'what s up', 'lol', 'haha', 'hahaha', 'hehe', 'nice to meet', 'bye', 'cheers',
     'makes sense', 'got it', 'perfect thanks', 'great thanks', 'that s all', 'that is all', 'it works', 'works now', 'that worked',
     'hola', 'gracias', 'buenos días', 'buenas', 'qué tal', 'cómo estás', 'entendido', 'vale gracias',
     'hallo', 'danke', 'guten morgen', 'guten tag', 'wie geht', 'tschüss', 'servus', 'alles klar', 'verstanden',
     'bonjour', 'salut', 'merci', 'ça va', 'comment vas', 'comment allez', 'bonsoir', 'compris', 'c est clair',
     'こんにちは', 'おはよう', 'ありがと', 'こんばんは', '元気', 'よろしく', 'お疲れ', '了解しました', '了解です', '分かった', 'わかった', '助か', '動きました', 'できました',
-    '你好', '您好', '谢谢', '謝謝', '谢啦', '谢了', '多谢', '感谢', '早上好', '晚安', '怎么样', '嗨', '懂了', '明白了', '搞定了', '可以了', '跑通了',
+    '你好', '您好', '谢谢', '哈哈', '謝謝', '谢啦', '谢了', '多谢', '感谢', '早上好', '晚安', '怎么样', '嗨', '懂了', '明白了', '搞定了', '可以了', '跑通了',
     '안녕', '감사합니다', '감사해요', '고마워', '고맙', '반가워', '잘 지내', '알겠어', '알겠습니다', '이해했', '됐어요', '잘 돼요', '해결됐',
   ],
   /** A factual lookup with a short, known answer. */
   e_lookup: [
     'what is', 'what s', 'what are', 'who is', 'who was', 'who wrote', 'who invented', 'who proved', 'who discovered', 'when did', 'when was',
     'where is', 'capital of', 'stand for', 'what does', 'define', 'definition', 'meaning of', 'how do i', 'how to', 'how can i',
-    'what does this do', 'explain what this', 'what does this code', 'explain this code',
     'qué es', 'quién es', 'quién fue', 'quién escribió', 'quién demostró', 'cuándo', 'dónde', 'capital de', 'qué significa', 'cómo',
     'was ist', 'wer ist', 'wer war', 'wer hat', 'wann', 'wo ist', 'hauptstadt', 'was bedeutet', 'wie kann ich', 'wie mache ich',
     'qu est ce', 'qui est', 'qui a', 'quand', 'où est', 'capitale', 'que signifie', 'que veut dire', 'comment',
-    'とは', '誰', 'いつですか', 'はいつ', 'っていつ', 'いつ頃', 'どこ', '首都', '意味', '何ですか', 'どうやって', '方法', 'って何', 'ってなに', 'だっけ', '誰が証明', '証明したの', '何してる', '何をしている', '何をする',
-    '是什么', '什么是', '谁', '什么时候', '哪里', '首都', '什么意思', '怎么', '如何', '来着', '谁证明', '谁发现', '干啥', '干什么的', '做什么的',
-    '무엇', '뭐야', '뭔가요', '누구', '언제', '어디', '수도', '무슨 뜻', '뜻이', '어떻게', '누가 증명', '뭐 하는', '무슨 코드',
+    'とは', '誰', 'いつですか', 'はいつ', 'っていつ', 'いつ頃', 'どこ', '首都', '意味', '何ですか', 'どうやって', '方法', 'って何', 'ってなに', 'だっけ', '誰が証明', '証明したの',
+    '是什么', '什么是', '谁', '什么时候', '哪里', '首都', '什么意思', '怎么', '如何', '来着', '谁证明', '谁发现',
+    '무엇', '뭐야', '뭔가요', '누구', '언제', '어디', '수도', '무슨 뜻', '뜻이', '어떻게', '누가 증명',
   ],
   /** Rewriting, paraphrasing, fixing grammar or tone. */
   e_rewrite: [
@@ -285,6 +284,19 @@ export const CONCEPTS = {
     '書き直', '言い換え', '添削', '校正', '丁寧に', '敬語', '短くして', 'ていねい', 'まとめて', '要約して', '言い方', '言い回し', 'ビジネスメール', 'っぽく',
     '改写', '重写', '润色', '更礼貌', '礼貌', '缩短', '语法', '校对', '改成', '总结一下', '概括一下', '客气', '正式一点', '语气',
     '다시 써', '다듬어', '교정', '정중하게', '공손하게', '줄여', '맞춤법', '문법', '요약해', '말투', '격식',
+    // tone, register and length of a pasted text
+    'more professional', 'less annoyed', 'less angry', 'less aggressive', 'less formal', 'more friendly', 'friendlier', 'more concise',
+    'tone down', 'make it sound', 'make this sound', 'make this email', 'less over the top', 'more natural', 'less stiff', 'punchier',
+    'typos', 'fix the spelling', 'fix spelling', 'spelling mistakes', 'grammar mistakes', 'condense', 'cut it down', 'word limit',
+    'cut this', 'trim this', 'trim it', 'shorter', 'funnier', 'more fun', 'sweeter', 'more upbeat', 'cheesier',
+    'más gracioso', 'más divertido', 'lustiger', 'witziger', 'plus drôle', 'plus amusant', '面白く', 'おもしろく', 'ユーモア',
+    '有趣一点', '幽默', '搞笑一点', '더 재미있게', '웃기게',
+    'más profesional', 'menos formal', 'más natural', 'faltas de ortografía', 'más corto', 'más cercano',
+    'professioneller', 'freundlicher', 'lockerer', 'tippfehler', 'kürzer', 'natürlicher',
+    'plus professionnel', 'moins formel', 'plus naturel', 'fautes d orthographe', 'plus court', 'plus chaleureu*',
+    'くだけた', 'カジュアルに', '柔らかく', 'やわらかく', '誤字', '脱字', '自然な日本語', 'フォーマルに', '堅苦し', '縮めて', '短めに', 'インスタ用', 'ツイート用', '読みやすく', '読みやすい文章', '丁寧な文章', '丁寧で読みやす',
+    '更正式', '正式一些', '压缩到', '压缩一下', '太啰嗦', '删减', 'too long', 'tighten', '正式些', '有条理', '错别字', '病句', '语病', '通顺', '精简', '口语化', '书面语', '小红书风格', '朋友圈文案', '委婉',
+    '자연스럽게', '오타', '부드럽게', '격식 있게', '더 짧게', '캐주얼하게',
   ],
   /** Translation (of a short text; length decides the rest). */
   e_translate: [
@@ -303,14 +315,21 @@ export const CONCEPTS = {
     '抽出', '分類', 'ポジティブ', 'ネガティブ', '取り出', '抜き出', '電話番号', '箇条書き', 'カレンダーに', 'リマインド', 'アラーム', 'スパム', '迷惑メール', '表にして', '表に', '予定入れ', '予定を入れ', 'だけ教えて', 'だけでOK', '番号だけ', 'だけ抜き出',
     '提取', '分类', '正面还是负面', '正面', '负面', '抽取', '归类', '电话', '列出', '提醒我', '日历', '闹钟', '找出来', '垃圾邮件', '诈骗短信', '表格', '整理成', '只要告诉我', '只需要',
     '추출', '분류', '긍정', '부정인지', '부정적인지', '뽑아', '전화번호', '목록으로', '알림', '캘린더', '알람', '스팸', '표로', '일정 추가', '만 알려', '번호만',
+    // labelling and pulling fields out of given texts
+    'label each', 'tag each', 'classify each', 'which category', 'which of these', 'scam', 'phishing', 'json with keys', 'give me json',
+    'json object with', 'with the keys', 'email addresses in', 'date time and place', 'the date and time', 'ham or spam', 'spam or ham',
+    'cuáles de estos', 'estafa', 'clasifica cada', 'arnaque*', 'lesquels de ces', 'classe ces', 'betrug', 'welche davon',
+    'ポジ', 'ネガ', '詐欺', 'どれが', 'に分けて', '分けてください', 'キーにした', 'JSONで', '仕分け',
+    '诈骗', '分到', '哪一类', '好评还是差评', '好评', '差评', '垃圾短信', '统一成', '归到', '属于哪', '分别是', '字段',
+    '스미싱', '사기', '어떤 거야', '나눠줘', '분류해',
   ],
   /** Short creative pieces with no hard constraints. */
   e_short_creative: [
     'haiku', 'slogan', 'tagline', 'birthday', 'short poem', 'caption', 'thank you note', 'toast', 'limerick', 'joke', 'name for',
-    'names for', 'greeting card', 'short message',
+    'names for', 'greeting card', 'short message', '4 line', 'four line', 'two line', '2 line', 'couplet', 'short rhyme',
     'eslogan', 'cumpleaños', 'chiste', 'poema corto', 'glückwunsch*', 'geburtstag*', 'witz', 'kurzes gedicht',
-    'anniversaire', 'blague', 'petit poème', 'court poème', '俳句', 'キャッチコピー', '誕生日', 'ジョーク', '冗談', '短い詩',
-    '口号', '生日', '笑话', '短诗', '标语', '祝福', '小诗', '文案', '标题', '起个名', '取名', '슬로건', '생일', '농담', '짧은 시', '축하 메시지',
+    'anniversaire', 'blague', 'petit poème', 'court poème', '俳句', 'キャッチコピー', '誕生日', 'ジョーク', '冗談', '短い詩', '四行', '川柳', '短歌',
+    '口号', '生日', '笑话', '短诗', '标语', '祝福', '小诗', '四句', '两句', '打油诗', '文案', '标题', '起个名', '取名', '슬로건', '생일', '농담', '짧은 시', '축하 메시지',
   ],
   /** The user asks for a short or basic answer. */
   e_brief: [
@@ -323,6 +342,11 @@ export const CONCEPTS = {
     '一言で', '簡単に', '一文で', '手短に', '二文で', '2文で', '短く', 'ワンライナー', '一行で', '1行で', '一番簡単な', '簡単な書き方', '正規表現って',
     '一句话', '简单地', '简短', '简单说', '两句话', '简单', '一行命令', '一行代码', '最简单的写法', '写个正则', '正则表达式怎么写',
     '한 문장', '간단히', '짧게', '두 문장', '간단하게', '한 줄로', '원라이너', '가장 간단한', '정규식 하나',
+    // what a pasted snippet does: a snippet-sized ask
+    'what does this do', 'what does this code', 'what does this function do', 'what does this line do', 'what is this code doing',
+    'explain what this', 'explain this code', 'explain this snippet', 'qué hace este', 'was macht dieser', 'was macht diese',
+    'que fait ce', 'ça fait quoi', '何してる', '何をしている', '何をする', '何してるか', '干啥', '干什么的', '做什么的', '是干嘛',
+    '干嘛的', '뭐 하는', '무슨 코드', '뭐하는 코드',
   ],
 } as const
 
@@ -359,3 +383,15 @@ export const SWITCH_WORDS = [
   '换个话题', '题外话', '顺便问', '另外问', '无关的问题', '跟这个无关', '和这个无关', '与此无关', '說個題外話', '換個話題',
   '그나저나', '다른 얘기', '딴 얘기', '다른 질문', '상관없는 질문', '주제를 바꿔', '별개로',
 ] as const
+
+/**
+ * Questions about who or when someone proved or discovered something ("Who proved Fermat's Last Theorem?"): the
+ * proof and the theorem are the topic, not the demand. Each match takes one count off the turn's `d_proof` and
+ * `d_math` (features.ts).
+ */
+export const FACT_WORDS = [
+  'who proved', 'who first proved', 'who discovered', 'who came up with', 'when was it proved', 'who solved',
+  'quién demostró', 'quién probó', 'wer bewies', 'wer hat bewiesen', 'qui a démontré', 'qui a prouvé',
+  '誰が証明', '証明したのは誰', '証明したの誰', '証明した人', '谁证明', '是谁证明', '谁解决', '누가 증명', '증명한 사람',
+] as const
+

@@ -23,7 +23,7 @@
  * f.dense[FEATURES.indexOf('d_proof')] // > 0
  */
 import type { ChatRequest } from '../openai/request'
-import { CODE_WORDS, CONCEPTS, SWITCH_WORDS, TRACE_WORDS, type ConceptFamily } from './concepts'
+import { CODE_WORDS, CONCEPTS, FACT_WORDS, SWITCH_WORDS, TRACE_WORDS, type ConceptFamily } from './concepts'
 
 const STRUCTURE = [
   'words', //          log1p(CJK-aware words of the last user turn)
@@ -67,9 +67,15 @@ const BUILD = FAMILIES.indexOf('d_build')
 const IS_DEMAND = FAMILIES.map((f) => f.startsWith('d_'))
 const CODE = FAMILIES.indexOf('d_code')
 const IMPLEMENT = FAMILIES.indexOf('d_implement')
-/** A family's count in one text; `d_build` (make, write, ...) counts only as far as code vocabulary goes with it. */
+const PROOF = FAMILIES.indexOf('d_proof')
+const MATH = FAMILIES.indexOf('d_math')
+/**
+ * A family's count in one text. `d_build` (make, write, ...) counts only as far as code vocabulary goes with it;
+ * `d_proof` and `d_math` lose one count per question about who proved what ("Who proved Fermat's Last Theorem?").
+ */
 const countOf = (c: Counts, f: number): number =>
-  f === BUILD ? Math.min(c.families[BUILD], c.families[CODE] + c.families[IMPLEMENT]) : c.families[f]
+  f === BUILD ? Math.min(c.families[BUILD], c.families[CODE] + c.families[IMPLEMENT])
+    : f === PROOF || f === MATH ? Math.max(0, c.families[f] - c.facts) : c.families[f]
 const CONTEXT0 = FAMILY0 + N_FAMILIES
 /**
  * Demands read in system prompts and earlier turns count this much (the last user turn counts 1), and so do the
@@ -155,7 +161,7 @@ function letterOf(c: number): number {
 /**
  * The trie's table: slot s holds a key (a non-zero hash) at LEX[2s] and what it means at LEX[2s + 1], side by side
  * so that a probe reads one cache line. The meaning: bit f = a cue of concept family f ends here; CODE_BIT,
- * TRACE_BIT and SWITCH_BIT above the families; PREFIX_BIT when some longer cue continues this key.
+ * TRACE_BIT, SWITCH_BIT and FACT_BIT above the families; PREFIX_BIT when some longer cue continues this key.
  */
 const LEX_SLOTS = 1 << 15
 const LEX = new Int32Array(2 * LEX_SLOTS)
@@ -163,10 +169,12 @@ const LEX_MASK = 2 * LEX_SLOTS - 1
 const CODE_BIT = 1 << N_FAMILIES
 const TRACE_BIT = 1 << (N_FAMILIES + 1)
 const SWITCH_BIT = 1 << (N_FAMILIES + 2)
-const PREFIX_BIT = 1 << (N_FAMILIES + 3)
-/** The bits that count something when a key is reached. */
-const HIT_BITS = PREFIX_BIT - 1
-if (N_FAMILIES + 3 > 30) throw new Error('scoring: too many concept families for the trie\'s 32-bit meanings')
+const FACT_BIT = 1 << (N_FAMILIES + 3)
+/** The sign bit. */
+const PREFIX_BIT = 1 << 31
+/** The bits that count something when a key is reached: all but PREFIX_BIT. */
+const HIT_BITS = ~PREFIX_BIT
+if (N_FAMILIES + 4 > 31) throw new Error('scoring: too many concept families for the trie\'s 32-bit meanings')
 /** The bits of the easy-sign families (`e_*`): inside pasted code they are identifiers, not what the user asks. */
 const EASY_BITS = FAMILIES.reduce((m, f, i) => (f.startsWith('e_') ? m | (1 << i) : m), 0)
 /**
@@ -251,6 +259,7 @@ function buildLexicon(): void {
   for (const w of CODE_WORDS) addCue(w, CODE_BIT)
   for (const w of TRACE_WORDS) addCue(w, TRACE_BIT)
   for (const w of SWITCH_WORDS) addCue(w, SWITCH_BIT)
+  for (const w of FACT_WORDS) addCue(w, FACT_BIT)
   for (const ch of cjkStarts) CJK_START[ch] = LEX[slot(cjkKey(ch)) + 1]
 }
 
@@ -273,6 +282,8 @@ interface Counts {
   traces: number
   /** Markers of a change of topic (SWITCH_WORDS). */
   switches: number
+  /** Questions about who proved or discovered something (FACT_WORDS). */
+  facts: number
   lines: number
   indentedLines: number
   mcqLines: number
@@ -285,7 +296,7 @@ interface Counts {
 
 const newCounts = (): Counts => ({
   cjk: 0, kana: 0, latinWords: 0, digits: 0, numbers: 0, longestNumber: 0, operators: 0, latex: 0, dollars: 0, braces: 0,
-  fences: 0, codeTokens: 0, traces: 0, switches: 0, lines: 0, indentedLines: 0, mcqLines: 0, questions: 0, sentences: 0, singleLetters: 0,
+  fences: 0, codeTokens: 0, traces: 0, switches: 0, facts: 0, lines: 0, indentedLines: 0, mcqLines: 0, questions: 0, sentences: 0, singleLetters: 0,
   letters: 0, families: new Float64Array(N_FAMILIES),
 })
 
@@ -305,6 +316,7 @@ function hit(bits: number, c: Counts): void {
   if (bits & CODE_BIT) c.codeTokens++
   if (bits & TRACE_BIT) c.traces++
   if (bits & SWITCH_BIT) c.switches++
+  if (bits & FACT_BIT) c.facts++
   // in pasted code, `tags` or `birthday` are names, not a request to tag or to write a birthday message
   let m = bits & (CODE_BIT - 1) & (LIVE_STATE[3] !== 0 ? ~EASY_BITS : -1)
   while (m !== 0) {
@@ -385,11 +397,11 @@ function endWord(text: string, end: number, len: number, first: number, c: Count
 }
 
 /**
- * Scans `text` once, adding to `c`. Linear in the text length: every branch looks at most 2 chars ahead, and
- * at most MAX_LIVE partial concept matches are extended per character.
+ * Scans `text[from, to)` once, adding to `c`. Linear in the text length: every branch looks at most 2 chars
+ * ahead, and at most MAX_LIVE partial concept matches are extended per character.
  */
-function scan(text: string, c: Counts): void {
-  const n = text.length
+function scan(text: string, c: Counts, from = 0, to = text.length): void {
+  const n = to
   resetTrie()
   let lastClass = 0 // 0 boundary, 1 Latin letter, 2 CJK
   let lineStart = true, lineChars = 0, lineLead = 0
@@ -398,7 +410,7 @@ function scan(text: string, c: Counts): void {
   let backslashRun = false
   let backticks = 0
 
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < n; i++) {
     const ch = text.charCodeAt(i)
     // first visible char of a line: indentation and "A." "B)" "(C)" option lines
     if (lineStart && ch !== 32 && ch !== 9 && ch !== 10 && ch !== 13 && ch !== 0x3000 && ch !== 0xa0) {
@@ -508,7 +520,7 @@ function scan(text: string, c: Counts): void {
         }
         break
       case 36: // $: a maths delimiter, unless it is a currency sign before a number
-        if (!(i + 1 < n && text.charCodeAt(i + 1) >= 48 && text.charCodeAt(i + 1) <= 57 && (i === 0 || text.charCodeAt(i - 1) !== 36))) c.dollars++
+        if (!(i + 1 < n && text.charCodeAt(i + 1) >= 48 && text.charCodeAt(i + 1) <= 57 && (i === from || text.charCodeAt(i - 1) !== 36))) c.dollars++
         break
       case 96:
         if (++backticks === 3) { c.fences++; backticks = 0; LIVE_STATE[3] ^= 1 }
@@ -536,22 +548,120 @@ const KANA_PER_WORD = 2.9
 export const wordsOf = (c: { latinWords: number; cjk: number; kana: number; numbers: number }): number =>
   c.latinWords + c.numbers + (c.cjk - c.kana) / HAN_PER_WORD + c.kana / KANA_PER_WORD
 
-const hasDemand = (c: Counts): boolean => IS_DEMAND.some((d, i) => d && c.families[i] > 0)
+/**
+ * Whether a text asks for something hard of its own (a demand concept; `d_build` only with code vocabulary), not
+ * counting the families in `ignore`.
+ */
+const hasDemand = (c: Counts, ignore: readonly boolean[] = NONE): boolean => IS_DEMAND.some((d, i) => d && !ignore[i] && countOf(c, i) > 0)
+const NONE: readonly boolean[] = []
+/**
+ * Demands that shape how material is transformed rather than ask for new work ("shorten it to 80 words", "keep
+ * the facts", "make it more poetic"): they do not stop an instruction from being a transformation.
+ */
+const SHAPE = FAMILIES.map((f) => f === 'd_long' || f === 'd_constraint' || f === 'd_creative' || f === 'd_build')
+
+/** The counts that add up (all but `longestNumber`, a maximum, and `switches` and `facts`, read in the instruction only). */
+const ADDITIVE = [
+  'cjk', 'kana', 'latinWords', 'digits', 'numbers', 'operators', 'latex', 'dollars', 'braces', 'fences', 'codeTokens',
+  'traces', 'lines', 'indentedLines', 'mcqLines', 'questions', 'sentences', 'singleLetters', 'letters',
+] as const satisfies readonly (keyof Counts)[]
+
+/** Adds `w` times the counts of `from` to `into`. */
+function addCounts(into: Counts, from: Counts, w: number): void {
+  for (const k of ADDITIVE) into[k] += w * from[k]
+  for (let f = 0; f < N_FAMILIES; f++) into.families[f] += w * from.families[f]
+  if (from.longestNumber > into.longestNumber) into.longestNumber = from.longestNumber
+}
+
+/**
+ * Whether an instruction only transforms its material: it asks to rewrite, translate, extract or classify, or say
+ * briefly, at least as often as it names a demand ("make this notice friendlier" is a rewrite although a landlord
+ * wrote it; "rewrite this function to be lock-free" is not). Demands that only shape the result (SHAPE) do not count.
+ */
+function transforms(c: Counts, kinds: readonly number[] = TRANSFORM): boolean {
+  let signs = 0, demands = 0
+  for (const f of kinds) signs += c.families[f]
+  for (let f = 0; f < N_FAMILIES; f++) if (IS_DEMAND[f] && !SHAPE[f]) demands += countOf(c, f)
+  return signs > 0 && signs >= demands
+}
+
+/** The families that ask to transform given material (rewrite, translate, extract or classify, say briefly). */
+const TRANSFORM_NAMES = ['e_rewrite', 'e_translate', 'e_extract', 'e_brief'] as const
+const TRANSFORM = TRANSFORM_NAMES.map((f) => FAMILIES.indexOf(f))
+/** Those an app's system prompt gives for every user turn ("answer briefly" there is a style, not a transformation). */
+const APP_TRANSFORM = TRANSFORM.filter((f) => FAMILIES[f] !== 'e_brief')
+/**
+ * Material that an instruction only transforms ("Make this email more polite:" and the email, "classify these
+ * reviews:" and the reviews) counts this much: its length, its numbers and the concepts it mentions are what the
+ * instruction works on, not what it demands. A long document still weighs (summarising thousands of words is
+ * hard), and material under any other instruction counts in full.
+ */
+export const MATERIAL_WEIGHT = 0.25
+/** Pasted material shorter than this (chars) is part of the instruction. */
+const MIN_MATERIAL = 40
+/** How far into a text (chars) an instruction before its material may end. */
+const MAX_HEAD = 300
+
+/**
+ * Where a turn splits into an instruction and the material it works on: k > 0 when the instruction comes first
+ * (text[0, k) — up to a blank line, a colon before a space, or an opening quote), k < 0 when it comes last
+ * (text[−k, n), after the last blank line), 0 when the text is one piece.
+ * @example splitInstruction('Fix the grammar:\n\n' + email) // 16
+ */
+export function splitInstruction(text: string): number {
+  const n = text.length
+  if (n < MIN_MATERIAL + 2) return 0
+  const head = Math.min(n - MIN_MATERIAL, MAX_HEAD)
+  for (let i = 1; i < head; i++) {
+    const ch = text.charCodeAt(i)
+    if (ch === 10 && (text.charCodeAt(i - 1) === 10 || (text.charCodeAt(i - 1) === 13 && text.charCodeAt(i - 2) === 10))) return i
+    if ((ch === 58 || ch === 0xff1a) && i + 1 < n) {
+      const nx = text.charCodeAt(i + 1)
+      if (nx === 32 || nx === 10 || nx === 13 || QUOTES.includes(nx) || ch === 0xff1a) return i + 1
+    }
+    if (QUOTES.includes(ch) && i >= 8) return i
+  }
+  const tail = text.lastIndexOf('\n\n')
+  if (tail >= MIN_MATERIAL && n - tail <= MAX_HEAD) return -(tail + 2)
+  return 0
+}
+
+/** Opening quotes that start pasted material: " “ « „ 「 『. */
+const QUOTES = [34, 0x201c, 0xab, 0x201e, 0x300c, 0x300e]
+
+/** Scans the last user turn's text: the instruction into `focus`, the material it works on into `material`. */
+function scanTurn(text: string, focus: Counts, material: Counts): void {
+  const k = splitInstruction(text)
+  // ranges of the one string, not slices: a sliced string costs the scanner's every char an indirection
+  if (k === 0) scan(text, focus)
+  else if (k > 0) { scan(text, focus, 0, k); scan(text, material, k) }
+  else { scan(text, material, 0, -k); scan(text, focus, -k) }
+}
 
 /**
  * @param userWords words of the earlier user turns: they count at CONTEXT_WEIGHT in `words` (the task a
  * follow-up continues was stated there)
+ * @param asked what the earlier user turns asked: their concept counts (and `facts`) only; their easy signs carry
+ * into a follow-up
  */
-function denseOf(c: Counts, rest: Counts, ctx: ContextStats, userWords: number): Float64Array {
+function denseOf(c: Counts, rest: Counts, ctx: ContextStats, userWords: number, asked: Counts): Float64Array {
   const v = new Float64Array(N_DENSE)
   const words = wordsOf(c)
   const perWord = Math.max(1, words)
   // a short last turn after earlier user turns continues their task ("ok continue", "and the final answer?"),
-  // unless it is small talk that closes it ("thanks, that's all"); a turn that changes the topic ("unrelated, what
-  // time zone is Denver in?") inherits nothing: neither the conversation's demands nor its length
+  // unless it is small talk that closes it ("thanks, that's all") or only reshapes the answer to an easy task
+  // ("make it funnier" after "a short card message"; not "rewrite it with asyncio" after a code task); a turn that
+  // changes the topic ("unrelated, what time zone is Denver in?") inherits nothing: neither the conversation's
+  // demands nor its length
   const followUp = userWords > 0 && words < FOLLOW_UP_WORDS
-  const carried = c.switches > 0 ? 0 : CONTEXT_WEIGHT
-  const demandWeight = c.switches > 0 ? 0 : !followUp ? CONTEXT_WEIGHT : c.families[GREET] > 0 && !hasDemand(c) ? 0 : 1
+  const easyTask = asked.families.some((n, f) => !IS_DEMAND[f] && f !== GREET && n > 0)
+  const closes = followUp && (c.families[GREET] > 0 || (easyTask && TRANSFORM.some((f) => c.families[f] > 0))) && !hasDemand(c, SHAPE)
+  const standsAlone = c.switches > 0 || closes
+  const carried = standsAlone ? 0 : CONTEXT_WEIGHT
+  const demandWeight = standsAlone ? 0 : followUp ? 1 : CONTEXT_WEIGHT
+  // ... and a follow-up with no demand of its own continues an easy task as easily ("make it funnier" after "a
+  // short message for a retirement card"): the easy signs of the earlier user turns count too (greetings aside)
+  const easyWeight = followUp && c.switches === 0 && !hasDemand(c) ? 1 : 0
   v[0] = Math.log1p(words + carried * userWords)
   v[1] = Math.log1p(c.lines)
   v[2] = Math.min(3, c.digits / perWord)
@@ -570,9 +680,9 @@ function denseOf(c: Counts, rest: Counts, ctx: ContextStats, userWords: number):
   v[15] = Math.log1p(c.sentences)
   v[16] = Math.log1p(c.singleLetters)
   for (let f = 0; f < N_FAMILIES; f++) {
-    // demands carry over from the conversation (half weight); signs of an easy request count only in the last turn
+    // demands carry over from the conversation (half weight); signs of an easy request only into a follow-up
     const own = countOf(c, f)
-    v[FAMILY0 + f] = Math.log1p(IS_DEMAND[f] ? own + demandWeight * countOf(rest, f) : own)
+    v[FAMILY0 + f] = Math.log1p(IS_DEMAND[f] ? own + demandWeight * countOf(rest, f) : f === GREET ? own : own + easyWeight * asked.families[f])
   }
   v[CONTEXT0] = Math.log1p(ctx.contextWords)
   v[CONTEXT0 + 1] = Math.log1p(ctx.turns)
@@ -583,15 +693,19 @@ function denseOf(c: Counts, rest: Counts, ctx: ContextStats, userWords: number):
 
 type Content = ChatRequest['messages'][number]['content']
 
-/** Text of a message's content and its attachments; never throws on odd shapes. */
-function visitContent(content: Content | undefined, counts: Counts, ctx: ContextStats): void {
-  if (typeof content === 'string') { scan(content, counts); return }
+/**
+ * Text of a message's content and its attachments; never throws on odd shapes. With `material` (the last user
+ * turn), each text splits into instruction (`counts`) and material (see splitInstruction).
+ */
+function visitContent(content: Content | undefined, counts: Counts, ctx: ContextStats, material?: Counts): void {
+  const read = (text: string): void => { if (material) scanTurn(text, counts, material); else scan(text, counts) }
+  if (typeof content === 'string') { read(content); return }
   if (!Array.isArray(content)) return
   for (const part of content) {
     if (!part || typeof part !== 'object') continue
     switch (part.type) {
-      case 'text': if (typeof part.text === 'string') scan(part.text, counts); break
-      case 'refusal': if (typeof part.refusal === 'string') scan(part.refusal, counts); break
+      case 'text': if (typeof part.text === 'string') read(part.text); break
+      case 'refusal': if (typeof part.refusal === 'string') read(part.refusal); break
       case 'image_url': ctx.images++; break
       case 'input_audio': ctx.audio++; break
       case 'file': ctx.files++; break
@@ -611,15 +725,25 @@ export function extract(req: ChatRequest): Extracted {
   for (let i = messages.length - 1; i >= 0; i--) if (messages[i]?.role === 'user') { last = i; break }
   if (last < 0) last = messages.length - 1 // no user turn: score the final message
   const focus = newCounts()
+  const material = newCounts()
   const rest = newCounts()
+  const asked = newCounts()
+  const told = newCounts()
   let userWords = 0
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]
     if (!m || typeof m !== 'object') continue
-    if (i === last) { visitContent(m.content ?? undefined, focus, ctx); continue }
+    if (i === last) { visitContent(m.content ?? undefined, focus, ctx, material); continue }
     const before = wordsOf(rest)
+    const into = m.role === 'user' ? asked : m.role === 'system' || m.role === 'developer' ? told : undefined
+    const familiesBefore = into ? rest.families.slice() : undefined
+    const factsBefore = rest.facts
     visitContent(m.content ?? undefined, rest, ctx)
-    if (m.role === 'user') userWords += wordsOf(rest) - before
+    if (into && familiesBefore) {
+      if (into === asked) userWords += wordsOf(rest) - before
+      for (let f = 0; f < N_FAMILIES; f++) into.families[f] += rest.families[f] - familiesBefore[f]
+      into.facts += rest.facts - factsBefore
+    }
     if (m.role === 'user' || m.role === 'assistant') ctx.turns++
     if (m.role === 'tool' || m.role === 'function') ctx.toolTurns++
     if (m.role === 'assistant' && Array.isArray(m.tool_calls)) {
@@ -629,10 +753,21 @@ export function extract(req: ChatRequest): Extracted {
       }
     }
   }
+  // material under an instruction that only transforms it weighs less (MATERIAL_WEIGHT): the instruction's own
+  // material, or, in a one-turn call of an app whose system prompt is the instruction ("extract name, phone and
+  // email from the résumé as JSON", "rewrite the user's draft"), the whole turn
+  let scored = focus
+  if (material.letters > 0 && transforms(focus)) addCounts(focus, material, MATERIAL_WEIGHT)
+  else if (userWords === 0 && transforms(told, APP_TRANSFORM)) {
+    scored = newCounts()
+    for (const f of APP_TRANSFORM) scored.families[f] = told.families[f]
+    addCounts(scored, focus, MATERIAL_WEIGHT)
+    addCounts(scored, material, MATERIAL_WEIGHT)
+  } else addCounts(focus, material, 1)
   ctx.contextWords = wordsOf(rest)
   if (Array.isArray(req?.tools)) ctx.tools = req.tools.length
   const max = req?.max_completion_tokens ?? req?.max_tokens
   ctx.maxTokens = typeof max === 'number' && max > 0 ? max : 0
   ctx.jsonSchema = req?.response_format?.type === 'json_schema'
-  return { dense: denseOf(focus, rest, ctx, userWords), cjkShare: focus.letters ? focus.cjk / focus.letters : 0, context: ctx }
+  return { dense: denseOf(scored, rest, ctx, userWords, asked), cjkShare: focus.letters ? focus.cjk / focus.letters : 0, context: ctx }
 }

@@ -22,15 +22,22 @@ describe('calibration set', () => {
     }
   })
 
-  // Tolerance: 1.5% of the hard requests (6 of 433 today; 5 land there). The shipped weights are trained on this
-  // set, so this is in-sample; the out-of-fold share (npm run bench:score: 1.4%) is the honest figure. What slips
-  // through is a bare follow-up ("ok continue and give the final answer") whose demand is only in earlier turns,
-  // read at half weight, and requests scoring within 0.01 of the medium cut. Lowering the cut to 0.20 catches
-  // those but drops Japanese easy -> trivial below 85% out of fold (docs/ROUTING.md).
+  // Tolerance: the share the default medium cut is trained to keep out of fold (scripts/scoring/train.mjs
+  // MAX_HARD_TO_TRIVIAL, 2.5%), and the sealed bar (3%) in each of en, ja and zh. The shipped weights are trained on
+  // this set, so this is in-sample (29 of 1,379 land there, 2.1%); the out-of-fold shares are the honest figures
+  // (npm run train:scorer -- --curve: 2.5% overall, en 2.3%, ja 1.5%, zh 2.3%). What slips through is mostly a
+  // short request whose demand has no cue ("go写个令牌桶限流中间件 给gin用", "Code un jeu du pendu en Python avec
+  // tkinter"). The cut was 0.13 (1.5%) until blind probe sets showed the easy side failing its bar while the hard
+  // side kept room: docs/ROUTING.md, "Round 4".
   it('sends (almost) no request labelled medium or premium to the trivial tier', () => {
     const hard = decided.filter(({ r }) => r.label !== 'trivial')
     const missed = hard.filter(({ d }) => d.tier === 'trivial').map(({ r, d }) => `${r.id} (${d.score})`)
-    expect(missed.length, missed.join(', ')).toBeLessThanOrEqual(Math.floor(0.015 * hard.length))
+    expect(missed.length, missed.join(', ')).toBeLessThanOrEqual(Math.floor(0.025 * hard.length))
+    for (const lang of ['en', 'ja', 'zh']) {
+      const own = hard.filter(({ r }) => r.lang === lang)
+      const slipped = own.filter(({ d }) => d.tier === 'trivial').length
+      expect.soft(slipped / own.length, `${lang}: ${slipped} of ${own.length}`).toBeLessThanOrEqual(0.03)
+    }
   })
 
   it('sends at least 85% of the requests labelled trivial to the trivial tier, in every language', () => {

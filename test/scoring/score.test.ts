@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { compactReason, DEFAULT_THRESHOLDS, FEATURES, score, tierOf, type Decision } from '../../src/scoring'
 import { combine, inputs, N_INPUTS, WORD_KNOTS, WORD_STEP } from '../../src/scoring/model'
 import { CONCEPTS } from '../../src/scoring/concepts'
-import { extract, FAMILIES } from '../../src/scoring/features'
+import { extract, FAMILIES, MATERIAL_WEIGHT, splitInstruction } from '../../src/scoring/features'
 import { fingerprint } from '../../src/scoring/model'
 import { WEIGHTS } from '../../src/scoring/weights'
 import type { ChatRequest } from '../../src/openai/request'
@@ -291,6 +291,22 @@ describe('the whole request: conversation, system prompt, tools, attachments', (
     })
   }
 
+  // "make it funnier" after "a short card message" reshapes an easy answer; "ok continue" after a proof continues it
+  const RESHAPE: Record<string, [string, string, string]> = {
+    en: ['Can you write a short message for a retirement card? Linda, 31 years in accounting, loves gardening.', 'Dear Linda, after 31 wonderful years it is time to trade spreadsheets for seed packets!', 'love it. can you make it a bit funnier?'],
+    ja: ['妹の誕生日に送る短いメッセージを考えて。今年二十歳で、ガーデニングが好き。', 'はたちのお誕生日おめでとう！素敵な一年になりますように。', 'いいね！もうちょっと面白くして'],
+    zh: ['帮我写一条简短的退休贺卡祝福，给财务部的琳达，她干了31年，喜欢园艺。', '琳达，31年辛苦了！祝您退休生活像花园一样繁花似锦。', '不错！再幽默一点'],
+  }
+  for (const [lang, [task, reply, more]] of Object.entries(RESHAPE)) {
+    it(`${lang}: a follow-up that only reshapes an easy answer stays easy`, () => {
+      const req: ChatRequest = { model: 'auto', messages: [{ role: 'user', content: task }, { role: 'assistant', content: reply }, { role: 'user', content: more }] }
+      const d = score(req)
+      for (const name of FEATURES.filter((n) => n.startsWith('d_'))) expect(d.features[name], name).toBe(f(more, name)) // nothing carried over
+      expect(d.features.e_short_creative).toBeGreaterThan(f(more, 'e_short_creative')) // the task's easy sign carries
+      expect(d.tier).toBe('trivial')
+    })
+  }
+
   it('counts the words of earlier user turns at half weight in the prompt length', () => {
     const task = 'A shop sells apples in bags of 6, 9 and 20. Which numbers of apples can be bought exactly?'
     const alone = feature(ask('and the largest one you cannot?'), 'words')
@@ -436,3 +452,86 @@ describe('tiers and reasons', () => {
     expect(r).toMatch(/^(trivial|medium|premium) \d\.\d\d/)
   })
 })
+
+describe('an instruction and the material it works on', () => {
+  const EMAIL = 'Hi Tom,\n\nSo I wanted to follow up on the floor plans from last week because honestly nobody has gotten back to me. ' +
+    'We have been waiting since the 3rd, the contractor keeps asking me when they are coming, and I keep telling him I do not know. ' +
+    'Can someone please just send them by Friday or tell me who is actually responsible?\n\nThanks, Priya'
+
+  it('splits at a colon, a blank line or an opening quote near the start, or before a short last paragraph', () => {
+    expect(splitInstruction(`Make this email more professional:\n\n${EMAIL}`)).toBe('Make this email more professional:'.length)
+    expect(splitInstruction(`fix grammar only pls\n\n${EMAIL}`)).toBe('fix grammar only pls\n'.length)
+    const quoted = `What is the date and place in this? "${EMAIL}"`
+    expect(splitInstruction(quoted)).toBe(quoted.indexOf('"'))
+    const tail = `${EMAIL.replace('\n\n', ' ')}\n\nmake this sound more polite`
+    expect(splitInstruction(tail)).toBe(-(tail.lastIndexOf('\n\n') + 2))
+    expect(splitInstruction('Make this more polite: see you at 5.')).toBe(0) // too short to be material
+    expect(splitInstruction(EMAIL.replace(/[\n:]/g, ' '))).toBe(0) // one piece
+  })
+
+  it('counts material at MATERIAL_WEIGHT under an instruction that only transforms it, in full otherwise', () => {
+    const transformed = f(`Make this email more professional and less annoyed:\n\n${EMAIL}`, 'words')
+    const analysed = f(`Analyse the legal risks in this email:\n\n${EMAIL}`, 'words')
+    const materialWords = Math.expm1(f(EMAIL, 'words'))
+    expect(Math.expm1(analysed)).toBeGreaterThan(materialWords)
+    expect(Math.expm1(transformed)).toBeLessThan(MATERIAL_WEIGHT * materialWords + 12)
+  })
+
+  // rewriting, shortening, fixing the grammar of a pasted text is a 3B model's job, however long the text
+  const REWRITES: Record<string, string> = {
+    en: `can you make this email more professional and less annoyed? keep all the facts the same\n\n${EMAIL}`,
+    ja: '誤字脱字と変な日本語を直して。文体はそのままでOK\n\n今日は久しぶりに鎌倉にいってきました。朝早くに家をでたので、駅についたのは9時くらいで、まだ人もすくなくてとても快適ですた。' +
+      'まずは鶴岡八幡宮にお参りして、そのあと小町通りを歩きながら食べ歩きをしましたた。しらすコロッケがすごくおいしくて、二個もたべてしまいました。' +
+      '午後は江ノ電にのって長谷まで行き、大仏をみました。思ったよりおおきくて、写真をたくさんとりました。夕方には海をみながらカフェでゆっくりして、帰りの電車ではずっとねてました。',
+    zh: '帮我把下面这封邮件改得更正式、更有条理一些，意思别变：\n\n张总您好：关于上周五提到的那个项目延期的事情我这边跟大家又对了一下，情况是这样的，因为供应商那边的芯片到货晚了差不多两周，' +
+      '导致我们的样机组装没法按时开始，然后测试那边也跟着往后推了，所以原来定的11月30号交付肯定是赶不上了，我们估计最快也要到12月中旬。另外客户那边我还没敢说，想先跟您商量一下怎么跟他们沟通比较好。',
+  }
+  for (const [lang, text] of Object.entries(REWRITES)) {
+    it(`${lang}: a rewrite of a pasted text goes to trivial`, () => {
+      expect(splitInstruction(text)).toBeGreaterThan(0)
+      expect(score(ask(text)).tier).toBe('trivial')
+    })
+  }
+
+  it("reads a one-turn app call's system prompt as the instruction and the user turn as its material", () => {
+    const app = "You are the 'Improve writing' feature of an email client. Rewrite the user's draft so it is clear, concise and professional. Return only the rewritten email."
+    const d = score({ model: 'auto', messages: [{ role: 'system', content: app }, { role: 'user', content: EMAIL }] })
+    expect(d.features.e_rewrite).toBeGreaterThan(0) // the app's instruction
+    expect(Math.expm1(d.features.words)).toBeCloseTo(MATERIAL_WEIGHT * Math.expm1(f(EMAIL, 'words')), 4)
+    expect(d.tier).toBe('trivial')
+    // a system prompt that sets a style ("answer briefly") is no transformation: the user's request stands
+    const style = 'You are a senior staff engineer. Answer briefly and precisely.'
+    const design = 'Design a globally distributed rate limiter for 5M requests/s across 300 edge locations, including failure modes.'
+    const hard = score({ model: 'auto', messages: [{ role: 'system', content: style }, { role: 'user', content: design }] })
+    expect(hard.features.words).toBeCloseTo(f(design, 'words'), 4)
+    expect(hard.tier).not.toBe('trivial')
+  })
+
+  it('keeps a demand made about the material: debugging a pasted trace is not a rewrite', () => {
+    const trace = 'Why does this crash and how do I fix it?\n\nTraceback (most recent call last):\n  File "app.py", line 42, in handle\n    total = sum(row["amount"] for row in rows)\nKeyError: \'amount\'\n' +
+      'The rows come from a CSV export and sometimes the header row has a BOM in front of it, which I think changes the column name.'
+    expect(splitInstruction(trace)).toBeGreaterThan(0)
+    expect(f(trace, 'words')).toBeCloseTo(Math.log1p(Math.expm1(f(trace.replace(/\n\n/, ' '), 'words'))), 0)
+    expect(score(ask(trace)).tier).not.toBe('trivial')
+  })
+})
+
+describe('questions about a proof are lookups, not proofs', () => {
+  const FACTS: Record<string, [string, string]> = {
+    en: ["Who proved Fermat's Last Theorem?", "Prove Fermat's Last Theorem for n = 4."],
+    ja: ['フェルマーの最終定理を証明したのは誰？', 'n = 4 のときのフェルマーの最終定理を証明して。'],
+    zh: ['费马大定理最后是谁证明出来的？大概哪一年', '证明 n = 4 时的费马大定理。'],
+    ko: ['페르마의 마지막 정리는 누가 증명했어요?', 'n = 4일 때 페르마의 마지막 정리를 증명해 주세요.'],
+  }
+  for (const [lang, [who, prove]] of Object.entries(FACTS)) {
+    it(`${lang}: "who proved X" asks for a name; "prove X" asks for the proof`, () => {
+      const lookup = score(ask(who))
+      expect(lookup.features.d_proof).toBe(0)
+      expect(lookup.tier).toBe('trivial')
+      const proof = score(ask(prove))
+      expect(proof.features.d_proof).toBeGreaterThan(0)
+      expect(proof.tier).not.toBe('trivial')
+    })
+  }
+})
+

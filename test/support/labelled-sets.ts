@@ -3,7 +3,7 @@
  * one JSONL row per request (format: docs/ROUTING.md), each scored with the shipped weights and default thresholds.
  *
  * @example
- * const files = (import.meta as unknown as GlobMeta).glob('../../data/probe5/*.jsonl', { query: '?raw', import: 'default', eager: true })
+ * const files = (import.meta as unknown as GlobMeta).glob('../../data/probe8/*.jsonl', { query: '?raw', import: 'default', eager: true })
  * const decided = scoreRows(rowsOf(files)) // [{ r: { id, lang, label, … }, d: { tier, score, … } }, …]
  */
 import { score, type Decision } from '../../src/scoring'
