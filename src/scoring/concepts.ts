@@ -80,6 +80,12 @@ export const CONCEPTS = {
     '実装', 'アルゴリズム', 'ユニットテスト', '単体テスト', 'エッジケース', 'パーサ', 'リファクタ', 'データ構造', '関数を書', 'コードを書', 'スクリプトを書', 'プログラムを書', 'コード書いて', 'を作成するコード', 'ゼロから',
     '实现', '算法', '单元测试', '测试用例', '边界情况', '解析器', '重构', '数据结构', '写一个函数', '写代码', '写个脚本', '写一个脚本', '写一个程序', '写个程序', '编写', '从零',
     '구현', '알고리즘', '단위 테스트', '엣지 케이스', '엣지케이스', '파서', '리팩터', '자료구조', '함수를 작성', '코드를 작성', '코드 작성', '코드 짜', '코드를 짜', '스크립트를 작성', '프로그램을 작성', '처음부터',
+    // things to build
+    'crawler', 'web crawler', 'scraper', 'middleware', 'interceptor', 'state machine', 'resumable', 'resume support', 'exponential backoff',
+    'rastreador', 'reintento*', 'wiederaufnahme', 'reprise sur erreur',
+    'クローラー', 'クローラ', 'スクレイピング', 'スクレイパー', 'ミドルウェア', 'インターセプター', '状態遷移', '指数バックオフ', '再開できる',
+    '爬虫', '中间件', '断点续传', '拦截器', '状态机', '指数退避', '重试机制',
+    '크롤러', '스크래퍼', '미들웨어', '인터셉터', '상태 머신', '지수 백오프', '이어받기',
   ],
   /**
    * Asking to make something: write, build, generate. Counted only together with code vocabulary (`d_code`,
@@ -137,6 +143,13 @@ export const CONCEPTS = {
     'ロックフリー', '並行', '並列', 'アトミック', '合意', 'アロケータ', 'メモリモデル', 'スレッドセーフ', 'カーネル',
     '无锁', '并发', '原子', '共识', '内存分配', '内存模型', '线程安全', '内核',
     '락프리', '락 프리', '동시성', '원자적', '합의 알고리즘', '메모리 할당', '메모리 모델', '스레드 안전', '커널',
+    // threads, locks and flow control in code
+    'multithread*', 'multi thread*', 'multi threaded', 'race condition*', 'deadlock*', 'semaphore*', 'goroutine*', 'coroutine*',
+    'event loop', 'rate limiter', 'rate limiting', 'token bucket', 'backpressure', 'distributed lock*',
+    'multihilo', 'condición de carrera', 'interbloqueo', 'wettlaufsituation', 'verklemmung', 'interblocage', 'condition de course',
+    'マルチスレッド', 'スレッドプール', 'デッドロック', '競合状態', '非同期', 'コルーチン', 'レートリミット', 'トークンバケット', '排他制御',
+    '多线程', '多进程', '线程池', '死锁', '竞态', '协程', '异步', '限流', '令牌桶', '分布式锁',
+    '멀티스레드', '멀티 스레드', '데드락', '교착 상태', '경쟁 상태', '코루틴', '비동기', '레이트 리미터', '토큰 버킷',
   ],
   /** Designing a system or an architecture at scale, with trade-offs. */
   d_design: [

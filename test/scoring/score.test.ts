@@ -55,6 +55,18 @@ describe('demand signals (one family at a time)', () => {
     ['Analyse whether our HR chatbot that screens CVs is a high-risk system under the EU AI Act, and what GDPR obligations apply (DPIA, Article 22, transparency).', 'premium'],
     ['Is P=NP? Give the strongest arguments each way, with references to the literature.', 'premium'],
   ]
+  // one-line implementation requests whose demand is in the vocabulary: threads, crawlers, middleware
+  const BUILD = [
+    'write a multithreaded web crawler in Python with resume support',
+    'Pythonでマルチスレッドのクローラーを書いて。途中から再開できるように',
+    '用Python写一个多线程爬虫，支持断点续传',
+    'go写个令牌桶限流中间件 给gin用',
+  ]
+  for (const text of BUILD) {
+    it(`routes "${text.slice(0, 40)}…" above trivial`, () => {
+      expect(score(ask(text)).tier).not.toBe('trivial')
+    })
+  }
   for (const [text, tier] of HARD) {
     it(`routes "${text.slice(0, 50)}…" to ${tier}`, () => {
       expect(score(ask(text)).tier).toBe(tier)
