@@ -340,6 +340,9 @@ export const CONCEPTS = {
   e_short_creative: [
     'haiku', 'slogan', 'tagline', 'birthday', 'short poem', 'caption', 'thank you note', 'toast', 'limerick', 'joke', 'name for',
     'names for', 'greeting card', 'short message', '4 line', 'four line', 'two line', '2 line', 'couplet', 'short rhyme',
+    'retirement card', 'farewell card', 'thank you card', 'card for', 'few lines for', 'a few lines', 'emojis', 'hashtags',
+    'tarjeta de', 'unas líneas', 'karte für', 'ein paar zeilen', 'carte de', 'quelques lignes', '絵文字', 'ハッシュタグ', 'メッセージカード', '寄せ書き',
+    '贺卡', '几句话', '表情', '话题标签', '카드 문구', '해시태그', '이모지',
     'eslogan', 'cumpleaños', 'chiste', 'poema corto', 'glückwunsch*', 'geburtstag*', 'witz', 'kurzes gedicht',
     'anniversaire', 'blague', 'petit poème', 'court poème', '俳句', 'キャッチコピー', '誕生日', 'ジョーク', '冗談', '短い詩', '四行', '川柳', '短歌',
     '口号', '生日', '笑话', '短诗', '标语', '祝福', '小诗', '四句', '两句', '打油诗', '文案', '标题', '起个名', '取名', '슬로건', '생일', '농담', '짧은 시', '축하 메시지',

@@ -662,6 +662,13 @@ function denseOf(c: Counts, rest: Counts, ctx: ContextStats, userWords: number, 
   // ... and a follow-up with no demand of its own continues an easy task as easily ("make it funnier" after "a
   // short message for a retirement card"): the easy signs of the earlier user turns count too (greetings aside)
   const easyWeight = followUp && c.switches === 0 && !hasDemand(c) ? 1 : 0
+  // a follow-up continues what the user asked in full; what the assistant or the system said counts half, as in any
+  // other turn (a card message that mentions night shifts asks no medical question)
+  const demandOf = (f: number): number => {
+    if (!followUp || standsAlone) return demandWeight * countOf(rest, f)
+    const user = countOf(asked, f)
+    return user + CONTEXT_WEIGHT * Math.max(0, countOf(rest, f) - user)
+  }
   v[0] = Math.log1p(words + carried * userWords)
   v[1] = Math.log1p(c.lines)
   v[2] = Math.min(3, c.digits / perWord)
@@ -682,7 +689,7 @@ function denseOf(c: Counts, rest: Counts, ctx: ContextStats, userWords: number, 
   for (let f = 0; f < N_FAMILIES; f++) {
     // demands carry over from the conversation (half weight); signs of an easy request only into a follow-up
     const own = countOf(c, f)
-    v[FAMILY0 + f] = Math.log1p(IS_DEMAND[f] ? own + demandWeight * countOf(rest, f) : f === GREET ? own : own + easyWeight * asked.families[f])
+    v[FAMILY0 + f] = Math.log1p(IS_DEMAND[f] ? own + demandOf(f) : f === GREET ? own : own + easyWeight * asked.families[f])
   }
   v[CONTEXT0] = Math.log1p(ctx.contextWords)
   v[CONTEXT0 + 1] = Math.log1p(ctx.turns)
