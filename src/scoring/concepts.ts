@@ -10,7 +10,7 @@
  *
  * Families starting with `d_` are demands (they may only raise the score), `e_` are signs of an easy request
  * (they may only lower it). Each family is a feature: log1p(number of matches). The lists are kept whole (about
- * 2,500 cues): the hash table they compile to is built on the first scored request, not at load.
+ * 2,800 cues): the hash table they compile to is built on the first scored request, not at load.
  *
  * @example
  * CONCEPTS.d_proof.includes('beweis*') // true
@@ -53,6 +53,10 @@ export const CONCEPTS = {
     'すべて求め', '全て求め', '正の整数', '順序対', '組の数', '何通り', '最小値', '最大値', 'オリンピック', '桁',
     '求所有', '正整数', '有序对', '有序数对', '多少种', '最小值', '最大值', '奥林匹克', '竞赛',
     '모두 구하', '양의 정수', '순서쌍', '경우의 수', '최솟값', '최댓값', '올림피아드', '자릿수',
+    // remainders of large powers: "the last three digits of 2^2024"
+    'last three digits', 'last two digits', 'last digit of', 'remainder when', 'the remainder of', 'modulo', 'congruent',
+    'últimas tres cifras', 'resto de', 'letzten drei ziffern', 'rest bei division', 'trois derniers chiffres', 'reste de la division',
+    '下3桁', '下三桁', '下2桁', '下二桁', '余りを求め', '合同式', '的余数', '最后三位', '末三位', '末两位', '同余', '나머지를 구', '마지막 세 자리',
   ],
   /** Step-by-step reasoning, justification, a derivation. */
   d_reasoning: [

@@ -251,7 +251,7 @@ let lexiconBuilt = false
 const cjkStarts: number[] = []
 /**
  * Compiles the cue lists into the table, once, on the first scored request: module evaluation (the Worker's
- * start-up) does not pay for it. About 2,500 cues.
+ * start-up) does not pay for it. About 2,900 cues.
  */
 function buildLexicon(): void {
   lexiconBuilt = true
@@ -762,10 +762,12 @@ export function extract(req: ChatRequest): Extracted {
   }
   // material under an instruction that only transforms it weighs less (MATERIAL_WEIGHT): the instruction's own
   // material, or, in a one-turn call of an app whose system prompt is the instruction ("extract name, phone and
-  // email from the résumé as JSON", "rewrite the user's draft"), the whole turn
+  // email from the résumé as JSON", "rewrite the user's draft"), the whole turn. Not for an agent with tools: its
+  // system prompt's "reply politely" is a rule of conduct, and the user's turn is the task.
   let scored = focus
+  const agent = Array.isArray(req?.tools) && req.tools.length > 0
   if (material.letters > 0 && transforms(focus)) addCounts(focus, material, MATERIAL_WEIGHT)
-  else if (userWords === 0 && transforms(told, APP_TRANSFORM)) {
+  else if (userWords === 0 && !agent && transforms(told, APP_TRANSFORM)) {
     scored = newCounts()
     for (const f of APP_TRANSFORM) scored.families[f] = told.families[f]
     addCounts(scored, focus, MATERIAL_WEIGHT)

@@ -55,12 +55,15 @@ describe('demand signals (one family at a time)', () => {
     ['Analyse whether our HR chatbot that screens CVs is a high-risk system under the EU AI Act, and what GDPR obligations apply (DPIA, Article 22, transparency).', 'premium'],
     ['Is P=NP? Give the strongest arguments each way, with references to the literature.', 'premium'],
   ]
-  // one-line implementation requests whose demand is in the vocabulary: threads, crawlers, middleware
+  // one-line requests whose demand is in the vocabulary: threads, crawlers, middleware; a large power's remainder
   const BUILD = [
     'write a multithreaded web crawler in Python with resume support',
     'Pythonでマルチスレッドのクローラーを書いて。途中から再開できるように',
     '用Python写一个多线程爬虫，支持断点续传',
     'go写个令牌桶限流中间件 给gin用',
+    'Find the last three digits of 2^2024.',
+    '3^2025 を 1000 で割った余りを求めよ。',
+    '求 2^2024 除以 1000 的余数，要过程',
   ]
   for (const text of BUILD) {
     it(`routes "${text.slice(0, 40)}…" above trivial`, () => {
@@ -517,6 +520,14 @@ describe('an instruction and the material it works on', () => {
     const hard = score({ model: 'auto', messages: [{ role: 'system', content: style }, { role: 'user', content: design }] })
     expect(hard.features.words).toBeCloseTo(f(design, 'words'), 4)
     expect(hard.tier).not.toBe('trivial')
+    // nor is an agent's: with tools, "reply politely" is a rule of conduct and the user's turn is the task
+    const agent = '你是电商平台的售后运营 Agent。你可以调用工具处理工单。规则：单笔退款超过 500 元需要先审批；对用户的回复需礼貌并说明处理结果。'
+    const batch = '帮我处理今天这批投诉：工单 T20241107-031、T20241107-044、T20241107-052。每个都先查订单和物流，判断该退款、补发还是驳回，' +
+      '处理完给每个用户发消息，最后给我一个汇总表。有查不到或者工具报错的要重试一次，还不行就标记人工处理。'
+    const tools = ['get_order', 'get_tracking', 'refund', 'reship', 'send_message', 'request_approval'].map((name) => ({ type: 'function' as const, function: { name, parameters: { type: 'object' } } }))
+    const work = score({ model: 'auto', tools, messages: [{ role: 'system', content: agent }, { role: 'user', content: batch }] })
+    expect(work.features.words).toBeCloseTo(f(batch, 'words'), 4)
+    expect(work.tier).not.toBe('trivial')
   })
 
   it('keeps a demand made about the material: debugging a pasted trace is not a rewrite', () => {
