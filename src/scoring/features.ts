@@ -301,6 +301,22 @@ const newCounts = (): Counts => ({
 })
 
 /**
+ * The Counts that extract() works with, allocated once: a typed array per object per request cost more than the
+ * scan of a short request. extract() is synchronous and no Counts outlives it, so reusing them is safe.
+ */
+const POOL = Array.from({ length: 6 }, newCounts)
+
+/** Pooled Counts number `i`, zeroed. */
+function freshCounts(i: number): Counts {
+  const c = POOL[i]
+  c.cjk = c.kana = c.latinWords = c.digits = c.numbers = c.longestNumber = c.operators = c.latex = c.dollars = c.braces = 0
+  c.fences = c.codeTokens = c.traces = c.switches = c.facts = c.lines = c.indentedLines = c.mcqLines = c.questions = 0
+  c.sentences = c.singleLetters = c.letters = 0
+  c.families.fill(0)
+  return c
+}
+
+/**
  * Live partial matches (hashes of trie keys), in two halves of one buffer: the current ones and the next ones.
  * Bounded, so a pathological text stays linear.
  */
@@ -731,11 +747,11 @@ export function extract(req: ChatRequest): Extracted {
   let last = -1
   for (let i = messages.length - 1; i >= 0; i--) if (messages[i]?.role === 'user') { last = i; break }
   if (last < 0) last = messages.length - 1 // no user turn: score the final message
-  const focus = newCounts()
-  const material = newCounts()
-  const rest = newCounts()
-  const asked = newCounts()
-  const told = newCounts()
+  const focus = freshCounts(0)
+  const material = freshCounts(1)
+  const rest = freshCounts(2)
+  const asked = freshCounts(3)
+  const told = freshCounts(4)
   let userWords = 0
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]
@@ -768,7 +784,7 @@ export function extract(req: ChatRequest): Extracted {
   const agent = Array.isArray(req?.tools) && req.tools.length > 0
   if (material.letters > 0 && transforms(focus)) addCounts(focus, material, MATERIAL_WEIGHT)
   else if (userWords === 0 && !agent && transforms(told, APP_TRANSFORM)) {
-    scored = newCounts()
+    scored = freshCounts(5)
     for (const f of APP_TRANSFORM) scored.families[f] = told.families[f]
     addCounts(scored, focus, MATERIAL_WEIGHT)
     addCounts(scored, material, MATERIAL_WEIGHT)
