@@ -482,7 +482,29 @@ function scan(text: string, c: Counts, from = 0, to = text.length): void {
       let j = i, v = ch, kana = 0
       for (;;) {
         kana += CJK_CLASS[v] >> 1
-        if (LIVE_STATE[1] !== 0) feed(v, true, c)
+        const live = LIVE_STATE[1]
+        if (live === 1) {
+          // one live match (the next most common case), inlined: extend it, and v may start another
+          const cur = LIVE_STATE[0], nxt = MAX_LIVE - cur
+          let m = 0
+          let h = fnv(LIVE[cur], v)
+          if (h === 0) h = 1
+          if (inFilter(h)) {
+            const s = slot(h)
+            if (LEX[s] !== 0) {
+              const meaning = LEX[s + 1]
+              if ((meaning & HIT_BITS) !== 0) hit(meaning, c)
+              if ((meaning & PREFIX_BIT) !== 0) LIVE[nxt + m++] = h
+            }
+          }
+          const start = CJK_START[v]
+          if (start !== 0) {
+            if ((start & HIT_BITS) !== 0) hit(start, c)
+            if ((start & PREFIX_BIT) !== 0) LIVE[nxt + m++] = cjkKey(v)
+          }
+          LIVE_STATE[0] = nxt
+          LIVE_STATE[1] = m
+        } else if (live !== 0) feed(v, true, c)
         else {
           // no live match (the common case), inlined: v may start one
           const start = CJK_START[v]
