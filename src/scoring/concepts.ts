@@ -54,7 +54,7 @@ export const CONCEPTS = {
     '求所有', '正整数', '有序对', '有序数对', '多少种', '最小值', '最大值', '奥林匹克', '竞赛',
     '모두 구하', '양의 정수', '순서쌍', '경우의 수', '최솟값', '최댓값', '올림피아드', '자릿수',
     // remainders of large powers: "the last three digits of 2^2024"
-    'last three digits', 'last two digits', 'last digit of', 'remainder when', 'the remainder of', 'modulo', 'congruent',
+    'last three digits', 'last two digits', 'last digit of', 'remainder when', 'modulo', 'congruent',
     'últimas tres cifras', 'resto de', 'letzten drei ziffern', 'rest bei division', 'trois derniers chiffres', 'reste de la division',
     '下3桁', '下三桁', '下2桁', '下二桁', '余りを求め', '合同式', '的余数', '最后三位', '末三位', '末两位', '同余', '나머지를 구', '마지막 세 자리',
   ],
@@ -334,7 +334,7 @@ export const CONCEPTS = {
     '추출', '분류', '긍정', '부정인지', '부정적인지', '뽑아', '전화번호', '목록으로', '알림', '캘린더', '알람', '스팸', '표로', '일정 추가', '만 알려', '번호만',
     // labelling and pulling fields out of given texts
     'label each', 'tag each', 'classify each', 'which category', 'which of these', 'scam', 'phishing', 'json with keys', 'give me json',
-    'json object with', 'with the keys', 'email addresses in', 'date time and place', 'the date and time', 'ham or spam', 'spam or ham',
+    'json object with', 'with keys', 'email addresses in', 'date time and place', 'ham or spam', 'spam or ham',
     'cuáles de estos', 'estafa', 'clasifica cada', 'arnaque*', 'lesquels de ces', 'classe ces', 'betrug', 'welche davon',
     'ポジ', 'ネガ', '詐欺', 'どれが', 'に分けて', '分けてください', 'キーにした', 'JSONで', '仕分け',
     '诈骗', '分到', '哪一类', '好评还是差评', '好评', '差评', '垃圾短信', '统一成', '归到', '属于哪', '分别是', '字段',
@@ -344,7 +344,7 @@ export const CONCEPTS = {
   e_short_creative: [
     'haiku', 'slogan', 'tagline', 'birthday', 'short poem', 'caption', 'thank you note', 'toast', 'limerick', 'joke', 'name for',
     'names for', 'greeting card', 'short message', '4 line', 'four line', 'two line', '2 line', 'couplet', 'short rhyme',
-    'retirement card', 'farewell card', 'thank you card', 'card for', 'few lines for', 'a few lines', 'emojis', 'hashtags',
+    'retirement card', 'farewell card', 'thank you card', 'card for', 'few lines for', 'emojis', 'hashtags',
     'tarjeta de', 'unas líneas', 'karte für', 'ein paar zeilen', 'carte de', 'quelques lignes', '絵文字', 'ハッシュタグ', 'メッセージカード', '寄せ書き',
     '贺卡', '几句话', '表情', '话题标签', '카드 문구', '해시태그', '이모지',
     'eslogan', 'cumpleaños', 'chiste', 'poema corto', 'glückwunsch*', 'geburtstag*', 'witz', 'kurzes gedicht',
