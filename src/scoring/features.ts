@@ -306,6 +306,9 @@ const newCounts = (): Counts => ({
  */
 const POOL = Array.from({ length: 6 }, newCounts)
 
+/** The context's concept counts before a user or system turn is read (its own counts are the difference). */
+const BEFORE = new Float64Array(N_FAMILIES)
+
 /** Pooled Counts number `i`, zeroed. */
 function freshCounts(i: number): Counts {
   const c = POOL[i]
@@ -781,12 +784,12 @@ export function extract(req: ChatRequest): Extracted {
     if (i === last) { visitContent(m.content ?? undefined, focus, ctx, material); continue }
     const before = wordsOf(rest)
     const into = m.role === 'user' ? asked : m.role === 'system' || m.role === 'developer' ? told : undefined
-    const familiesBefore = into ? rest.families.slice() : undefined
+    if (into) BEFORE.set(rest.families)
     const factsBefore = rest.facts
     visitContent(m.content ?? undefined, rest, ctx)
-    if (into && familiesBefore) {
+    if (into) {
       if (into === asked) userWords += wordsOf(rest) - before
-      for (let f = 0; f < N_FAMILIES; f++) into.families[f] += rest.families[f] - familiesBefore[f]
+      for (let f = 0; f < N_FAMILIES; f++) into.families[f] += rest.families[f] - BEFORE[f]
       into.facts += rest.facts - factsBefore
     }
     if (m.role === 'user' || m.role === 'assistant') ctx.turns++
@@ -807,6 +810,8 @@ export function extract(req: ChatRequest): Extracted {
   if (material.letters > 0 && transforms(focus)) addCounts(focus, material, MATERIAL_WEIGHT)
   else if (userWords === 0 && !agent && transforms(told, APP_TRANSFORM)) {
     scored = freshCounts(5)
+    scored.switches = focus.switches
+    scored.facts = focus.facts
     for (const f of APP_TRANSFORM) scored.families[f] = told.families[f]
     addCounts(scored, focus, MATERIAL_WEIGHT)
     addCounts(scored, material, MATERIAL_WEIGHT)
