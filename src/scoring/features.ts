@@ -178,12 +178,15 @@ if (N_FAMILIES + 4 > 31) throw new Error('scoring: too many concept families for
 /** The bits of the easy-sign families (`e_*`): inside pasted code they are identifiers, not what the user asks. */
 const EASY_BITS = FAMILIES.reduce((m, f, i) => (f.startsWith('e_') ? m | (1 << i) : m), 0)
 /**
- * A one-probe filter in front of the table (8 KB, stays in the L1 cache): bit (h >>> 16) is set for every key.
+ * A one-probe filter in front of the table (16 KB, stays in the L1 cache): two bits of word h >>> 20 are set for
+ * every key.
  * Most partial matches die at the end of their first word, or after a CJK char or two, on a key that is not in
  * the table; the filter answers those without touching the 256 KB table.
  */
-const FILTER = new Uint32Array(2048)
-const inFilter = (h: number): boolean => ((FILTER[h >>> 21] >>> ((h >>> 16) & 31)) & 1) !== 0
+const FILTER = new Uint32Array(4096)
+/** The filter's two bits for key h, in one 32-bit word: a second bit cuts false positives about threefold. */
+const filterBits = (h: number): number => (1 << ((h >>> 15) & 31)) | (1 << ((h >>> 10) & 31))
+const inFilter = (h: number): boolean => { const b = filterBits(h); return (FILTER[h >>> 20] & b) === b }
 /**
  * The same kind of filter for the keys where a cue ends on a letter (a stem like `prov*`, or a CJK cue's Latin
  * tail): the only keys the scanner looks up inside a Latin word.
@@ -239,7 +242,7 @@ function addCue(cue: string, bit: number): void {
     if (h === 0) h = 1
     const s = slot(h)
     LEX[s] = h
-    FILTER[h >>> 21] |= 1 << ((h >>> 16) & 31)
+    FILTER[h >>> 20] |= filterBits(h)
     LEX[s + 1] |= i < codes.length - 1 ? PREFIX_BIT : bit
   }
   const end = codes[codes.length - 1]
