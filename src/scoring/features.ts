@@ -485,9 +485,9 @@ function scan(text: string, c: Counts, from = 0, to = text.length): void {
       if (lastClass === 1) boundary(c)
       lastClass = 2
       // this char, then the CJK chars after it, in a tight loop (CJK cues match anywhere: every char is fed)
-      let j = i, v = ch, kana = 0
+      let j = i, v = ch, cls = CJK_CLASS[ch], kana = 0
       for (;;) {
-        kana += CJK_CLASS[v] >> 1
+        kana += cls >> 1
         const live = LIVE_STATE[1]
         if (live === 1) {
           // one live match (the next most common case), inlined: extend it, and v may start another
@@ -522,7 +522,9 @@ function scan(text: string, c: Counts, from = 0, to = text.length): void {
         j++
         if (j >= n) break
         const x = text.charCodeAt(j)
-        if (x < 0x2000 || CJK_CLASS[x] === 0) break // below 0x2000, letterOf() claims Hangul jamo as letters
+        if (x < 0x2000) break // below 0x2000, letterOf() claims Hangul jamo as letters
+        cls = CJK_CLASS[x]
+        if (cls === 0) break
         v = x
       }
       LIVE_STATE[2] = v
