@@ -94,6 +94,24 @@ describe('POST /v1/messages', () => {
     expect(await shape(res, 429, 'rate_limit_error')).toMatch(/daily budget/)
   })
 
+  it('answers the errors that come before the handler in Anthropic shape too: 405, 404, an oversized header', async () => {
+    const shape = async (res: Response, status: number, type: string) => {
+      expect(res.status).toBe(status)
+      expect(res.headers.get('x-request-id')).toBeTruthy()
+      const body: any = await res.json()
+      expect(body).toEqual({ type: 'error', error: { type, message: expect.any(String) } })
+      return body.error.message as string
+    }
+    const get = await t.r.call('/v1/messages', { headers: { 'x-api-key': t.key } })
+    expect(get.headers.get('allow')).toBe('POST')
+    expect(await shape(get, 405, 'invalid_request_error')).toMatch(/POST \/v1\/messages/)
+    expect(await shape(await t.r.call('/v1/messages/batches', { json: {}, headers: { 'x-api-key': t.key } }), 404, 'not_found_error')).toMatch(/Unknown route/)
+    await shape(await post(ask('hi'), { 'x-api-key': t.key, 'x-padding': 'x'.repeat(20_000) }), 431, 'invalid_request_error')
+    // the OpenAI endpoints keep OpenAI's shape for the same errors
+    const openai: any = await (await t.r.call('/v1/chat/completions', { key: t.key })).json()
+    expect(openai.error).toMatchObject({ code: 'method_not_allowed' })
+  })
+
   it('passes cache_control through to Anthropic unchanged and charges cache writes by TTL at the published rates', async () => {
     const system = [{ type: 'text', text: 'You are a careful assistant who answers about the weather.', cache_control: { type: 'ephemeral', ttl: '1h' } }]
     const res = await post({ model: 'claude-sonnet-4-6', max_tokens: 50, system, messages: [{ role: 'user', content: [{ type: 'text', text: 'Rain?', cache_control: { type: 'ephemeral' } }] }] })
