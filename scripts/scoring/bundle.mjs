@@ -2,7 +2,7 @@
 // Used by train.mjs, route-batch.mjs and bench.mjs so that offline numbers come from the production code.
 //
 //   const m = await loadScorer()          // src/scoring/index.ts: score, compactReason, DEFAULT_THRESHOLDS, ...
-//   const f = await loadScorer('features') // src/scoring/features.ts + model.ts only (no weights needed)
+//   const f = await loadScorer('features') // features.ts, model.ts, tiers.ts, target.ts (no check that weights fit)
 //   const rows = readJsonl('data/calibration/en.jsonl')  // the JSONL reader train.mjs and bench.mjs share
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,5 +20,5 @@ export const readJsonl = (p) => readFileSync(p, 'utf8').split('\n').filter((l) =
 export function loadScorer(what = 'index') {
   return importEntry(what === 'index'
     ? `export * from ${JSON.stringify(join(SRC, 'index.ts'))};\nexport { extract } from ${JSON.stringify(join(SRC, 'features.ts'))};\n`
-    : `export * from ${JSON.stringify(join(SRC, 'features.ts'))};\nexport * from ${JSON.stringify(join(SRC, 'model.ts'))};\n`);
+    : ['features.ts', 'model.ts', 'tiers.ts', 'target.ts'].map((f) => `export * from ${JSON.stringify(join(SRC, f))};\n`).join(''));
 }

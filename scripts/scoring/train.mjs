@@ -242,16 +242,8 @@ for (const e of rbEx) {
 }
 for (const e of calEx) (e.nt ? table.hard : table.easy)[binOf(oof.get(e.id))]++;
 
-/** Outcome of a pair of bin edges, from the table (the same arithmetic as src/scoring/target.ts). */
-function outcome(a, b) {
-  const sumTo = (xs, from, to) => { let s = 0; for (let k = from; k < to; k++) s += xs[k]; return s; };
-  const part = (s) => sumTo(s.trivial, 0, a) + sumTo(s.medium, a, b) + sumTo(s.premium, b, BINS);
-  const hard = sumTo(table.hard, 0, BINS), easy = sumTo(table.easy, 0, BINS);
-  return {
-    cost: part(table.cost) / sumTo(table.cost.premium, 0, BINS), quality: part(table.quality) / sumTo(table.quality.premium, 0, BINS),
-    hardToTrivial: hard ? sumTo(table.hard, 0, a) / hard : 0, easyToTrivial: easy ? sumTo(table.easy, 0, a) / easy : 1,
-  };
-}
+/** Outcome of a pair of bin edges, from the table: the Worker's own arithmetic (src/scoring/target.ts). */
+const outcome = (a, b) => S.expectedOutcome({ medium: a / BINS, premium: b / BINS }, table);
 /** Harmful downgrades (eval2.mjs): rows with premium quality ≥ 0.5 and trivial < 0.5 sent to trivial. */
 function harmful(medium) {
   let at = 0, sent = 0;
@@ -319,7 +311,7 @@ if (calEx.length) console.log(`  calibration: hard->trivial ${pct(at.hardToTrivi
 
 const oofFile = opt('oof', null);
 if (oofFile) {
-  const tierOf = (s) => (s >= thresholds.premium ? 'premium' : s >= thresholds.medium ? 'medium' : 'trivial');
+  const tierOf = (s) => S.tierAt(s, thresholds);
   writeFileSync(oofFile, rbEx.map((e) => JSON.stringify({ id: e.id, score: oof.get(e.id), tier: tierOf(oof.get(e.id)) })).join('\n') + '\n');
   const calFile = opt('oof-calib', null);
   const headsFile = opt('oof-heads', null);

@@ -14,7 +14,7 @@
  * compactReason(d)  // 'medium 0.29: proof; maths; equations'
  */
 import type { ChatRequest } from '../openai/request'
-import type { Tier } from './tiers'
+import { tierAt, type Tier } from './tiers'
 import { extract, FEATURES, N_DENSE, type ContextStats, type Extracted } from './features'
 import { combine, fingerprint, headLogit, inputs, MCQ_NT_PRIOR, N_INPUTS, sigmoid, standardise, type Weights } from './model'
 import { OUTCOMES, TRAINED_THRESHOLDS, WEIGHTS } from './weights'
@@ -95,9 +95,9 @@ const MCQ = FEATURES.indexOf('mcq')
 /** Whether each dense feature is a sign of an easy request (`e_*`). */
 const EASY = FEATURES.map((f) => f.startsWith('e_'))
 
-/** Tier for a score under the given thresholds. */
+/** Tier for a score under the given thresholds (the default ones unless given). */
 export function tierOf(s: number, t: Thresholds = DEFAULT_THRESHOLDS): Tier {
-  return s >= t.premium ? 'premium' : s >= t.medium ? 'medium' : 'trivial'
+  return tierAt(s, t)
 }
 
 /** Scores already-extracted features with the given weights (the training script uses this too). */
