@@ -1,4 +1,4 @@
-// The probe sets (data/probe8 … data/probe11: written blind, without seeing the scorer's concept lists, features,
+// The probe sets (data/probe8 … data/probe12: written blind, without seeing the scorer's concept lists, features,
 // weights, the calibration set or the earlier probe sets, and never trained on) run through score() with the shipped
 // weights and default thresholds. Each one's first measurement was blind; some of their misses were read afterwards
 // (docs/ROUTING.md, "Round 4"), so they guard the bars rather than estimate them.
@@ -11,13 +11,14 @@ import { describe, expect, it } from 'vitest'
 import { rowsOf, scoreRows, type GlobMeta } from '../support/labelled-sets'
 
 // data/probe … data/probe7 were measured blind, then read, then folded into the calibration set (docs/ROUTING.md);
-// data/probe8 … data/probe11 are the newest, kept out of training; data/probe11 was written after the last change to
-// the scorer and has not been read.
+// data/probe8 … data/probe12 are the newest, kept out of training; data/probe11 and data/probe12 were written after
+// the last change to the scorer and have not been read.
 const SETS: Record<string, Record<string, string>> = {
   probe8: (import.meta as unknown as GlobMeta).glob('../../data/probe8/*.jsonl', { query: '?raw', import: 'default', eager: true }),
   probe9: (import.meta as unknown as GlobMeta).glob('../../data/probe9/*.jsonl', { query: '?raw', import: 'default', eager: true }),
   probe10: (import.meta as unknown as GlobMeta).glob('../../data/probe10/*.jsonl', { query: '?raw', import: 'default', eager: true }),
   probe11: (import.meta as unknown as GlobMeta).glob('../../data/probe11/*.jsonl', { query: '?raw', import: 'default', eager: true }),
+  probe12: (import.meta as unknown as GlobMeta).glob('../../data/probe12/*.jsonl', { query: '?raw', import: 'default', eager: true }),
 }
 
 const BARRED = ['en', 'ja', 'zh']
