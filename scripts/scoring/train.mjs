@@ -75,10 +75,9 @@ if (!existsSync(DEV)) {
   process.exit(2);
 }
 const S = await loadScorer('features');
-const { extract, FEATURES, N_DENSE, N_INPUTS, WORD_KNOTS, inputs, sigmoid, fingerprint, MCQ_NT_PRIOR, combine, standardise, headLogit, fnv, FNV0 } = S;
+const { extract, FEATURES, N_DENSE, N_INPUTS, WORD_KNOTS, inputs, sigmoid, fingerprint, combine, fnv, FNV0 } = S;
 /** Names of the model's inputs: the dense features, then the gain head's length ramps (model.ts inputs()). */
 const INPUTS = [...FEATURES, ...WORD_KNOTS.map((k) => `words>${k}`)];
-const MCQ = FEATURES.indexOf('mcq');
 
 // ---------- data ----------
 const rb = readJsonl(DEV);
@@ -194,15 +193,8 @@ function trainModel(exs) {
   };
 }
 
-/** Each head's output, with src/scoring/index.ts scoreExtracted's functions (the hand-set attachment prior is 0 on this data). */
-function heads(model, dense) {
-  const z = standardise(dense, model);
-  return {
-    nt: sigmoid(headLogit(z, model.nt) + MCQ_NT_PRIOR * dense[MCQ]),
-    gain: sigmoid(headLogit(z, model.gain)),
-    prem: sigmoid(headLogit(z, model.prem)),
-  };
-}
+/** Each head's output on a row's inputs: the Worker's own heads() (the hand-set attachment prior is 0 on this data). */
+const headsOf = (model, x) => { const { nt, gain, prem } = S.heads(x, model); return { nt, gain, prem }; };
 
 // ---------- cross-validation ----------
 const t0 = Date.now();
@@ -212,7 +204,7 @@ for (let f = 0; f < FOLDS; f++) {
   const model = trainModel(examples.filter((e) => foldOf(e) !== f));
   for (const e of examples) {
     if (foldOf(e) !== f) continue;
-    const h = heads(model, e.dense);
+    const h = headsOf(model, e.dense);
     oofHeads.set(e.id, h);
     oof.set(e.id, combine(model, h.nt, h.gain, h.prem));
   }

@@ -11,12 +11,12 @@
  * @example
  * const d = score({ model: 'auto', messages: [{ role: 'user', content: 'Prove that √2 is irrational.' }] })
  * d.tier            // 'medium'
- * compactReason(d)  // 'medium 0.29: proof; maths; equations'
+ * compactReason(d)  // 'medium 0.33: proof; maths'
  */
 import type { ChatRequest } from '../openai/request'
 import { tierAt, type Tier } from './tiers'
 import { extract, FEATURES, N_DENSE, type ContextStats, type Extracted } from './features'
-import { combine, fingerprint, headLogit, inputs, MCQ_NT_PRIOR, N_INPUTS, sigmoid, standardise, type Weights } from './model'
+import { combine, fingerprint, heads, inputs, N_INPUTS, type Weights } from './model'
 import { OUTCOMES, TRAINED_THRESHOLDS, WEIGHTS } from './weights'
 
 export { FEATURES } from './features'
@@ -42,9 +42,10 @@ export interface Thresholds {
 }
 
 /**
- * Cut points chosen by `npm run train:scorer`, out of fold: the highest medium cut that sends at most 2% of the
- * calibration set's hard requests to trivial and keeps ≥ 96% of premium quality on routebench2 dev, then the premium
- * cut that best separates the calibration set's premium labels from medium ones (see docs/ROUTING.md).
+ * Cut points chosen by `npm run train:scorer`, out of fold: the highest medium cut, up to the lowest band's top,
+ * that sends at most 2.5% of the calibration set's hard requests to trivial (overall and in each of en, ja, zh) and
+ * keeps ≥ 96% of premium quality on routebench2 dev, then the premium cut that best separates the calibration set's
+ * premium labels from medium ones (see docs/ROUTING.md).
  */
 export const DEFAULT_THRESHOLDS: Thresholds = { medium: TRAINED_THRESHOLDS.medium, premium: TRAINED_THRESHOLDS.premium }
 
@@ -91,7 +92,6 @@ function contextPrior(c: ContextStats): ContextPrior {
   return { total, parts }
 }
 
-const MCQ = FEATURES.indexOf('mcq')
 /** Whether each dense feature is a sign of an easy request (`e_*`). */
 const EASY = FEATURES.map((f) => f.startsWith('e_'))
 
@@ -100,13 +100,10 @@ export function tierOf(s: number, t: Thresholds = DEFAULT_THRESHOLDS): Tier {
   return tierAt(s, t)
 }
 
-/** Scores already-extracted features with the given weights (the training script uses this too). */
+/** Scores already-extracted features with the given weights. */
 export function scoreExtracted(x: Extracted, w: Weights = WEIGHTS): { score: number; nt: number; gain: number; prem: number; prior: ContextPrior; z: Float64Array } {
   const prior = contextPrior(x.context)
-  const z = standardise(inputs(x.dense), w)
-  const nt = sigmoid(headLogit(z, w.nt) + prior.total + MCQ_NT_PRIOR * x.dense[MCQ])
-  const gain = sigmoid(headLogit(z, w.gain) + prior.total)
-  const prem = sigmoid(headLogit(z, w.prem) + prior.total)
+  const { nt, gain, prem, z } = heads(inputs(x.dense), w, prior.total)
   return { score: combine(w, nt, gain, prem), nt, gain, prem, prior, z }
 }
 
@@ -170,7 +167,7 @@ const round = (v: number): number => Math.round(v * 10000) / 10000
 
 /**
  * One-line reason for the `x-triage-reason` header: printable ASCII only, at most 120 chars.
- * @example compactReason(d) // 'medium 0.29: proof; maths; equations'
+ * @example compactReason(d) // 'medium 0.33: proof; maths'
  */
 export function compactReason(d: Decision): string {
   const head = `${d.tier} ${d.score.toFixed(2)}`

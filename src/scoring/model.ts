@@ -84,6 +84,24 @@ export function standardise(x: ArrayLike<number>, w: Weights): Float64Array {
   return z
 }
 
+const MCQ = FEATURES.indexOf('mcq')
+
+/**
+ * The three heads' outputs on a request's inputs (`inputs()`), with `prior` added to every logit and the exam-style
+ * bump (MCQ_NT_PRIOR) to nt's; `z` is the standardised inputs. The Worker's scorer and the training script both
+ * read the heads through this.
+ * @example const { nt, gain, prem } = heads(inputs(extract(req).dense), WEIGHTS)
+ */
+export function heads(x: ArrayLike<number>, w: Weights, prior = 0): { nt: number; gain: number; prem: number; z: Float64Array } {
+  const z = standardise(x, w)
+  return {
+    nt: sigmoid(headLogit(z, w.nt) + prior + MCQ_NT_PRIOR * x[MCQ]),
+    gain: sigmoid(headLogit(z, w.gain) + prior),
+    prem: sigmoid(headLogit(z, w.prem) + prior),
+    z,
+  }
+}
+
 /** Logit of one head over standardised inputs. */
 export function headLogit(z: ArrayLike<number>, head: Head): number {
   let logit = head.bias

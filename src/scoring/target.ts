@@ -9,8 +9,8 @@
  * cut points is then evaluated exactly at the bin edges (cut points are rounded to 0.01).
  *
  * @example
- * const t = thresholdsForQuality(0.95)   // { medium: 0.22, premium: 0.83, cost: 0.201, quality: 0.962, reached: true, ... }
- * expectedOutcome(t).cost                // 0.201: 20% of what sending everything to premium would cost
+ * const t = thresholdsForQuality(0.95)   // { medium: 0.23, premium: 1, cost: 0.209, quality: 0.967, reached: true, ... }
+ * expectedOutcome(t).cost                // 0.209: 21% of what sending everything to premium would cost
  * expectedOutcome(DEFAULT_THRESHOLDS)    // the expected cost and quality of the default setting
  */
 import type { Thresholds } from './index'
@@ -98,7 +98,7 @@ function outcomeAt(a: number, b: number, table: OutcomeTable): Outcome {
  * Expected cost, quality and tier mix of a pair of cut points (score ≥ medium → medium, ≥ premium → premium),
  * from the table. Pure. Cut points are rounded to the table's bins (0.01).
  *
- * @example expectedOutcome({ medium: 0.13, premium: 0.55 }) // { cost: 0.247, quality: 0.973, mix: {...}, ... }
+ * @example expectedOutcome({ medium: 0.2, premium: 0.57 }) // { cost: 0.247, quality: 0.971, mix: {...}, ... }
  */
 export function expectedOutcome(t: Thresholds, table: OutcomeTable = OUTCOMES): Outcome {
   const a = edge(t.medium, table.bins)
@@ -111,7 +111,7 @@ export function expectedOutcome(t: Thresholds, table: OutcomeTable = OUTCOMES): 
  * to trivial. Ties in cost go to the higher quality. When no allowed pair reaches the target, the pair with the
  * best quality is returned with `reached: false`. Pure; about 5,000 pairs are evaluated (well under a millisecond).
  *
- * @example thresholdsForQuality(0.95) // { medium: 0.22, premium: 0.83, cost: 0.201, quality: 0.962, reached: true, ... }
+ * @example thresholdsForQuality(0.95) // { medium: 0.23, premium: 1, cost: 0.209, quality: 0.967, reached: true, ... }
  */
 export function thresholdsForQuality(target: number, table: OutcomeTable = OUTCOMES): QualityPlan {
   const B = table.bins
