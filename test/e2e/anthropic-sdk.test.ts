@@ -1,7 +1,7 @@
 /**
  * The router's `/v1/messages` driven by the official `@anthropic-ai/sdk`, as a user pointing
  * `ANTHROPIC_BASE_URL` at Triage would, against the provider emulators: JSON, stream, tools, prompt caching,
- * and a budget that runs out.
+ * a budget that runs out, and errors in Anthropic's shape.
  */
 import Anthropic from '@anthropic-ai/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -107,5 +107,13 @@ describe('@anthropic-ai/sdk → Triage → emulators', () => {
     const err = await client.messages.create({ model: 'auto', max_tokens: 0, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(Anthropic.BadRequestError)
     expect((err as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/^max_tokens: /) } })
+  })
+
+  it('answers what it does not serve under /v1/messages in Anthropic shape too: NotFoundError for the batches API', async () => {
+    const err = await client.messages.batches
+      .create({ requests: [{ custom_id: 'a', params: { model: 'auto', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] } }] })
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Anthropic.NotFoundError)
+    expect((err as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({ type: 'error', error: { type: 'not_found_error', message: expect.stringContaining('/v1/messages/batches') } })
   })
 })
